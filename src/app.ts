@@ -1,0 +1,121 @@
+import { createServer, type Server } from 'node:http';
+import type { App, Receiver } from '@slack/bolt';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Env } from './config/env.ts';
+import type { Settings } from './core/policy.ts';
+import type { CoreContext } from './core/context.ts';
+import { createDatabase, migrateToLatest, type Database } from './store/database.ts';
+import { createRedis } from './jobs/redis.ts';
+import { BullEffectDispatcher, startEffectsWorker } from './jobs/effects-queue.ts';
+import { SlackWebApi } from './integrations/slack/web-api.ts';
+import { SlackPublisher } from './bot/slack-publisher.ts';
+import { createSlackApp, type Connection } from './bot/app.ts';
+import { Metrics } from './http/metrics.ts';
+import { healthRoutes } from './http/health.ts';
+import { createLogger } from './log.ts';
+
+export type Role = 'all' | 'bot' | 'worker';
+
+export interface RelmOptions {
+  env: Env;
+  settings: Settings;
+  role: Role;
+  log?: Logger;
+  clock?: () => Date;
+  /** The console's receiver, instead of HTTP or Socket Mode. */
+  receiver?: Receiver;
+  /** Use an in-memory PGlite instead of RELM_DATA_DIR when DATABASE_URL is unset. */
+  memoryDb?: boolean;
+  /** How old an unfinished outbox row must be before the relay re-enqueues it. */
+  relayAfterMs?: number;
+  relayEveryMs?: number;
+}
+
+export interface Relm {
+  ctx: CoreContext;
+  db: Database;
+  slack: SlackWebApi;
+  metrics: Metrics;
+  log: Logger;
+  app?: App;
+  /** The HTTP port actually bound (PORT=0 picks a free one). */
+  port?: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: builds every client, queue and repository once and wires them. Nothing else
+ * in relm builds a client on import.
+ */
+export async function createRelm(options: RelmOptions): Promise<Relm> {
+  const { env, settings, role } = options;
+  const log = options.log ?? createLogger(env.LOG_LEVEL);
+  const clock = options.clock ?? (() => new Date());
+  const metrics = new Metrics();
+  const closers: (() => Promise<unknown>)[] = [];
+
+  const db = createDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR, memory: options.memoryDb });
+  closers.unshift(() => db.destroy());
+  try {
+    await migrateToLatest(db);
+
+    const queueRedis: Redis = createRedis(env.REDIS_URL, { name: 'relm-queue' });
+    closers.unshift(async () => queueRedis.quit().catch(() => queueRedis.disconnect()));
+    const dispatcher = new BullEffectDispatcher(queueRedis, env.RELM_QUEUE_PREFIX, log);
+    closers.unshift(() => dispatcher.close());
+
+    const slack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL });
+    const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock };
+    const relm: Relm = { ctx, db, slack, metrics, log, stop: async () => {} };
+
+    if (role !== 'bot') {
+      const workerRedis = createRedis(env.REDIS_URL, { forWorker: true, name: 'relm-worker' });
+      const worker: Worker = startEffectsWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, ctx, publisher: new SlackPublisher(slack), dispatcher, log, relayAfterMs: options.relayAfterMs });
+      // close() waits for the jobs in hand to finish: SIGTERM drains rather than drops.
+      closers.unshift(async () => {
+        await worker.close();
+        await workerRedis.quit().catch(() => workerRedis.disconnect());
+      });
+      await dispatcher.scheduleMaintenance(options.relayEveryMs);
+    }
+
+    const routes = healthRoutes({ db, redis: queueRedis, metrics });
+    if (role !== 'worker') {
+      const connection: Connection = options.receiver
+        ? { mode: 'custom', receiver: options.receiver }
+        : env.SLACK_APP_TOKEN
+          ? { mode: 'socket', appToken: env.SLACK_APP_TOKEN, port: env.PORT, routes }
+          : { mode: 'http', signingSecret: env.SLACK_SIGNING_SECRET ?? '', port: env.PORT, routes };
+      const app = createSlackApp(env.SLACK_BOT_TOKEN ?? 'xoxb-unset', env.SLACK_API_URL, connection, { ctx, slack, log, metrics });
+      await app.init();
+      const started = await app.start(env.PORT);
+      const address = (started as Server | undefined)?.address?.();
+      relm.port = typeof address === 'object' && address ? address.port : env.PORT;
+      relm.app = app;
+      closers.unshift(() => app.stop());
+    } else {
+      const server = createServer((req, res) => {
+        const route = routes.find((r) => r.method === req.method && r.path === req.url?.split('?')[0]);
+        if (!route) {
+          res.writeHead(404).end();
+          return;
+        }
+        void route.handler(req, res);
+      });
+      await new Promise<void>((resolve) => server.listen(env.PORT, resolve));
+      const address = server.address();
+      relm.port = typeof address === 'object' && address ? address.port : env.PORT;
+      closers.unshift(() => new Promise((resolve) => server.close(resolve)));
+    }
+
+    relm.stop = async () => {
+      for (const close of closers.splice(0)) await close().catch((error) => log.warn({ err: error }, 'error while stopping'));
+    };
+    return relm;
+  } catch (error) {
+    for (const close of closers.splice(0)) await close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,11 @@
+import type { App } from '@slack/bolt';
+import type { BotDeps } from '../deps.ts';
+import { registerDecisions } from './decide.ts';
+import { registerEdit } from './edit.ts';
+import { registerLifecycleButtons } from './lifecycle.ts';
+
+export function registerActions(app: App, deps: BotDeps): void {
+  registerDecisions(app, deps);
+  registerEdit(app, deps);
+  registerLifecycleButtons(app, deps);
+}

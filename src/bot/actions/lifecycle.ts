@@ -1,0 +1,18 @@
+import type { App, BlockButtonAction } from '@slack/bolt';
+import type { BotDeps } from '../deps.ts';
+import { ACTIONS } from '../blocks/ids.ts';
+import { submitRelease } from '../../core/usecases/submit.ts';
+import { cancelRelease } from '../../core/usecases/replan.ts';
+import { releaseKey } from '../../core/release.ts';
+
+/** The card's own buttons: submit and cancel (edit opens a modal, see edit.ts). */
+export function registerLifecycleButtons(app: App, deps: BotDeps): void {
+  app.action<BlockButtonAction>(ACTIONS.submit, async ({ action, body, respond }) => {
+    const release = await submitRelease(deps.ctx, body.user.id, Number(action.value));
+    await respond({ response_type: 'ephemeral', replace_original: false, text: `:outbox_tray: Submitted *${releaseKey(release.id)}* for approval.` });
+  });
+  app.action<BlockButtonAction>(ACTIONS.cancel, async ({ action, body, respond }) => {
+    const release = await cancelRelease(deps.ctx, body.user.id, Number(action.value), '');
+    await respond({ response_type: 'ephemeral', replace_original: false, text: `:wastebasket: Cancelled *${releaseKey(release.id)}*.` });
+  });
+}

@@ -1,0 +1,68 @@
+import type { KnownBlock } from '@slack/types';
+import type { ReleaseDetail } from '../../core/usecases/queries.ts';
+import { releaseKey } from '../../core/release.ts';
+import { ACTIONS, decisionValue } from './ids.ts';
+import { approverRef, clip, mention, slackTime } from './format.ts';
+import { releaseHeadline, type RenderedMessage } from './card.ts';
+
+function summary(detail: ReleaseDetail, revision: number): string {
+  const r = detail.release;
+  const rule = detail.policy.approvals[r.type];
+  const from = rule ? rule.from.map(approverRef).join(', ') : 'nobody';
+  return [
+    `*Approval requested* for *${releaseHeadline(detail)}* (revision ${revision})`,
+    `${r.type} · risk ${r.risk} · ${r.plannedStart ? `starts ${slackTime(r.plannedStart)}` : 'start not set'} · planned by ${mention(r.requester)}`,
+    `Needs ${rule?.required ?? 0} approval${rule?.required === 1 ? '' : 's'} from ${from}.`,
+    r.rollbackPlan ? `*Rollback:* ${clip(r.rollbackPlan, 300)}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+/** The approval request: Approve asks for confirmation (mis-taps on phones), Reject asks for a reason. */
+export function renderApprovalRequest(detail: ReleaseDetail): RenderedMessage {
+  const r = detail.release;
+  const value = decisionValue(r.id, r.revision);
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: summary(detail, r.revision) } },
+    {
+      type: 'actions',
+      block_id: `decide_${r.id}_${r.revision}`,
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTIONS.approve,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve' },
+          value,
+          confirm: {
+            title: { type: 'plain_text', text: `Approve ${releaseKey(r.id)}?` },
+            text: { type: 'mrkdwn', text: `You authorise ${releaseHeadline(detail)} (revision ${r.revision}) to go live as planned.` },
+            confirm: { type: 'plain_text', text: 'Approve' },
+            deny: { type: 'plain_text', text: 'Not yet' },
+          },
+        },
+        { type: 'button', action_id: ACTIONS.reject, style: 'danger', text: { type: 'plain_text', text: 'Reject…' }, value },
+      ],
+    },
+  ];
+  return { text: `Approval requested for ${releaseKey(r.id)} ${r.service} ${r.version}`.replace(/[<>&]/g, ''), blocks };
+}
+
+const OUTCOMES: Record<string, string> = {
+  approved: ':white_check_mark: Approved',
+  rejected: ':no_entry: Rejected',
+  superseded: ':arrows_counterclockwise: Superseded: the plan changed, see the new request',
+  cancelled: ':wastebasket: Cancelled',
+};
+
+/** The same request once decided: the buttons go, the outcome and the deciders stay. */
+export function renderClosedApprovalRequest(detail: ReleaseDetail, revision: number, outcome: string): RenderedMessage {
+  const decided = detail.decisions.filter((d) => d.revision === revision);
+  const who = decided.map((d) => `${mention(d.approver)} ${d.decision === 'approve' ? 'approved' : 'rejected'}${d.comment ? `: "${clip(d.comment, 200)}"` : ''}`).join('\n');
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: summary(detail, revision) } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `${OUTCOMES[outcome] ?? outcome}${who ? `\n${who}` : ''}` }] },
+  ];
+  return { text: `${releaseKey(detail.release.id)}: ${outcome}`, blocks };
+}

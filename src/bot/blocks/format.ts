@@ -1,0 +1,48 @@
+import type { ReleaseState } from '../../core/release.ts';
+
+/** Escapes the three characters Slack's markup gives meaning to; every user-written string goes through here. */
+export function escapeText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Escaped and cut to `max` characters, for a field in a block (section text is capped at 3,000). */
+export function clip(text: string, max = 600): string {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return escapeText(cut);
+}
+
+/** A time Slack shows in each viewer's own timezone, with a UTC fallback for plain-text clients. */
+export function slackTime(date: Date): string {
+  const unix = Math.floor(date.getTime() / 1000);
+  const fallback = `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `<!date^${unix}^{date_short_pretty} {time}|${fallback}>`;
+}
+
+export function mention(user: string): string {
+  return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : escapeText(user);
+}
+
+/** An approver list entry as Slack shows it: a user, a user group, or a group name from relm.yml. */
+export function approverRef(entry: string): string {
+  if (/^S[A-Z0-9]+$/.test(entry)) return `<!subteam^${entry}>`;
+  if (/^[UW][A-Z0-9]+$/.test(entry)) return `<@${entry}>`;
+  return `_${escapeText(entry)}_`;
+}
+
+const STATE_LABELS: Record<ReleaseState, string> = {
+  draft: ':memo: Draft',
+  submitted: ':hourglass_flowing_sand: Awaiting approval',
+  approved: ':white_check_mark: Approved',
+  rejected: ':no_entry: Rejected',
+  scheduled: ':calendar: Scheduled',
+  in_progress: ':rocket: Rolling out',
+  paused: ':double_vertical_bar: Paused',
+  completed: ':tada: Completed',
+  failed: ':x: Failed',
+  rolled_back: ':rewind: Rolled back',
+  cancelled: ':wastebasket: Cancelled',
+};
+
+export function stateLabel(state: ReleaseState): string {
+  return STATE_LABELS[state];
+}

@@ -1,0 +1,42 @@
+/** Action, view and block ids shared by the renderers and the listeners that receive them. */
+export const ACTIONS = {
+  approve: 'relm_approve',
+  reject: 'relm_reject',
+  submit: 'relm_submit',
+  edit: 'relm_edit',
+  cancel: 'relm_cancel',
+} as const;
+
+export const VIEWS = {
+  plan: 'relm_plan',
+  reject: 'relm_reject_reason',
+} as const;
+
+/** Block ids of the planning modal's inputs; each holds one element with action id "value". */
+export const PLAN_FIELDS = {
+  service: 'service',
+  version: 'version',
+  type: 'type',
+  title: 'title',
+  description: 'description',
+  risk: 'risk',
+  plannedStart: 'planned_start',
+  model: 'model',
+  rollbackPlan: 'rollback_plan',
+  testEvidence: 'test_evidence',
+  training: 'training',
+} as const;
+
+export const REJECT_FIELDS = { reason: 'reason' } as const;
+
+export const VALUE = 'value';
+
+/** What an approval button carries: the release and the plan revision the approver saw. */
+export function decisionValue(releaseId: number, revision: number): string {
+  return `${releaseId}:${revision}`;
+}
+
+export function parseDecisionValue(value: string | undefined): { releaseId: number; revision: number | undefined } | undefined {
+  const match = /^(\d{1,9})(?::(\d{1,9}))?$/.exec(value ?? '');
+  return match ? { releaseId: Number(match[1]), revision: match[2] ? Number(match[2]) : undefined } : undefined;
+}

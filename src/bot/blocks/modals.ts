@@ -1,0 +1,118 @@
+import type { KnownBlock, View, PlainTextOption } from '@slack/types';
+import type { Settings } from '../../core/policy.ts';
+import { RELEASE_TYPES, RISKS, releaseKey, type ReleaseType, type Risk } from '../../core/release.ts';
+import { PLAN_FIELDS, REJECT_FIELDS, VALUE, VIEWS } from './ids.ts';
+
+export interface PlanDefaults {
+  releaseId?: number;
+  service?: string;
+  version?: string;
+  type?: ReleaseType;
+  title?: string;
+  description?: string;
+  risk?: Risk;
+  plannedStart?: Date | null;
+  model?: string;
+  rollbackPlan?: string;
+  testEvidence?: string;
+  trainingNeeded?: boolean;
+}
+
+/** Kept in the view so the submission knows where to answer; never a source of release state. */
+export interface ViewContext {
+  releaseId?: number;
+  revision?: number;
+  channel?: string;
+}
+
+function option(text: string, value: string): PlainTextOption {
+  return { text: { type: 'plain_text', text: text.slice(0, 75) }, value };
+}
+
+function select(blockId: string, label: string, options: PlainTextOption[], initial?: string, optional = false): KnownBlock {
+  const initialOption = options.find((o) => o.value === initial);
+  return {
+    type: 'input',
+    block_id: blockId,
+    optional,
+    label: { type: 'plain_text', text: label },
+    element: { type: 'static_select', action_id: VALUE, options, ...(initialOption ? { initial_option: initialOption } : {}) },
+  };
+}
+
+function text(blockId: string, label: string, options: { initial?: string; multiline?: boolean; optional?: boolean; max?: number; placeholder?: string } = {}): KnownBlock {
+  return {
+    type: 'input',
+    block_id: blockId,
+    optional: options.optional ?? false,
+    label: { type: 'plain_text', text: label },
+    element: {
+      type: 'plain_text_input',
+      action_id: VALUE,
+      multiline: options.multiline ?? false,
+      max_length: options.max ?? 3000,
+      ...(options.initial ? { initial_value: options.initial.slice(0, options.max ?? 3000) } : {}),
+      ...(options.placeholder ? { placeholder: { type: 'plain_text', text: options.placeholder } } : {}),
+    },
+  };
+}
+
+/** The planning modal, empty for `/release new` or pre-filled from the command or the plan being edited. */
+export function planModal(settings: Settings, defaults: PlanDefaults, context: ViewContext): View {
+  const services = Object.values(settings.services).map((s) => option(`${s.name} (${s.key})`, s.key));
+  const models = Object.keys(settings.deploymentModels).map((m) => option(m, m));
+  const editing = defaults.releaseId !== undefined;
+  const blocks: KnownBlock[] = [
+    editing
+      ? { type: 'section', block_id: PLAN_FIELDS.service, text: { type: 'mrkdwn', text: `*Service:* ${defaults.service ?? ''}` } }
+      : select(PLAN_FIELDS.service, 'Service', services, defaults.service),
+    text(PLAN_FIELDS.version, 'Version', { initial: defaults.version, max: 64, placeholder: '1.4.0' }),
+    select(PLAN_FIELDS.type, 'Type', RELEASE_TYPES.map((t) => option(t, t)), defaults.type ?? 'minor'),
+    text(PLAN_FIELDS.title, 'Title', { initial: defaults.title, max: 150, optional: true, placeholder: 'What changes for users' }),
+    text(PLAN_FIELDS.description, 'Description', { initial: defaults.description, multiline: true, optional: true }),
+    select(PLAN_FIELDS.risk, 'Risk', RISKS.map((r) => option(r, r)), defaults.risk ?? 'medium'),
+    {
+      type: 'input',
+      block_id: PLAN_FIELDS.plannedStart,
+      optional: true,
+      label: { type: 'plain_text', text: 'Planned start' },
+      element: { type: 'datetimepicker', action_id: VALUE, ...(defaults.plannedStart ? { initial_date_time: Math.floor(defaults.plannedStart.getTime() / 1000) } : {}) },
+    },
+    select(PLAN_FIELDS.model, 'Deployment model', models, defaults.model ?? (defaults.service ? settings.services[defaults.service]?.deploymentModel : undefined)),
+    text(PLAN_FIELDS.rollbackPlan, 'Rollback plan', { initial: defaults.rollbackPlan, multiline: true, optional: true, placeholder: 'How to go back if it goes wrong' }),
+    text(PLAN_FIELDS.testEvidence, 'Test evidence', { initial: defaults.testEvidence, multiline: true, optional: true, placeholder: 'Links to test runs, sign-off' }),
+    {
+      type: 'input',
+      block_id: PLAN_FIELDS.training,
+      optional: true,
+      label: { type: 'plain_text', text: 'Training' },
+      element: {
+        type: 'checkboxes',
+        action_id: VALUE,
+        options: [option('Users or support need training', 'yes')],
+        ...(defaults.trainingNeeded ? { initial_options: [option('Users or support need training', 'yes')] } : {}),
+      },
+    },
+  ];
+  return {
+    type: 'modal',
+    callback_id: VIEWS.plan,
+    private_metadata: JSON.stringify({ ...context, releaseId: defaults.releaseId, service: defaults.service }),
+    title: { type: 'plain_text', text: editing ? `Edit ${releaseKey(defaults.releaseId!)}` : 'Plan a release' },
+    submit: { type: 'plain_text', text: editing ? 'Save plan' : 'Plan release' },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks,
+  };
+}
+
+export function rejectModal(releaseId: number, revision: number | undefined, context: ViewContext): View {
+  return {
+    type: 'modal',
+    callback_id: VIEWS.reject,
+    private_metadata: JSON.stringify({ ...context, releaseId, revision }),
+    title: { type: 'plain_text', text: `Reject ${releaseKey(releaseId)}` },
+    submit: { type: 'plain_text', text: 'Reject' },
+    close: { type: 'plain_text', text: 'Back' },
+    blocks: [text(REJECT_FIELDS.reason, 'Why? The team sees this.', { multiline: true, max: 2000 })],
+  };
+}

@@ -1,0 +1,72 @@
+import type { ChainCheck } from '../../core/audit.ts';
+import type { Policy, ServiceSettings, Settings } from '../../core/policy.ts';
+import type { ReleaseDetail } from '../../core/usecases/queries.ts';
+import { releaseKey, type Release } from '../../core/release.ts';
+import { formatDuration } from '../../config/duration.ts';
+import { approverRef, clip, escapeText, mention, slackTime, stateLabel } from './format.ts';
+import { releaseHeadline } from './card.ts';
+import { renderThreadNote } from './notes.ts';
+
+export const HELP_TEXT = [
+  '*/release* plans, authorises and tracks releases. `REL-12` names a release.',
+  '• `new` opens the planning form; `new payments 1.4.0 --type minor --at "2026-12-01 10:00" --title "Faster checkout" --risk low --model three-waves` plans directly',
+  '• `edit REL-12` changes the plan (approvals given so far no longer count)',
+  '• `submit REL-12` asks the approvers',
+  '• `approve REL-12 [comment]`, `reject REL-12 <reason>`: the same as the buttons',
+  '• `schedule REL-12 "2026-12-01 10:00"` sets or moves the planned start',
+  '• `cancel REL-12 [reason]` withdraws a release that has not started',
+  '• `list [service] [--state submitted]`, `show REL-12`: what is planned and where it stands',
+  '• `policy [service]`: who approves what, change windows and freezes',
+  '• `audit [REL-12]`: the audit trail, and whether its hash chain is intact',
+].join('\n');
+
+export function renderList(releases: Release[], filter: { service?: string; state?: string }): string {
+  if (releases.length === 0) return `No releases${filter.service ? ` of ${escapeText(filter.service)}` : ''}${filter.state ? ` in state ${filter.state}` : ''}.`;
+  return releases
+    .map((r) => `• *${releaseKey(r.id)}* ${escapeText(r.service)} ${escapeText(r.version)}: ${clip(r.title, 80)} · ${stateLabel(r.state)}${r.plannedStart ? ` · ${slackTime(r.plannedStart)}` : ''}`)
+    .join('\n');
+}
+
+export function renderShow(detail: ReleaseDetail): string {
+  const r = detail.release;
+  const lines = [
+    `*${releaseHeadline(detail)}*  ${stateLabel(r.state)}`,
+    `${r.type} · risk ${r.risk} · model ${escapeText(r.deploymentModel)} · revision ${r.revision} · planned by ${mention(r.requester)}`,
+    `Planned start: ${r.plannedStart ? slackTime(r.plannedStart) : 'not set'}${r.rescheduleCount ? ` (rescheduled ${r.rescheduleCount}×)` : ''}`,
+    `Approvals: ${detail.approval.valid.length} of ${detail.approval.required}${detail.approval.valid.length ? ` (${detail.approval.valid.map((d) => mention(d.approver)).join(', ')})` : ''}${detail.approval.validUntil ? `, valid until ${slackTime(detail.approval.validUntil)}` : ''}`,
+    r.description ? `*Description:* ${clip(r.description, 800)}` : '',
+    `*Rollback plan:* ${r.rollbackPlan ? clip(r.rollbackPlan, 800) : '_none_'}`,
+    `*Test evidence:* ${r.testEvidence ? clip(r.testEvidence, 800) : '_none_'}`,
+    '*History*',
+    ...detail.history.slice(-15).map((e) => `${slackTime(e.at)} ${renderThreadNote(e)}`),
+  ];
+  return lines.filter(Boolean).join('\n');
+}
+
+function renderPolicy(policy: Policy, services: ServiceSettings[]): string {
+  const rules = Object.entries(policy.approvals).map(
+    ([type, rule]) => `  • ${type}: ${rule.required} from ${rule.from.map(approverRef).join(', ')}${rule.bypassFreeze ? ' (may go ahead in a freeze)' : ''}`,
+  );
+  const windows = policy.calendar.windows.map((w) => escapeText(w.text)).join(', ') || 'any time';
+  const freezes = policy.calendar.freezes.map((f) => `${f.from} to ${f.to} (${escapeText(f.reason)})`).join('; ') || 'none';
+  return [
+    `*Policy ${escapeText(policy.name)}* for ${services.map((s) => escapeText(s.key)).join(', ') || 'no service'}`,
+    '*Approvals*',
+    ...rules,
+    `*Change windows* (${escapeText(policy.calendar.timezone)}): ${windows}`,
+    `*Freezes:* ${freezes}`,
+    `*Approvals expire after:* ${policy.approvalExpiresAfterMs ? formatDuration(policy.approvalExpiresAfterMs) : 'never'} · *approval source:* ${policy.approvalSource}`,
+  ].join('\n');
+}
+
+export function renderPolicies(settings: Settings, service?: ServiceSettings): string {
+  const policies = service ? [settings.policies[service.policy]!] : Object.values(settings.policies);
+  const requesterRule = settings.approversCanSelfApprove ? 'Requesters may approve their own releases.' : 'Nobody approves their own release.';
+  return [...policies.map((p) => renderPolicy(p, Object.values(settings.services).filter((s) => s.policy === p.name && (!service || s.key === service.key)))), requesterRule].join('\n\n');
+}
+
+export function renderChainCheck(check: ChainCheck): string {
+  return check.ok
+    ? `:lock: Audit trail intact: ${check.entries} entr${check.entries === 1 ? 'y' : 'ies'}, every hash links to the one before.`
+    : `:rotating_light: Audit trail broken at entry ${check.brokenAt}: ${check.reason}.`;
+}

@@ -1,0 +1,84 @@
+import type { BotDeps } from '../deps.ts';
+import type { ReleaseCommand } from './grammar.ts';
+import { planRelease } from '../../core/usecases/plan.ts';
+import { submitRelease } from '../../core/usecases/submit.ts';
+import { approveRelease, rejectRelease } from '../../core/usecases/decide.ts';
+import { cancelRelease } from '../../core/usecases/replan.ts';
+import { scheduleRelease } from '../../core/usecases/schedule.ts';
+import { findReleases, releaseDetail } from '../../core/usecases/queries.ts';
+import { verifyAuditTrail } from '../../core/usecases/audit-trail.ts';
+import { serviceOf } from '../../core/policy.ts';
+import { releaseKey } from '../../core/release.ts';
+import { HELP_TEXT, renderChainCheck, renderList, renderPolicies, renderShow } from '../blocks/replies.ts';
+import { planModal } from '../blocks/modals.ts';
+import { escapeText, slackTime } from '../blocks/format.ts';
+import { renderThreadNote } from '../blocks/notes.ts';
+import { openEditModal } from '../actions/edit.ts';
+
+export interface CommandCaller {
+  user: string;
+  channel: string;
+  triggerId: string;
+}
+
+/** Runs one parsed command; returns the ephemeral answer, or null when a modal answers instead. */
+export async function runCommand(deps: BotDeps, caller: CommandCaller, command: ReleaseCommand): Promise<string | null> {
+  const { ctx } = deps;
+  switch (command.verb) {
+    case 'help':
+      return HELP_TEXT;
+    case 'new': {
+      if (!command.service || !command.version) {
+        const defaults = { service: command.service, version: command.version, type: command.type, title: command.title, risk: command.risk, plannedStart: command.at, model: command.model };
+        await deps.slack.client.views.open({ trigger_id: caller.triggerId, view: planModal(ctx.settings, defaults, { channel: caller.channel }) });
+        return null;
+      }
+      const { release, warnings } = await planRelease(ctx, caller.user, {
+        service: command.service,
+        version: command.version,
+        type: command.type,
+        title: command.title,
+        risk: command.risk,
+        plannedStart: command.at,
+        deploymentModel: command.model,
+      });
+      return [`:memo: Planned *${releaseKey(release.id)}*: ${escapeText(release.service)} ${escapeText(release.version)} (${release.type}). Its card is in <#${release.cardChannel}>.`, ...warnings.map((w) => `• ${w}`), `Next: \`/release submit ${releaseKey(release.id)}\`.`].join('\n');
+    }
+    case 'edit':
+      await openEditModal(deps, command.id, caller.triggerId, caller.channel);
+      return null;
+    case 'submit': {
+      const release = await submitRelease(ctx, caller.user, command.id);
+      return `:outbox_tray: Submitted *${releaseKey(release.id)}* for approval; the request is in <#${release.cardChannel}>.`;
+    }
+    case 'approve': {
+      const result = await approveRelease(ctx, caller.user, command.id, command.comment);
+      return result.decisive ? `:white_check_mark: You approved *${releaseKey(command.id)}*; it is now approved.` : `:+1: You approved *${releaseKey(command.id)}* (${result.status.valid.length} of ${result.status.required}).`;
+    }
+    case 'reject':
+      await rejectRelease(ctx, caller.user, command.id, command.reason);
+      return `:no_entry: You rejected *${releaseKey(command.id)}*.`;
+    case 'cancel':
+      await cancelRelease(ctx, caller.user, command.id, command.reason);
+      return `:wastebasket: Cancelled *${releaseKey(command.id)}*.`;
+    case 'schedule': {
+      const { release, warnings } = await scheduleRelease(ctx, caller.user, command.id, command.at);
+      return [`:calendar: *${releaseKey(release.id)}* now starts ${slackTime(release.plannedStart!)}.`, ...warnings.map((w) => `• ${w}`)].join('\n');
+    }
+    case 'list': {
+      if (command.service) serviceOf(ctx.settings, command.service);
+      const releases = await findReleases(ctx, { service: command.service, states: command.state ? [command.state] : undefined });
+      return renderList(releases, command);
+    }
+    case 'show':
+      return renderShow(await releaseDetail(ctx, command.id));
+    case 'policy':
+      return renderPolicies(ctx.settings, command.service ? serviceOf(ctx.settings, command.service) : undefined);
+    case 'audit': {
+      const check = await verifyAuditTrail(ctx);
+      if (command.id === undefined) return renderChainCheck(check);
+      const detail = await releaseDetail(ctx, command.id);
+      return [renderChainCheck(check), ...detail.history.map((e) => `#${e.seq} ${slackTime(e.at)} ${renderThreadNote(e)} \`${e.hash.slice(0, 12)}\``)].join('\n');
+    }
+  }
+}

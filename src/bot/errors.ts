@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import type { App } from '@slack/bolt';
+import { isDomainError } from '../core/errors.ts';
+import { CommandError } from './commands/grammar.ts';
+import type { BotDeps } from './deps.ts';
+import { replyEphemeral, replyTargetOf } from './reply.ts';
+import { escapeText } from './blocks/format.ts';
+
+/**
+ * The one sink for listener errors: a problem the user can fix becomes an ephemeral answer; anything
+ * else becomes "something went wrong (ref …)" with the stack logged under that ref.
+ */
+export function registerErrorHandler(app: App, deps: BotDeps): void {
+  app.error(async ({ error, body, context }: any) => {
+    const original = error?.original ?? error;
+    const target = replyTargetOf(body ?? {}, context?.respond);
+    let text: string;
+    if (isDomainError(original) || original instanceof CommandError) {
+      deps.metrics.slackErrors.inc({ kind: 'user' });
+      text = `:warning: ${original.message}`;
+    } else {
+      const ref = randomBytes(4).toString('hex');
+      deps.metrics.slackErrors.inc({ kind: 'internal' });
+      deps.log.error({ err: original, ref }, 'unhandled error in a Slack listener');
+      text = `:boom: Something went wrong on our side (ref ${ref}). Try again; if it keeps happening, quote the ref to whoever runs relm.`;
+    }
+    if (!target.user) return;
+    try {
+      if (target.responseUrl) {
+        await fetch(target.responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }) });
+      } else {
+        await replyEphemeral(deps.slack, target, text);
+      }
+    } catch (replyError) {
+      deps.log.warn({ err: replyError, text: escapeText(text) }, 'could not tell the user about an error');
+    }
+  });
+}

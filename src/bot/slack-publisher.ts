@@ -1,0 +1,64 @@
+import type { KnownBlock } from '@slack/types';
+import type { AuditEntry } from '../core/audit.ts';
+import type { ReleaseDetail } from '../core/usecases/queries.ts';
+import type { PostedRef, Publisher } from '../core/usecases/perform-effect.ts';
+import type { SlackWebApi } from '../integrations/slack/web-api.ts';
+import { renderApprovalRequest, renderClosedApprovalRequest } from './blocks/approval-request.ts';
+import { renderCard } from './blocks/card.ts';
+import { renderAnnouncement, renderThreadNote } from './blocks/notes.ts';
+
+type Message = { text: string; blocks?: KnownBlock[]; threadTs?: string; broadcast?: boolean };
+
+/**
+ * Publishes release news to Slack. Posts carry their idempotency key as message metadata, so on a
+ * retry after a crash the publisher finds the earlier post instead of posting twice.
+ */
+export class SlackPublisher implements Publisher {
+  readonly #slack: SlackWebApi;
+
+  constructor(slack: SlackWebApi) {
+    this.#slack = slack;
+  }
+
+  async #postOnce(channel: string, key: string, retry: boolean, message: Message): Promise<PostedRef> {
+    return (await this.#findOrPost(channel, key, retry, message)).ref;
+  }
+
+  async #findOrPost(channel: string, key: string, retry: boolean, message: Message): Promise<{ ref: PostedRef; earlier: boolean }> {
+    if (retry) {
+      const earlier = await this.#slack.findPosted(channel, key, message.threadTs);
+      if (earlier) return { ref: earlier, earlier: true };
+    }
+    return { ref: await this.#slack.post({ channel, idempotencyKey: key, ...message }), earlier: false };
+  }
+
+  async upsertCard(detail: ReleaseDetail, card: PostedRef | null, key: string, retry: boolean): Promise<PostedRef> {
+    const rendered = renderCard(detail);
+    if (card) {
+      await this.#slack.update(card, rendered);
+      return card;
+    }
+    const channel = detail.release.cardChannel;
+    if (!channel) throw new Error(`release ${detail.release.id} has no release channel`);
+    const { ref, earlier } = await this.#findOrPost(channel, key, retry, rendered);
+    // A card found from an earlier attempt may show an older state.
+    if (earlier) await this.#slack.update(ref, rendered);
+    return ref;
+  }
+
+  async postThreadNote(_detail: ReleaseDetail, card: PostedRef, entry: AuditEntry, key: string, retry: boolean): Promise<PostedRef> {
+    return this.#postOnce(card.channel, key, retry, { text: renderThreadNote(entry), threadTs: card.ts });
+  }
+
+  async postApprovalRequest(detail: ReleaseDetail, card: PostedRef, key: string, retry: boolean): Promise<PostedRef> {
+    return this.#postOnce(card.channel, key, retry, renderApprovalRequest(detail));
+  }
+
+  async closeApprovalRequest(detail: ReleaseDetail, request: PostedRef, revision: number, outcome: string): Promise<void> {
+    await this.#slack.update(request, renderClosedApprovalRequest(detail, revision, outcome));
+  }
+
+  async announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef> {
+    return this.#postOnce(card.channel, key, retry, { text: renderAnnouncement(detail, event), threadTs: card.ts, broadcast: true });
+  }
+}

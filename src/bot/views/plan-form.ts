@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { RELEASE_TYPES, RISKS } from '../../core/release.ts';
+import type { PlanInput } from '../../core/usecases/plan.ts';
+import { PLAN_FIELDS, VALUE } from '../blocks/ids.ts';
+
+type StateValues = Record<string, Record<string, any>>;
+
+const text = (v: any) => (typeof v?.value === 'string' ? v.value : undefined);
+const selected = (v: any) => v?.selected_option?.value as string | undefined;
+
+const FormSchema = z.object({
+  service: z.string({ error: 'Pick a service.' }).min(1, 'Pick a service.'),
+  version: z.string({ error: 'Give a version, like 1.4.0.' }).trim().min(1, 'Give a version, like 1.4.0.').max(64),
+  type: z.enum(RELEASE_TYPES, { error: 'Pick a type.' }),
+  title: z.string().max(150).optional(),
+  description: z.string().max(3000).optional(),
+  risk: z.enum(RISKS, { error: 'Pick a risk.' }),
+  plannedStart: z.date().nullable(),
+  deploymentModel: z.string({ error: 'Pick a deployment model.' }).min(1),
+  rollbackPlan: z.string().max(3000).optional(),
+  testEvidence: z.string().max(3000).optional(),
+  trainingNeeded: z.boolean(),
+});
+
+/** Maps a PlanInput field to the modal block that shows its error. */
+export const FIELD_BLOCKS: Record<string, string> = {
+  service: PLAN_FIELDS.service,
+  version: PLAN_FIELDS.version,
+  type: PLAN_FIELDS.type,
+  title: PLAN_FIELDS.title,
+  description: PLAN_FIELDS.description,
+  risk: PLAN_FIELDS.risk,
+  plannedStart: PLAN_FIELDS.plannedStart,
+  deploymentModel: PLAN_FIELDS.model,
+  rollbackPlan: PLAN_FIELDS.rollbackPlan,
+  testEvidence: PLAN_FIELDS.testEvidence,
+  trainingNeeded: PLAN_FIELDS.training,
+};
+
+export type PlanForm = { ok: true; input: PlanInput } | { ok: false; errors: Record<string, string> };
+
+/** Reads the planning modal's state; `fixedService` is the service of a release being edited. */
+export function readPlanForm(values: StateValues, fixedService?: string): PlanForm {
+  const get = (block: string) => values[block]?.[VALUE];
+  const start = get(PLAN_FIELDS.plannedStart)?.selected_date_time;
+  const parsed = FormSchema.safeParse({
+    service: fixedService ?? selected(get(PLAN_FIELDS.service)),
+    version: text(get(PLAN_FIELDS.version)),
+    type: selected(get(PLAN_FIELDS.type)),
+    title: text(get(PLAN_FIELDS.title)) ?? undefined,
+    description: text(get(PLAN_FIELDS.description)) ?? undefined,
+    risk: selected(get(PLAN_FIELDS.risk)),
+    plannedStart: typeof start === 'number' ? new Date(start * 1000) : null,
+    deploymentModel: selected(get(PLAN_FIELDS.model)),
+    rollbackPlan: text(get(PLAN_FIELDS.rollbackPlan)) ?? undefined,
+    testEvidence: text(get(PLAN_FIELDS.testEvidence)) ?? undefined,
+    trainingNeeded: (get(PLAN_FIELDS.training)?.selected_options ?? []).length > 0,
+  });
+  if (!parsed.success) {
+    const errors: Record<string, string> = {};
+    for (const issue of parsed.error.issues) {
+      const block = FIELD_BLOCKS[String(issue.path[0])] ?? PLAN_FIELDS.version;
+      errors[block] ??= issue.message;
+    }
+    return { ok: false, errors };
+  }
+  const f = parsed.data;
+  return {
+    ok: true,
+    input: { ...f, title: f.title ?? '', description: f.description ?? '', rollbackPlan: f.rollbackPlan ?? '', testEvidence: f.testEvidence ?? '' },
+  };
+}

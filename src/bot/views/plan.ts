@@ -1,0 +1,44 @@
+import type { App, ViewSubmitAction } from '@slack/bolt';
+import type { BotDeps } from '../deps.ts';
+import { VIEWS } from '../blocks/ids.ts';
+import { escapeText } from '../blocks/format.ts';
+import { planRelease } from '../../core/usecases/plan.ts';
+import { replanRelease } from '../../core/usecases/replan.ts';
+import { isDomainError } from '../../core/errors.ts';
+import { releaseKey } from '../../core/release.ts';
+import { replyEphemeral, replyTargetOf } from '../reply.ts';
+import { FIELD_BLOCKS, readPlanForm } from './plan-form.ts';
+import { readViewContext } from './view-context.ts';
+
+/** The planning modal: a new plan, or a change to an existing one. Field problems stay in the modal. */
+export function registerPlanView(app: App, deps: BotDeps): void {
+  app.view<ViewSubmitAction>(VIEWS.plan, async ({ ack, view, body, context }) => {
+    const meta = readViewContext(view.private_metadata);
+    const form = readPlanForm(view.state.values, meta.releaseId !== undefined ? meta.service : undefined);
+    if (!form.ok) {
+      await ack({ response_action: 'errors', errors: form.errors });
+      return;
+    }
+    const user = body.user.id;
+    let outcome;
+    try {
+      outcome =
+        meta.releaseId !== undefined
+          ? { ...(await replanRelease(deps.ctx, user, meta.releaseId, form.input)), verb: 'Updated' }
+          : { ...(await planRelease(deps.ctx, user, form.input)), verb: 'Planned' };
+    } catch (error) {
+      if (isDomainError(error) && error.field && FIELD_BLOCKS[error.field]) {
+        await ack({ response_action: 'errors', errors: { [FIELD_BLOCKS[error.field]!]: error.message.replace(/[*`]/g, '') } });
+        return;
+      }
+      await ack();
+      throw error;
+    }
+    await ack();
+    (context as { ackTimer?: () => void }).ackTimer?.();
+    const { release, warnings, verb } = outcome;
+    const text = [`:memo: ${verb} *${releaseKey(release.id)}*: ${escapeText(release.service)} ${escapeText(release.version)}.`, ...warnings.map((w) => `• ${w}`)];
+    if (release.state === 'draft') text.push(`Next: \`/release submit ${releaseKey(release.id)}\` or the Submit button on its card.`);
+    await replyEphemeral(deps.slack, replyTargetOf(body as unknown as Record<string, unknown>), text.join('\n'));
+  });
+}

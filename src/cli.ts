@@ -1,0 +1,97 @@
+import { readEnv, slackConfigured, type Env } from './config/env.ts';
+import { ConfigFileError, loadRelmFile } from './config/relm-file.ts';
+import { createRelm, type Role } from './app.ts';
+import { createLogger } from './log.ts';
+import { createDatabase, describeDatabase, migrateToLatest } from './store/database.ts';
+import { runConsole } from './console/console.ts';
+import { runDoctor } from './doctor.ts';
+import type { Settings } from './core/policy.ts';
+
+const USAGE = `usage: relm <command>
+
+  start     the Slack receiver and the job workers (the local console when Slack is not configured)
+  bot       the Slack receiver alone
+  worker    the job workers alone
+  migrate   apply database migrations
+  console   the local console: /release as any user, messages as text, buttons by number
+  doctor    check every configured dependency and say how to fix what is wrong
+`;
+
+function fatal(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+function loadSettings(env: Env): Settings {
+  try {
+    return loadRelmFile(env.RELM_CONFIG).settings;
+  } catch (error) {
+    if (error instanceof ConfigFileError) fatal(`relm: invalid configuration\n${error.message}`);
+    throw error;
+  }
+}
+
+async function serve(env: Env, role: Role): Promise<void> {
+  const settings = loadSettings(env);
+  const log = createLogger(env.LOG_LEVEL);
+  const relm = await createRelm({ env, settings, role, log });
+  log.info({ role, port: relm.port, database: describeDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR }), mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'relm is running');
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'draining and stopping');
+    await relm.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command = 'start'] = argv;
+  let env: Env;
+  try {
+    env = readEnv();
+  } catch (error) {
+    fatal((error as Error).message);
+  }
+  switch (command) {
+    case 'start':
+      if (slackConfigured(env)) return serve(env, 'all');
+      process.stdout.write('No Slack credentials (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): starting the local console.\n');
+      return runConsole(env, loadSettings(env));
+    case 'bot':
+      if (!slackConfigured(env)) fatal('relm bot needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode).');
+      return serve(env, 'bot');
+    case 'worker':
+      return serve(env, 'worker');
+    case 'migrate': {
+      const db = createDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR });
+      try {
+        const result = await migrateToLatest(db);
+        const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
+        process.stdout.write(`${describeDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR })}: ${applied.length ? `applied ${applied.join(', ')}` : 'already up to date'}\n`);
+      } finally {
+        await db.destroy();
+      }
+      return;
+    }
+    case 'console':
+      return runConsole(env, loadSettings(env));
+    case 'doctor':
+      process.exit(await runDoctor(env, process.stdout));
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return;
+    default:
+      fatal(`relm: unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  process.stderr.write(`relm: ${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});

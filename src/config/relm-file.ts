@@ -1,0 +1,222 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from './duration.ts';
+import { parseWindow } from '../core/windows.ts';
+import { RELEASE_TYPES } from '../core/release.ts';
+import type { Settings } from '../core/policy.ts';
+
+const duration = z.string().regex(DURATION_PATTERN, 'a duration like 30s, 15m, 2h or 7d');
+const slackUser = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U0123ABCD');
+const channelId = z.string().regex(/^[CGD][A-Z0-9]+$/, 'a Slack channel id like C0123ABCD');
+const audienceId = z.string().regex(/^[CGDUWS][A-Z0-9]+$/, 'a Slack channel, user or user-group id');
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-12-20');
+const identifier = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" or "_"');
+
+const timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA timezone like Europe/London');
+
+const window = z.string().superRefine((text, ctx) => {
+  try {
+    parseWindow(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
+const approvalRule = z.strictObject({
+  required: z.number().int().min(1).max(20),
+  from: z.array(z.string().min(1)).min(1),
+  bypass_freeze: z.boolean().default(false),
+});
+
+const policy = z.strictObject({
+  approvals: z.strictObject(Object.fromEntries(RELEASE_TYPES.map((t) => [t, approvalRule.optional()])) as Record<(typeof RELEASE_TYPES)[number], z.ZodOptional<typeof approvalRule>>),
+  windows: z.array(window).default([]),
+  freezes: z
+    .array(z.strictObject({ from: isoDay, to: isoDay, reason: z.string().min(1).default('Freeze') }))
+    .default([])
+    .refine((list) => list.every((f) => f.from <= f.to), 'a freeze ends before it starts'),
+  approval_expires_after: duration.optional(),
+  approval_source: z.enum(['slack', 'jira', 'both']).default('slack'),
+});
+
+const wave = z.strictObject({
+  name: identifier,
+  targets: z.array(z.string().min(1)).min(1),
+  bake: duration.optional(),
+  checklist: z.array(z.string().min(1)).default([]),
+  rollback: z.array(z.string().min(1)).default([]),
+  verify: z.strictObject({ url: z.string().url(), expect: z.number().int().default(200) }).optional(),
+});
+
+const deploymentModel = z.strictObject({
+  deployer: z.enum(['manual', 'github', 'webhook']).default('manual'),
+  waves: z.array(wave).min(1),
+  webhook: z.strictObject({ url: z.string().url(), secret_env: z.string().default('RELM_WEBHOOK_SECRET') }).optional(),
+});
+
+const service = z.strictObject({
+  name: z.string().min(1),
+  channel: channelId,
+  audience: z.array(audienceId).default([]),
+  jira_project: z.string().regex(/^[A-Z][A-Z0-9_]+$/, 'a Jira project key like CHG').optional(),
+  github_repo: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'owner/repository').optional(),
+  policy: z.string(),
+  deployment_model: z.string(),
+  versions: z.enum(['semver', 'any']).default('semver'),
+});
+
+const RelmFileSchema = z
+  .strictObject({
+    timezone: timezone.default('UTC'),
+    approvers_can_self_approve: z.boolean().default(false),
+    release_managers: z.array(z.string()).default([]),
+    groups: z.record(identifier, z.array(slackUser)).default({}),
+    services: z.record(identifier, service),
+    policies: z.record(identifier, policy),
+    deployment_models: z.record(identifier, deploymentModel),
+    digests: z.array(z.strictObject({ channel: channelId, cron: z.string().min(9), period: duration.default('7d') })).default([]),
+    jira: z.record(z.string(), z.unknown()).optional(),
+    github: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((file, ctx) => {
+    for (const [key, svc] of Object.entries(file.services)) {
+      if (!file.policies[svc.policy]) ctx.addIssue({ code: 'custom', path: ['services', key, 'policy'], message: `no policy named "${svc.policy}" under policies:` });
+      if (!file.deployment_models[svc.deployment_model]) ctx.addIssue({ code: 'custom', path: ['services', key, 'deployment_model'], message: `no deployment model named "${svc.deployment_model}" under deployment_models:` });
+    }
+    for (const [name, pol] of Object.entries(file.policies)) {
+      for (const [type, rule] of Object.entries(pol.approvals)) {
+        rule?.from.forEach((entry, i) => {
+          if (!/^[UWS][A-Z0-9]+$/.test(entry) && !file.groups[entry]) {
+            ctx.addIssue({ code: 'custom', path: ['policies', name, 'approvals', type, 'from', i], message: `"${entry}" is neither a Slack user or user-group id nor a name under groups:` });
+          }
+        });
+      }
+    }
+    for (const [name, model] of Object.entries(file.deployment_models)) {
+      if (model.deployer === 'webhook' && !model.webhook) ctx.addIssue({ code: 'custom', path: ['deployment_models', name], message: 'the webhook deployer needs webhook: { url }' });
+    }
+  });
+
+export type RelmFile = z.infer<typeof RelmFileSchema>;
+
+/** A relm.yml problem, located: `relm.yml:12:5: services.payments.channel: ...`. */
+export interface ConfigProblem {
+  line: number;
+  column: number;
+  path: string;
+  message: string;
+}
+
+export class ConfigFileError extends Error {
+  readonly file: string;
+  readonly problems: ConfigProblem[];
+  constructor(file: string, problems: ConfigProblem[]) {
+    super(problems.map((p) => `${file}:${p.line}:${p.column}: ${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n'));
+    this.name = 'ConfigFileError';
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+/** Parses relm.yml text; throws ConfigFileError naming the line of every problem. */
+export function parseRelmFile(text: string, file = 'relm.yml'): { raw: RelmFile; settings: Settings } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigFileError(
+      file,
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { line: pos.line, column: pos.col, path: '', message: e.message.split('\n')[0] ?? e.message };
+      }),
+    );
+  }
+  const parsed = RelmFileSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    throw new ConfigFileError(
+      file,
+      parsed.error.issues.map((issue) => {
+        // Point at the deepest node that exists, so "missing key" errors land on their parent.
+        let node: unknown;
+        for (let depth = issue.path.length; depth >= 0 && !node; depth--) {
+          node = depth === 0 ? doc.contents : doc.getIn(issue.path.slice(0, depth) as (string | number)[], true);
+        }
+        const range = (node as { range?: [number, number] } | undefined)?.range;
+        const pos = range ? lineCounter.linePos(range[0]) : { line: 1, col: 1 };
+        return { line: pos.line, column: pos.col, path: issue.path.join('.'), message: issue.message };
+      }),
+    );
+  }
+  return { raw: parsed.data, settings: toSettings(parsed.data) };
+}
+
+export function loadRelmFile(path: string): { raw: RelmFile; settings: Settings } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigFileError(path, [{ line: 1, column: 1, path: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); set RELM_CONFIG or copy relm.yml from the repository` }]);
+  }
+  return parseRelmFile(text, path);
+}
+
+function toSettings(file: RelmFile): Settings {
+  return {
+    timezone: file.timezone,
+    approversCanSelfApprove: file.approvers_can_self_approve,
+    releaseManagers: file.release_managers.flatMap((entry) => file.groups[entry] ?? [entry]),
+    groups: file.groups,
+    services: Object.fromEntries(
+      Object.entries(file.services).map(([key, s]) => [
+        key,
+        {
+          key,
+          name: s.name,
+          channel: s.channel,
+          audience: s.audience,
+          jiraProject: s.jira_project,
+          githubRepo: s.github_repo,
+          policy: s.policy,
+          deploymentModel: s.deployment_model,
+          versionScheme: s.versions,
+        },
+      ]),
+    ),
+    policies: Object.fromEntries(
+      Object.entries(file.policies).map(([name, p]) => [
+        name,
+        {
+          name,
+          approvals: Object.fromEntries(
+            Object.entries(p.approvals)
+              .filter(([, rule]) => rule)
+              .map(([type, rule]) => [type, { required: rule!.required, from: rule!.from, bypassFreeze: rule!.bypass_freeze }]),
+          ),
+          calendar: { timezone: file.timezone, windows: p.windows.map(parseWindow), freezes: p.freezes },
+          approvalExpiresAfterMs: p.approval_expires_after ? parseDuration(p.approval_expires_after) : null,
+          approvalSource: p.approval_source,
+        },
+      ]),
+    ),
+    deploymentModels: Object.fromEntries(
+      Object.entries(file.deployment_models).map(([name, m]) => [
+        name,
+        {
+          name,
+          deployer: m.deployer,
+          waves: m.waves.map((w) => ({ name: w.name, targets: w.targets, bakeMs: w.bake ? parseDuration(w.bake) : 0, checklist: w.checklist, rollback: w.rollback, verify: w.verify })),
+          webhook: m.webhook ? { url: m.webhook.url, secretEnv: m.webhook.secret_env } : undefined,
+        },
+      ]),
+    ),
+    digests: file.digests.map((d) => ({ channel: d.channel, cron: d.cron, periodMs: parseDuration(d.period) })),
+  };
+}

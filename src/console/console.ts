@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { Env } from '../config/env.ts';
+import type { Settings } from '../core/policy.ts';
+import { createRelm } from '../app.ts';
+import { createLogger } from '../log.ts';
+import { SlackEmulator, type EmulatedMessage } from '../integrations/slack/emulator.ts';
+import { ConsoleReceiver } from './receiver.ts';
+import { renderBlocks, plainText, type RenderedButton } from './render.ts';
+import { fillModal } from './modal-form.ts';
+import { LineReader } from './line-reader.ts';
+
+const CONSOLE_HELP = `Type /release … as in Slack (try /release help). Also:
+  /as U0BOB        act as another Slack user
+  <n> or press <n> press button number n
+  /quit            leave
+`;
+
+interface Button extends RenderedButton {
+  channel: string;
+  ts: string;
+}
+
+/**
+ * The local console: relm's own Bolt app, store and queues, with a Slack emulator in place of Slack.
+ * Messages print as text, buttons get numbers, and modals become prompts.
+ */
+export async function runConsole(env: Env, settings: Settings): Promise<void> {
+  const zone = settings.timezone;
+  const slack = await new SlackEmulator().start();
+  const receiver = new ConsoleReceiver();
+  const log = createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
+  const relm = await createRelm({
+    env: { ...env, SLACK_BOT_TOKEN: 'xoxb-console', SLACK_API_URL: slack.apiUrl },
+    settings,
+    role: 'all',
+    receiver,
+    log,
+    relayAfterMs: 2_000,
+  });
+  const firstService = Object.values(settings.services)[0];
+  let user = settings.releaseManagers[0] ?? 'U0CONSOLE';
+  const channel = firstService?.channel ?? 'C0CONSOLE';
+  const buttons: Button[] = [];
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+
+  const show = (message: EmulatedMessage, updated: boolean) => {
+    const { lines, buttons: found } = renderBlocks(message.blocks, message.text, zone);
+    const where = message.threadTs ? `#${message.channel} (thread)` : `#${message.channel}`;
+    out(`\n${updated ? '↻' : '•'} ${where}${updated ? ' updated' : ''}`);
+    for (const line of lines) out(`  ${line}`);
+    const labels = found.map((b) => {
+      buttons.push({ ...b, channel: message.channel, ts: message.ts });
+      return `[${buttons.length}] ${b.label}`;
+    });
+    if (labels.length) out(`  ${labels.join('  ')}`);
+  };
+  slack.on('message', (m: EmulatedMessage) => show(m, false));
+  slack.on('update', (m: EmulatedMessage) => show(m, true));
+  slack.on('ephemeral', (e: { user?: string; text: string }) => {
+    if (!e.user || e.user === user) out(`\n(only you, @${user}) ${plainText(e.text, zone).split('\n').join('\n  ')}`);
+  });
+  const views: any[] = [];
+  slack.on('view', (v: { view: any }) => views.push(v.view));
+
+  const rl = new LineReader();
+  const idle = async () => {
+    // Wait for the effects of the last action (cards, requests, notes) so output stays in order.
+    for (let i = 0; i < 60; i++) {
+      const open = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE state IN ('pending', 'sending')`.execute(relm.db);
+      if (open.rows[0]?.n === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const runViews = async () => {
+    while (views.length) {
+      const view = views.shift();
+      let values = await fillModal(rl, view, zone);
+      for (;;) {
+        const acked = (await receiver.dispatch({ type: 'view_submission', user: { id: user }, trigger_id: randomUUID(), view: { ...view, id: `V${randomUUID().slice(0, 8)}`, hash: randomUUID(), state: { values } } })) as { response_action?: string; errors?: Record<string, string> } | undefined;
+        if (acked?.response_action !== 'errors' || !acked.errors) break;
+        for (const [block, message] of Object.entries(acked.errors)) out(`  ✘ ${block}: ${message}`);
+        values = await fillModal(rl, view, zone, values, new Set(Object.keys(acked.errors)));
+      }
+      await idle();
+    }
+  };
+
+  out(`relm console: ${Object.keys(settings.services).length} service(s) from ${env.RELM_CONFIG}, store ${env.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${env.RELM_DATA_DIR}`}.`);
+  out(CONSOLE_HELP);
+  try {
+    for (;;) {
+      const raw = await rl.question(`@${user}> `);
+      if (raw === '' && rl.ended) break;
+      const line = raw.trim();
+      try {
+        if (!line) {
+          // nothing to do
+        } else if (line === '/quit' || line === '/exit') {
+          break;
+        } else if (line === '/help') {
+          out(CONSOLE_HELP);
+        } else if (line.startsWith('/as')) {
+          const next = line.split(/\s+/)[1]?.toUpperCase();
+          if (next && /^[UW][A-Z0-9]+$/.test(next)) user = next;
+          else out('Usage: /as U0BOB (a Slack user id)');
+        } else if (line.startsWith('/release')) {
+          const text = line.slice('/release'.length).trim();
+          await receiver.dispatch({ command: '/release', text, user_id: user, user_name: user.toLowerCase(), channel_id: channel, team_id: 'T0RELM', trigger_id: randomUUID(), response_url: slack.responseUrl({ channel, user }) });
+          await idle();
+          await runViews();
+        } else if (/^(press\s+)?\d+$/.test(line)) {
+          const button = buttons[Number(line.replace(/\D/g, '')) - 1];
+          if (!button) out('No button with that number.');
+          else {
+            let go = true;
+            if (button.confirm) go = (await rl.question(`${button.confirm} (y/N) `)).trim().toLowerCase().startsWith('y');
+            if (go) {
+              await receiver.dispatch({
+                type: 'block_actions',
+                user: { id: user },
+                channel: { id: button.channel },
+                container: { type: 'message', channel_id: button.channel, message_ts: button.ts },
+                message: { ts: button.ts },
+                trigger_id: randomUUID(),
+                response_url: slack.responseUrl({ channel: button.channel, user }),
+                actions: [{ type: 'button', action_id: button.actionId, block_id: button.blockId, value: button.value, action_ts: `${Date.now() / 1000}` }],
+              });
+              await idle();
+              await runViews();
+            }
+          }
+        } else {
+          out('Commands start with /release, /as, /help or /quit; a number presses a button.');
+        }
+      } catch (error) {
+        out(`error: ${(error as Error).message}`);
+      }
+    }
+  } finally {
+    rl.close();
+    await relm.stop();
+    await slack.stop();
+  }
+}

@@ -1,0 +1,17 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../store/schema.ts';
+import type { Directory, Settings } from './policy.ts';
+
+/** Hands outbox rows to whatever performs them (BullMQ in relm); must not throw. */
+export interface EffectDispatcher {
+  dispatch(outboxIds: number[]): Promise<void>;
+}
+
+/** What every use case needs, built once by the composition root. */
+export interface CoreContext {
+  db: Kysely<DB>;
+  settings: Settings;
+  directory: Directory;
+  effects: EffectDispatcher;
+  clock: () => Date;
+}

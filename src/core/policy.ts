@@ -1,0 +1,102 @@
+import type { Calendar } from './windows.ts';
+import type { ReleaseType } from './release.ts';
+import { DomainError } from './errors.ts';
+import { fragment } from './text.ts';
+
+export interface ApprovalRule {
+  required: number;
+  /** Slack user ids (U…/W…), names from `groups:`, or Slack user-group ids (S…). */
+  from: string[];
+  bypassFreeze: boolean;
+}
+
+export type ApprovalSource = 'slack' | 'jira' | 'both';
+
+export interface Policy {
+  name: string;
+  approvals: Partial<Record<ReleaseType, ApprovalRule>>;
+  calendar: Calendar;
+  approvalExpiresAfterMs: number | null;
+  approvalSource: ApprovalSource;
+}
+
+export interface Wave {
+  name: string;
+  targets: string[];
+  bakeMs: number;
+  checklist: string[];
+  rollback: string[];
+  verify?: { url: string; expect: number };
+}
+
+export interface DeploymentModel {
+  name: string;
+  deployer: 'manual' | 'github' | 'webhook';
+  waves: Wave[];
+  webhook?: { url: string; secretEnv: string };
+}
+
+export interface ServiceSettings {
+  key: string;
+  name: string;
+  channel: string;
+  audience: string[];
+  jiraProject?: string;
+  githubRepo?: string;
+  policy: string;
+  deploymentModel: string;
+  /** `semver` (default) or `any`: how versions are validated and ordered. */
+  versionScheme: 'semver' | 'any';
+}
+
+/** Everything relm.yml says, in domain terms. */
+export interface Settings {
+  timezone: string;
+  approversCanSelfApprove: boolean;
+  releaseManagers: string[];
+  groups: Record<string, string[]>;
+  services: Record<string, ServiceSettings>;
+  policies: Record<string, Policy>;
+  deploymentModels: Record<string, DeploymentModel>;
+  digests: { channel: string; cron: string; periodMs: number }[];
+}
+
+/** Looks up Slack user-group members (S… ids); the adapter caches. */
+export interface Directory {
+  userGroupMembers(groupId: string): Promise<string[]>;
+}
+
+export function serviceOf(settings: Settings, key: string): ServiceSettings {
+  const service = settings.services[key];
+  if (!service) {
+    const known = Object.keys(settings.services).join(', ') || 'none configured';
+    throw new DomainError('invalid_input', `Unknown service "${fragment(key)}". Services: ${known}.`, { field: 'service' });
+  }
+  return service;
+}
+
+export function policyOf(settings: Settings, serviceKey: string): Policy {
+  const service = serviceOf(settings, serviceKey);
+  const policy = settings.policies[service.policy];
+  if (!policy) throw new DomainError('config', `Service ${serviceKey} names policy "${service.policy}", which relm.yml does not define.`);
+  return policy;
+}
+
+export function approvalRuleFor(policy: Policy, type: ReleaseType): ApprovalRule {
+  const rule = policy.approvals[type];
+  if (!rule) {
+    throw new DomainError('config', `Policy "${policy.name}" has no approval rule for ${type} releases; add one under policies.${policy.name}.approvals.${type}.`, { field: 'type' });
+  }
+  return rule;
+}
+
+/** Expands a rule's `from` list into the Slack user ids who may approve. */
+export async function eligibleApprovers(rule: ApprovalRule, settings: Settings, directory: Directory): Promise<Set<string>> {
+  const users = new Set<string>();
+  for (const entry of rule.from) {
+    if (settings.groups[entry]) settings.groups[entry].forEach((u) => users.add(u));
+    else if (/^S[A-Z0-9]+$/.test(entry)) (await directory.userGroupMembers(entry)).forEach((u) => users.add(u));
+    else users.add(entry);
+  }
+  return users;
+}

@@ -1,0 +1,71 @@
+export const RELEASE_TYPES = ['major', 'minor', 'patch', 'emergency'] as const;
+export type ReleaseType = (typeof RELEASE_TYPES)[number];
+
+export const RISKS = ['low', 'medium', 'high'] as const;
+export type Risk = (typeof RISKS)[number];
+
+export const RELEASE_STATES = [
+  'draft',
+  'submitted',
+  'approved',
+  'rejected',
+  'scheduled',
+  'in_progress',
+  'paused',
+  'completed',
+  'failed',
+  'rolled_back',
+  'cancelled',
+] as const;
+export type ReleaseState = (typeof RELEASE_STATES)[number];
+
+/** A release as the domain sees it: the plan, where it stands, and who asked for it. */
+export interface Release {
+  id: number;
+  service: string;
+  version: string;
+  type: ReleaseType;
+  title: string;
+  description: string;
+  risk: Risk;
+  plannedStart: Date | null;
+  deploymentModel: string;
+  rollbackPlan: string;
+  testEvidence: string;
+  trainingNeeded: boolean;
+  requester: string;
+  state: ReleaseState;
+  /** Bumped by every change to the plan; approvals are given to one revision. */
+  revision: number;
+  rescheduleCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+  submittedAt: Date | null;
+  approvedAt: Date | null;
+}
+
+/** The plan fields a team writes; everything else is relm's. */
+export type ReleasePlan = Pick<
+  Release,
+  | 'service'
+  | 'version'
+  | 'type'
+  | 'title'
+  | 'description'
+  | 'risk'
+  | 'plannedStart'
+  | 'deploymentModel'
+  | 'rollbackPlan'
+  | 'testEvidence'
+  | 'trainingNeeded'
+>;
+
+export function releaseKey(id: number): string {
+  return `REL-${id}`;
+}
+
+/** Parses "REL-12" or "rel-12" (or a bare "12") into the numeric id. */
+export function parseReleaseKey(text: string): number | undefined {
+  const match = /^(?:rel-)?(\d{1,9})$/i.exec(text.trim());
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,0 +1,111 @@
+import type { CoreContext } from '../context.ts';
+import { approvalStatus, type ApprovalStatus } from '../approvals.ts';
+import { DomainError } from '../errors.ts';
+import { transition } from '../lifecycle.ts';
+import { approvalRuleFor, eligibleApprovers, policyOf } from '../policy.ts';
+import { releaseKey } from '../release.ts';
+import { decisionsFor, recordDecision } from '../../store/repositories/decisions.ts';
+import { updateReleaseIf, type StoredRelease } from '../../store/repositories/releases.ts';
+import { loadRelease } from './load.ts';
+import { recordChange, snapshot } from './record-change.ts';
+import { closeApprovalRequestEffect } from './submit.ts';
+
+export interface DecisionResult {
+  release: StoredRelease;
+  status: ApprovalStatus;
+  /** True when this decision moved the release (approved or rejected). */
+  decisive: boolean;
+}
+
+/** A button carries the revision its approver saw; a decision on an outdated plan must not count. */
+function assertSameRevision(release: StoredRelease, seenRevision: number | undefined): void {
+  if (seenRevision !== undefined && seenRevision !== release.revision) {
+    throw new DomainError('conflict', `That request was for revision ${seenRevision} of ${releaseKey(release.id)}; the plan has changed since (now revision ${release.revision}). Decide on the new request.`);
+  }
+}
+
+async function assertMayDecide(ctx: CoreContext, release: StoredRelease, actor: string): Promise<number> {
+  const policy = policyOf(ctx.settings, release.service);
+  const rule = approvalRuleFor(policy, release.type);
+  if (release.requester === actor && !ctx.settings.approversCanSelfApprove) {
+    throw new DomainError('self_approval', `You planned ${releaseKey(release.id)}, so you cannot decide on it; another approver must.`);
+  }
+  const approvers = await eligibleApprovers(rule, ctx.settings, ctx.directory);
+  if (!approvers.has(actor)) {
+    const who = rule.from.map((entry) => (/^S[A-Z0-9]+$/.test(entry) ? `<!subteam^${entry}>` : /^[UW]/.test(entry) ? `<@${entry}>` : entry)).join(', ');
+    throw new DomainError('not_authorised', `You are not an approver for ${release.type} releases of ${release.service}. Approvers: ${who}.`);
+  }
+  return rule.required;
+}
+
+/**
+ * Records one approval. The release row is locked for the whole decision, so however many clicks
+ * arrive at once, each approver counts once and exactly one of them moves the release to approved.
+ */
+export async function approveRelease(ctx: CoreContext, actor: string, id: number, comment: string | null, seenRevision?: number): Promise<DecisionResult> {
+  const now = ctx.clock();
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const current = await loadRelease(trx, id, { lock: true });
+    if (current.state !== 'submitted') transition(current, 'approve');
+    assertSameRevision(current, seenRevision);
+    const required = await assertMayDecide(ctx, current, actor);
+    const recorded = await recordDecision(trx, id, { approver: actor, decision: 'approve', revision: current.revision, decidedAt: now, comment });
+    if (!recorded) throw new DomainError('already_decided', `You have already decided on revision ${current.revision} of ${releaseKey(id)}.`);
+    const expires = policyOf(ctx.settings, current.service).approvalExpiresAfterMs;
+    const status = approvalStatus(await decisionsFor(trx, id, current.revision), current.revision, required, now, expires);
+    const decisionChange = await recordChange(trx, {
+      release: current,
+      actor,
+      action: 'approval_given',
+      after: { revision: current.revision, comment, approvals: status.valid.length, required },
+      at: now,
+    });
+    if (!status.quorum) return { release: current, status, decisive: false, outboxIds: decisionChange.outboxIds };
+    const release = await updateReleaseIf(trx, id, 'submitted', { state: transition(current, 'approve'), approved_at: now, updated_at: now });
+    if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed while you were approving it.`);
+    const change = await recordChange(trx, {
+      release,
+      actor,
+      action: 'approved',
+      before: snapshot(current),
+      after: { ...snapshot(release), approvers: status.valid.map((d) => d.approver) },
+      at: now,
+      effects: [
+        closeApprovalRequestEffect(release, release.revision, 'approved'),
+        { kind: 'announce', releaseId: id, dedupeKey: `announce:approved:${id}:${release.revision}`, payload: { releaseId: id, event: 'approved' } },
+      ],
+    });
+    return { release, status, decisive: true, outboxIds: [...decisionChange.outboxIds, ...change.outboxIds] };
+  });
+  await ctx.effects.dispatch(result.outboxIds);
+  return { release: result.release, status: result.status, decisive: result.decisive };
+}
+
+/** Rejects a submitted release with a reason; one rejection is enough. */
+export async function rejectRelease(ctx: CoreContext, actor: string, id: number, reason: string, seenRevision?: number): Promise<StoredRelease> {
+  const trimmed = reason.trim();
+  if (!trimmed) throw new DomainError('invalid_input', `Say why you reject ${releaseKey(id)}: \`/release reject ${releaseKey(id)} <reason>\`.`);
+  const now = ctx.clock();
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const current = await loadRelease(trx, id, { lock: true });
+    const to = transition(current, 'reject');
+    assertSameRevision(current, seenRevision);
+    await assertMayDecide(ctx, current, actor);
+    const recorded = await recordDecision(trx, id, { approver: actor, decision: 'reject', revision: current.revision, decidedAt: now, comment: trimmed });
+    if (!recorded) throw new DomainError('already_decided', `You have already decided on revision ${current.revision} of ${releaseKey(id)}.`);
+    const release = await updateReleaseIf(trx, id, 'submitted', { state: to, updated_at: now });
+    if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed while you were rejecting it.`);
+    const change = await recordChange(trx, {
+      release,
+      actor,
+      action: 'rejected',
+      before: snapshot(current),
+      after: { ...snapshot(release), reason: trimmed },
+      at: now,
+      effects: [closeApprovalRequestEffect(release, release.revision, 'rejected')],
+    });
+    return { release, outboxIds: change.outboxIds };
+  });
+  await ctx.effects.dispatch(result.outboxIds);
+  return result.release;
+}

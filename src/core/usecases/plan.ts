@@ -1,0 +1,127 @@
+import semver from 'semver';
+import type { CoreContext } from '../context.ts';
+import { DomainError } from '../errors.ts';
+import { fragment } from '../text.ts';
+import { approvalRuleFor, policyOf, serviceOf, type Policy, type Settings } from '../policy.ts';
+import type { ReleasePlan, ReleaseType, Risk } from '../release.ts';
+import { assertIncreasing, normaliseVersion } from '../versions.ts';
+import { checkSlot, nextAllowedSlot } from '../windows.ts';
+import { insertRelease, liveVersions, lockService, type StoredRelease } from '../../store/repositories/releases.ts';
+import { recordChange, snapshot } from './record-change.ts';
+
+/** What a team gives when planning; anything left out gets a sensible default. */
+export interface PlanInput {
+  service: string;
+  version: string;
+  type?: ReleaseType;
+  title?: string;
+  description?: string;
+  risk?: Risk;
+  plannedStart?: Date | null;
+  deploymentModel?: string;
+  rollbackPlan?: string;
+  testEvidence?: string;
+  trainingNeeded?: boolean;
+}
+
+export interface PlanResult {
+  release: StoredRelease;
+  warnings: string[];
+}
+
+const DEFAULT_RISK: Record<ReleaseType, Risk> = { major: 'high', minor: 'medium', patch: 'low', emergency: 'high' };
+
+/** Infers major/minor/patch from the step over the highest version planned so far. */
+export function inferType(version: string, existing: readonly string[]): ReleaseType {
+  const highest = existing.filter((v) => semver.valid(v)).sort(semver.rcompare)[0];
+  if (!highest || !semver.valid(version)) return 'minor';
+  const diff = semver.diff(highest, version);
+  if (diff === 'major' || diff === 'premajor') return 'major';
+  if (diff === 'patch' || diff === 'prepatch' || diff === 'prerelease') return 'patch';
+  return 'minor';
+}
+
+/** Warnings about a planned start that will have to wait: the rollout itself enforces the calendar. */
+export function slotWarnings(policy: Policy, type: ReleaseType, at: Date | null | undefined): string[] {
+  if (!at) return [];
+  const bypassFreeze = policy.approvals[type]?.bypassFreeze ?? false;
+  const check = checkSlot(policy.calendar, at, { bypassFreeze });
+  if (check.allowed) return [];
+  const next = nextAllowedSlot(policy.calendar, at, { bypassFreeze });
+  const why = check.reason === 'freeze' ? `falls in the freeze "${check.freeze.reason}" (${check.freeze.from} to ${check.freeze.to})` : 'is outside the change windows';
+  return [`The planned start ${why}; the rollout would wait for ${next ? next.toISOString() : 'a slot that does not come within 120 days'}.`];
+}
+
+export function validatePlannedStart(at: Date | null | undefined, now: Date): void {
+  if (at && at.getTime() < now.getTime() - 60_000) {
+    throw new DomainError('invalid_input', `The planned start ${at.toISOString()} is in the past; give a time from now on.`, { field: 'plannedStart' });
+  }
+}
+
+export function assertModel(settings: Settings, model: string): void {
+  if (!settings.deploymentModels[model]) {
+    const known = Object.keys(settings.deploymentModels).join(', ');
+    throw new DomainError('invalid_input', `Unknown deployment model "${fragment(model)}". Models: ${known}.`, { field: 'deploymentModel' });
+  }
+}
+
+/** Plans a release as a draft, posts its card, and says what it noticed about the plan. */
+export async function planRelease(ctx: CoreContext, actor: string, input: PlanInput): Promise<PlanResult> {
+  const service = serviceOf(ctx.settings, input.service);
+  const policy = policyOf(ctx.settings, service.key);
+  const version = normaliseVersion(service, input.version);
+  const model = input.deploymentModel ?? service.deploymentModel;
+  assertModel(ctx.settings, model);
+  const now = ctx.clock();
+  validatePlannedStart(input.plannedStart, now);
+
+  const { release, outboxIds, type } = await ctx.db.transaction().execute(async (trx) => {
+    await lockService(trx, service.key);
+    const existing = await liveVersions(trx, service.key);
+    assertIncreasing(service, version, existing);
+    const type = input.type ?? inferType(version, existing);
+    approvalRuleFor(policy, type);
+    const plan: ReleasePlan = {
+      service: service.key,
+      version,
+      type,
+      title: input.title?.trim() || `${service.name} ${version}`,
+      description: input.description?.trim() ?? '',
+      risk: input.risk ?? DEFAULT_RISK[type],
+      plannedStart: input.plannedStart ?? null,
+      deploymentModel: model,
+      rollbackPlan: input.rollbackPlan?.trim() ?? '',
+      testEvidence: input.testEvidence?.trim() ?? '',
+      trainingNeeded: input.trainingNeeded ?? false,
+    };
+    const release = await insertRelease(trx, {
+      service: plan.service,
+      version: plan.version,
+      type: plan.type,
+      title: plan.title,
+      description: plan.description,
+      risk: plan.risk,
+      planned_start: plan.plannedStart,
+      deployment_model: plan.deploymentModel,
+      rollback_plan: plan.rollbackPlan,
+      test_evidence: plan.testEvidence,
+      training_needed: plan.trainingNeeded,
+      requester: actor,
+      state: 'draft',
+      card_channel: service.channel,
+      card_ts: null,
+      created_at: now,
+      updated_at: now,
+      submitted_at: null,
+      approved_at: null,
+    });
+    const { outboxIds } = await recordChange(trx, { release, actor, action: 'planned', after: snapshot(release), at: now });
+    return { release, outboxIds, type };
+  });
+  await ctx.effects.dispatch(outboxIds);
+
+  const warnings = slotWarnings(policy, type, release.plannedStart);
+  if (!release.rollbackPlan) warnings.push('Add a rollback plan before you submit (`/release new` modal, or edit the plan).');
+  if (!release.testEvidence && type !== 'emergency') warnings.push('Add test evidence before you submit.');
+  return { release, warnings };
+}

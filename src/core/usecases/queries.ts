@@ -1,0 +1,33 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { CoreContext } from '../context.ts';
+import type { DB } from '../../store/schema.ts';
+import { approvalStatus, type ApprovalStatus, type Decision } from '../approvals.ts';
+import { approvalRuleFor, policyOf, type Policy } from '../policy.ts';
+import type { ReleaseState } from '../release.ts';
+import type { AuditEntry } from '../audit.ts';
+import { decisionsFor } from '../../store/repositories/decisions.ts';
+import { auditFor } from '../../store/repositories/audit.ts';
+import { listReleases, type StoredRelease } from '../../store/repositories/releases.ts';
+import { loadRelease } from './load.ts';
+
+export interface ReleaseDetail {
+  release: StoredRelease;
+  policy: Policy;
+  decisions: Decision[];
+  approval: ApprovalStatus;
+  history: AuditEntry[];
+}
+
+/** A release with its decisions, approval standing and history: what `show` and the card display. */
+export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB> | Transaction<DB> = ctx.db): Promise<ReleaseDetail> {
+  const release = await loadRelease(db, id);
+  const policy = policyOf(ctx.settings, release.service);
+  const decisions = await decisionsFor(db, id);
+  const required = policy.approvals[release.type] ? approvalRuleFor(policy, release.type).required : 0;
+  const approval = approvalStatus(decisions, release.revision, required, ctx.clock(), policy.approvalExpiresAfterMs);
+  return { release, policy, decisions, approval, history: await auditFor(db, id) };
+}
+
+export async function findReleases(ctx: CoreContext, filter: { service?: string; states?: ReleaseState[]; limit?: number }): Promise<StoredRelease[]> {
+  return listReleases(ctx.db, filter);
+}

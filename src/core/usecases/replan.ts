@@ -1,0 +1,98 @@
+import type { CoreContext } from '../context.ts';
+import { DomainError } from '../errors.ts';
+import { transition } from '../lifecycle.ts';
+import { approvalRuleFor, policyOf, serviceOf } from '../policy.ts';
+import { releaseKey } from '../release.ts';
+import { assertIncreasing, normaliseVersion } from '../versions.ts';
+import { liveVersions, lockService, updateReleaseIf, type StoredRelease } from '../../store/repositories/releases.ts';
+import type { ReleaseUpdate } from '../../store/schema.ts';
+import { assertOwnerOrManager } from './access.ts';
+import { loadRelease } from './load.ts';
+import { assertModel, slotWarnings, validatePlannedStart, type PlanInput } from './plan.ts';
+import { recordChange, snapshot } from './record-change.ts';
+import { approvalRequestEffect, closeApprovalRequestEffect } from './submit.ts';
+
+export type PlanChanges = Partial<Omit<PlanInput, 'service'>>;
+
+/**
+ * Changes the plan. Any change bumps the revision, which voids the approvals given so far: an approved
+ * release goes back to submitted and asks its approvers again.
+ */
+export async function replanRelease(ctx: CoreContext, actor: string, id: number, changes: PlanChanges): Promise<{ release: StoredRelease; warnings: string[] }> {
+  const now = ctx.clock();
+  validatePlannedStart(changes.plannedStart, now);
+  if (changes.deploymentModel) assertModel(ctx.settings, changes.deploymentModel);
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const first = await loadRelease(trx, id);
+    await lockService(trx, first.service);
+    const current = await loadRelease(trx, id, { lock: true });
+    assertOwnerOrManager(ctx.settings, current, actor, 'change its plan');
+    const to = transition(current, 'replan');
+    const service = serviceOf(ctx.settings, current.service);
+    const update: ReleaseUpdate = {};
+    if (changes.version !== undefined) {
+      const version = normaliseVersion(service, changes.version);
+      if (version !== current.version) {
+        assertIncreasing(service, version, (await liveVersions(trx, current.service)).filter((v) => v !== current.version));
+        update.version = version;
+      }
+    }
+    if (changes.type !== undefined && changes.type !== current.type) {
+      approvalRuleFor(policyOf(ctx.settings, current.service), changes.type);
+      update.type = changes.type;
+    }
+    const text = { title: 'title', description: 'description', rollbackPlan: 'rollback_plan', testEvidence: 'test_evidence' } as const;
+    for (const [field, column] of Object.entries(text) as [keyof typeof text, (typeof text)[keyof typeof text]][]) {
+      const value = changes[field]?.trim();
+      if (value !== undefined && value !== current[field] && (field !== 'title' || value)) update[column] = value;
+    }
+    if (changes.risk !== undefined && changes.risk !== current.risk) update.risk = changes.risk;
+    if (changes.deploymentModel !== undefined && changes.deploymentModel !== current.deploymentModel) update.deployment_model = changes.deploymentModel;
+    if (changes.trainingNeeded !== undefined && changes.trainingNeeded !== current.trainingNeeded) update.training_needed = changes.trainingNeeded;
+    const startChanged = changes.plannedStart !== undefined && (changes.plannedStart?.getTime() ?? null) !== (current.plannedStart?.getTime() ?? null);
+    if (startChanged) {
+      update.planned_start = changes.plannedStart ?? null;
+      if (current.plannedStart) update.reschedule_count = current.rescheduleCount + 1;
+    }
+    if (Object.keys(update).length === 0) return { release: current, outboxIds: [] as number[], changed: false };
+
+    const release = await updateReleaseIf(trx, id, current.state, { ...update, state: to, revision: current.revision + 1, updated_at: now });
+    if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed while you were editing it; look again with \`/release show ${releaseKey(id)}\`.`);
+    const reapproval = current.state === 'submitted' || current.state === 'approved' || current.state === 'scheduled';
+    const change = await recordChange(trx, {
+      release,
+      actor,
+      action: 'replanned',
+      before: snapshot(current),
+      after: { ...snapshot(release), approvalsVoided: reapproval },
+      at: now,
+      effects: reapproval ? [closeApprovalRequestEffect(release, current.revision, 'superseded'), approvalRequestEffect(release)] : [],
+    });
+    return { release, outboxIds: change.outboxIds, changed: true };
+  });
+  await ctx.effects.dispatch(result.outboxIds);
+  const warnings = result.changed ? [] : ['Nothing in the plan changed.'];
+  warnings.push(...slotWarnings(policyOf(ctx.settings, result.release.service), result.release.type, startChangedTo(changes, result.release)));
+  return { release: result.release, warnings };
+}
+
+function startChangedTo(changes: PlanChanges, release: StoredRelease): Date | null {
+  return changes.plannedStart !== undefined ? release.plannedStart : null;
+}
+
+/** Cancels a release that has not started rolling out. */
+export async function cancelRelease(ctx: CoreContext, actor: string, id: number, reason: string): Promise<StoredRelease> {
+  const now = ctx.clock();
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const current = await loadRelease(trx, id, { lock: true });
+    assertOwnerOrManager(ctx.settings, current, actor, 'cancel it');
+    const to = transition(current, 'cancel');
+    const release = await updateReleaseIf(trx, id, current.state, { state: to, updated_at: now });
+    if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed while you were cancelling it.`);
+    const effects = current.state === 'submitted' ? [closeApprovalRequestEffect(release, release.revision, 'cancelled')] : [];
+    const change = await recordChange(trx, { release, actor, action: 'cancelled', before: snapshot(current), after: { ...snapshot(release), reason: reason.trim() || null }, at: now, effects });
+    return { release, outboxIds: change.outboxIds };
+  });
+  await ctx.effects.dispatch(result.outboxIds);
+  return result.release;
+}

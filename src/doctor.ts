@@ -1,0 +1,98 @@
+import type { Writable } from 'node:stream';
+import { sql } from 'kysely';
+import type { Env } from './config/env.ts';
+import { ConfigFileError, loadRelmFile } from './config/relm-file.ts';
+import { createDatabase, describeDatabase, migrator } from './store/database.ts';
+import { createRedis } from './jobs/redis.ts';
+import { SlackWebApi } from './integrations/slack/web-api.ts';
+
+type Check = { name: string; run: () => Promise<{ ok: boolean; detail: string; fix?: string }> };
+
+async function timed<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms / 1000} s`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function checks(env: Env): Check[] {
+  return [
+    {
+      name: 'config file',
+      run: async () => {
+        try {
+          const { settings } = loadRelmFile(env.RELM_CONFIG);
+          return { ok: true, detail: `${env.RELM_CONFIG}: ${Object.keys(settings.services).length} service(s), ${Object.keys(settings.policies).length} polic(ies)` };
+        } catch (error) {
+          const message = error instanceof ConfigFileError ? error.message : (error as Error).message;
+          return { ok: false, detail: message, fix: 'Fix the lines named above; the sample relm.yml in the repository is a valid start.' };
+        }
+      },
+    },
+    {
+      name: 'database',
+      run: async () => {
+        const db = createDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR });
+        try {
+          await timed(5_000, sql`SELECT 1`.execute(db));
+          const pending = (await migrator(db).getMigrations()).filter((m) => !m.executedAt).length;
+          return { ok: true, detail: `${describeDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR })}${pending ? `, ${pending} migration(s) pending (applied on the next start, or run \`npx relm migrate\`)` : ', migrations up to date'}` };
+        } catch (error) {
+          return { ok: false, detail: `${describeDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR })}: ${(error as Error).message}`, fix: env.DATABASE_URL ? 'Check DATABASE_URL and that PostgreSQL accepts connections.' : `Check that ${env.RELM_DATA_DIR} is writable, or set DATABASE_URL.` };
+        } finally {
+          await db.destroy().catch(() => {});
+        }
+      },
+    },
+    {
+      name: 'redis',
+      run: async () => {
+        const redis = createRedis(env.REDIS_URL, { name: 'relm-doctor' });
+        try {
+          await timed(3_000, redis.ping());
+          return { ok: true, detail: `${env.REDIS_URL.replace(/\/\/[^@]*@/, '//***@')} answers` };
+        } catch (error) {
+          return { ok: false, detail: `${env.REDIS_URL}: ${(error as Error).message}`, fix: 'Start Redis (`redis-server --daemonize yes`, or `docker run -p 6379:6379 redis`) or set REDIS_URL.' };
+        } finally {
+          redis.disconnect();
+        }
+      },
+    },
+    {
+      name: 'slack',
+      run: async () => {
+        if (!env.SLACK_BOT_TOKEN) return { ok: true, detail: 'not configured: `npm start` opens the local console' };
+        if (!env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) return { ok: false, detail: 'SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (HTTP) nor SLACK_APP_TOKEN (Socket Mode)', fix: 'Copy the signing secret from the app\'s Basic Information page.' };
+        try {
+          const who = await timed(10_000, new SlackWebApi({ token: env.SLACK_BOT_TOKEN, apiUrl: env.SLACK_API_URL, retries: 0 }).authTest());
+          return { ok: true, detail: `auth.test: bot ${who.user} in ${who.team} (${env.SLACK_APP_TOKEN ? 'Socket Mode' : 'HTTP mode'})` };
+        } catch (error) {
+          return { ok: false, detail: `auth.test failed: ${(error as Error).message}`, fix: 'Check SLACK_BOT_TOKEN (xoxb-…) and that the app is installed in the workspace.' };
+        }
+      },
+    },
+    {
+      name: 'jira',
+      run: async () => ({ ok: true, detail: env.JIRA_HOST ? `configured for ${env.JIRA_HOST}; change-ticket sync is not part of this build yet` : 'not configured: Jira sync is off (set JIRA_HOST, JIRA_EMAIL, JIRA_API_TOKEN)' }),
+    },
+    {
+      name: 'github',
+      run: async () => ({ ok: true, detail: env.GITHUB_TOKEN ? `configured for ${env.GITHUB_API_URL}; release sync is not part of this build yet` : 'not configured: GitHub sync is off (set GITHUB_TOKEN)' }),
+    },
+  ];
+}
+
+/** Runs every check, prints one line each (and a fix for failures); returns the exit code. */
+export async function runDoctor(env: Env, out: Writable): Promise<number> {
+  let failed = 0;
+  for (const check of checks(env)) {
+    const result = await check.run();
+    if (!result.ok) failed++;
+    out.write(`${result.ok ? '✔' : '✘'} ${check.name.padEnd(12)} ${result.detail}\n`);
+    if (!result.ok && result.fix) out.write(`  ${' '.repeat(12)} fix: ${result.fix}\n`);
+  }
+  out.write(failed ? `\n${failed} check(s) failed.\n` : '\nAll checks passed.\n');
+  return failed ? 1 : 0;
+}

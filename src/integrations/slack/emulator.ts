@@ -1,0 +1,247 @@
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { parse as parseQuery } from 'node:querystring';
+
+/**
+ * A Slack Web API on 127.0.0.1 that answers like Slack for the methods relm calls, keeps the messages
+ * it was sent, and can be told to fail. The local console uses it as its Slack; tests use it as the fake
+ * Slack the real @slack/web-api client talks to.
+ */
+
+export interface EmulatedMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: any[];
+  threadTs?: string;
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  edits: number;
+}
+
+export interface RecordedCall {
+  method: string;
+  args: Record<string, any>;
+  token?: string;
+}
+
+export interface EphemeralMessage {
+  channel?: string;
+  user?: string;
+  text: string;
+  blocks?: any[];
+  via: 'chat.postEphemeral' | 'response_url';
+}
+
+export type Fault = { status: 429; retryAfterSeconds?: number } | { status: 500 | 502 | 503 } | { delayMs: number } | { slackError: string };
+
+function ok(res: ServerResponse, body: Record<string, unknown>): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ ok: true, ...body }));
+}
+
+function fail(res: ServerResponse, error: string): void {
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ ok: false, error }));
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** WebClient sends form fields, with objects and arrays as JSON strings; the emulator decodes both. */
+function decodeArgs(body: string, contentType: string | undefined): Record<string, any> {
+  if (contentType?.includes('application/json')) return body ? JSON.parse(body) : {};
+  const form = parseQuery(body) as Record<string, string>;
+  const args: Record<string, any> = {};
+  for (const [key, value] of Object.entries(form)) {
+    if (typeof value === 'string' && /^[[{]/.test(value)) {
+      try {
+        args[key] = JSON.parse(value);
+        continue;
+      } catch {
+        // not JSON after all
+      }
+    }
+    args[key] = value;
+  }
+  return args;
+}
+
+export class SlackEmulator extends EventEmitter {
+  readonly calls: RecordedCall[] = [];
+  readonly messages: EmulatedMessage[] = [];
+  readonly ephemerals: EphemeralMessage[] = [];
+  readonly views: { triggerId?: string; view: any; id: string }[] = [];
+  readonly userGroups = new Map<string, string[]>();
+  readonly users = new Map<string, { tz?: string; name?: string }>();
+  readonly #faults = new Map<string, Fault[]>();
+  #server?: Server;
+  #clock = 1_700_000_000;
+  #seq = 0;
+  #responseUrls = new Map<string, { channel?: string; user?: string }>();
+  url = '';
+
+  async start(port = 0): Promise<this> {
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error) => {
+        res.writeHead(500);
+        res.end(String(error));
+      });
+    });
+    await new Promise<void>((resolve) => this.#server!.listen(port, '127.0.0.1', resolve));
+    const address = this.#server.address();
+    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.#server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+
+  /** The base URL to give @slack/web-api as slackApiUrl. */
+  get apiUrl(): string {
+    return `${this.url}/api/`;
+  }
+
+  /** A response_url for one slash command or click, as Slack would put in its payload. */
+  responseUrl(target: { channel?: string; user?: string }): string {
+    const id = `r${++this.#seq}`;
+    this.#responseUrls.set(id, target);
+    return `${this.url}/response/${id}`;
+  }
+
+  /** The next calls to `method` fail as told, one fault per call. */
+  inject(method: string, ...faults: Fault[]): void {
+    this.#faults.set(method, [...(this.#faults.get(method) ?? []), ...faults]);
+  }
+
+  callsTo(method: string): RecordedCall[] {
+    return this.calls.filter((c) => c.method === method);
+  }
+
+  /** Top-level messages of a channel (thread replies excluded). */
+  channelMessages(channel: string): EmulatedMessage[] {
+    return this.messages.filter((m) => m.channel === channel && !m.threadTs);
+  }
+
+  thread(channel: string, ts: string): EmulatedMessage[] {
+    return this.messages.filter((m) => m.channel === channel && m.threadTs === ts);
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.messages.length = 0;
+    this.ephemerals.length = 0;
+    this.views.length = 0;
+    this.#faults.clear();
+  }
+
+  #nextTs(): string {
+    this.#seq++;
+    return `${this.#clock + this.#seq}.${String(this.#seq).padStart(6, '0')}`;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = req.url?.split('?')[0] ?? '';
+    const raw = await readBody(req);
+    if (path.startsWith('/response/')) {
+      const target = this.#responseUrls.get(path.slice('/response/'.length));
+      if (!target) return fail(res, 'expired_url');
+      const body = decodeArgs(raw, req.headers['content-type']);
+      const message: EphemeralMessage = { ...target, text: String(body.text ?? ''), blocks: body.blocks, via: 'response_url' };
+      this.ephemerals.push(message);
+      this.emit('ephemeral', message);
+      return ok(res, {});
+    }
+    if (!path.startsWith('/api/')) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    const method = path.slice('/api/'.length);
+    const args = decodeArgs(raw, req.headers['content-type']);
+    const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || args.token;
+    this.calls.push({ method, args, token });
+
+    const fault = this.#faults.get(method)?.shift();
+    if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    else if (fault && 'status' in fault) {
+      res.writeHead(fault.status, fault.status === 429 ? { 'retry-after': String(fault.retryAfterSeconds ?? 1) } : {});
+      res.end(fault.status === 429 ? JSON.stringify({ ok: false, error: 'ratelimited' }) : 'upstream error');
+      return;
+    } else if (fault && 'slackError' in fault) return fail(res, fault.slackError);
+
+    if (!token || !String(token).startsWith('xox')) return fail(res, 'not_authed');
+    this.#answer(method, args, res);
+  }
+
+  #answer(method: string, args: Record<string, any>, res: ServerResponse): void {
+    switch (method) {
+      case 'auth.test':
+        return ok(res, { url: 'https://relm-emulated.slack.com/', team: 'Emulated', user: 'relm', team_id: 'T0RELM', user_id: 'U0RELMBOT', bot_id: 'B0RELM' });
+      case 'chat.postMessage': {
+        if (!args.channel) return fail(res, 'channel_not_found');
+        if (!args.text && !args.blocks) return fail(res, 'no_text');
+        const message: EmulatedMessage = {
+          channel: String(args.channel),
+          ts: this.#nextTs(),
+          text: String(args.text ?? ''),
+          blocks: Array.isArray(args.blocks) ? args.blocks : [],
+          threadTs: args.thread_ts ? String(args.thread_ts) : undefined,
+          metadata: args.metadata,
+          edits: 0,
+        };
+        this.messages.push(message);
+        this.emit('message', message);
+        return ok(res, { channel: message.channel, ts: message.ts, message: { text: message.text, ts: message.ts } });
+      }
+      case 'chat.update': {
+        const message = this.messages.find((m) => m.channel === args.channel && m.ts === args.ts);
+        if (!message) return fail(res, 'message_not_found');
+        message.text = String(args.text ?? message.text);
+        message.blocks = Array.isArray(args.blocks) ? args.blocks : message.blocks;
+        message.edits++;
+        this.emit('update', message);
+        return ok(res, { channel: message.channel, ts: message.ts, text: message.text });
+      }
+      case 'chat.postEphemeral': {
+        const message: EphemeralMessage = { channel: args.channel, user: args.user, text: String(args.text ?? ''), blocks: args.blocks, via: 'chat.postEphemeral' };
+        this.ephemerals.push(message);
+        this.emit('ephemeral', message);
+        return ok(res, { message_ts: this.#nextTs() });
+      }
+      case 'views.open':
+      case 'views.push':
+      case 'views.update': {
+        if (method !== 'views.update' && !args.trigger_id) return fail(res, 'invalid_trigger_id');
+        const view = typeof args.view === 'string' ? JSON.parse(args.view) : args.view;
+        const id = `V${++this.#seq}`;
+        this.views.push({ triggerId: args.trigger_id, view, id });
+        this.emit('view', { triggerId: args.trigger_id, view, id });
+        return ok(res, { view: { ...view, id, hash: `h${this.#seq}` } });
+      }
+      case 'usergroups.users.list': {
+        const users = this.userGroups.get(String(args.usergroup));
+        return users ? ok(res, { users }) : fail(res, 'no_such_subteam');
+      }
+      case 'users.info': {
+        const user = this.users.get(String(args.user));
+        return ok(res, { user: { id: args.user, name: user?.name ?? String(args.user).toLowerCase(), tz: user?.tz ?? 'Europe/London' } });
+      }
+      case 'conversations.history':
+      case 'conversations.replies': {
+        const inThread = method === 'conversations.replies';
+        const found = this.messages
+          .filter((m) => m.channel === args.channel && (inThread ? m.threadTs === args.ts || m.ts === args.ts : !m.threadTs))
+          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, thread_ts: m.threadTs, ...(args.include_all_metadata && m.metadata ? { metadata: m.metadata } : {}) }))
+          .reverse();
+        return ok(res, { messages: found, has_more: false });
+      }
+      default:
+        return fail(res, 'unknown_method');
+    }
+  }
+}

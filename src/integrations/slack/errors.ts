@@ -1,0 +1,35 @@
+/** A Slack call that will fail the same way however often it is retried (bad channel, revoked token). */
+export class PermanentSlackError extends Error {
+  readonly slackError: string;
+  constructor(method: string, slackError: string) {
+    super(`Slack ${method} failed: ${slackError}`);
+    this.name = 'PermanentSlackError';
+    this.slackError = slackError;
+  }
+}
+
+const PERMANENT = new Set([
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'invalid_auth',
+  'account_inactive',
+  'token_revoked',
+  'missing_scope',
+  'invalid_blocks',
+  'msg_too_long',
+  'no_permission',
+  'user_not_found',
+  'cant_update_message',
+  'message_not_found',
+  'invalid_metadata_format',
+]);
+
+/** Turns @slack/web-api's platform errors into PermanentSlackError where retrying cannot help. */
+export function classifySlackError(method: string, error: unknown): unknown {
+  const data = (error as { code?: string; data?: { error?: string } }).data;
+  if ((error as { code?: string }).code === 'slack_webapi_platform_error' && data?.error && PERMANENT.has(data.error)) {
+    return new PermanentSlackError(method, data.error);
+  }
+  return error;
+}

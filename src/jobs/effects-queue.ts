@@ -1,0 +1,94 @@
+import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { CoreContext, EffectDispatcher } from '../core/context.ts';
+import { performEffect, type Publisher } from '../core/usecases/perform-effect.ts';
+import { strandedOutbox } from '../store/repositories/outbox.ts';
+import { pruneDeliveries } from '../store/repositories/deliveries.ts';
+
+export const EFFECTS_QUEUE = 'effects';
+
+interface EffectJob {
+  outboxId: number;
+}
+
+/** Job ids are derived from the outbox row, so enqueueing the same row twice is one job. */
+export function effectJobId(outboxId: number): string {
+  return `outbox-${outboxId}`;
+}
+
+const JOB_OPTIONS = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1_000 },
+  // Kept an hour, so a relay pass over a row that is already queued or just finished adds nothing.
+  removeOnComplete: { age: 3_600, count: 10_000 },
+  removeOnFail: { age: 24 * 3_600 },
+} as const;
+
+/** Enqueues outbox rows on BullMQ. Never throws: a row it could not enqueue is picked up by the relay. */
+export class BullEffectDispatcher implements EffectDispatcher {
+  readonly queue: Queue<EffectJob>;
+  readonly #log: Logger;
+
+  constructor(connection: Redis, prefix: string, log: Logger) {
+    this.queue = new Queue<EffectJob>(EFFECTS_QUEUE, { connection, prefix });
+    this.queue.on('error', (error) => log.warn({ err: error }, 'effects queue error'));
+    this.#log = log;
+  }
+
+  async dispatch(outboxIds: number[]): Promise<void> {
+    if (outboxIds.length === 0) return;
+    try {
+      await this.queue.addBulk(outboxIds.map((outboxId) => ({ name: 'effect', data: { outboxId }, opts: { ...JOB_OPTIONS, jobId: effectJobId(outboxId) } })));
+    } catch (error) {
+      this.#log.warn({ err: error, outboxIds }, 'could not enqueue effects now; the outbox relay will');
+    }
+  }
+
+  /** The recurring sweep that re-enqueues what a crash between commit and enqueue left behind. */
+  async scheduleMaintenance(everyMs = 5_000): Promise<void> {
+    await this.queue.upsertJobScheduler('outbox-relay', { every: everyMs }, { name: 'relay', data: { outboxId: 0 }, opts: { removeOnComplete: true, removeOnFail: 100 } });
+    await this.queue.upsertJobScheduler('prune-deliveries', { every: 3_600_000 }, { name: 'prune', data: { outboxId: 0 }, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
+
+export interface EffectsWorkerOptions {
+  connection: Redis;
+  prefix: string;
+  ctx: CoreContext;
+  publisher: Publisher;
+  dispatcher: EffectDispatcher;
+  log: Logger;
+  concurrency?: number;
+  /** How old an unfinished outbox row must be before the relay takes it as stranded. */
+  relayAfterMs?: number;
+}
+
+export function startEffectsWorker(options: EffectsWorkerOptions): Worker<EffectJob> {
+  const { ctx, publisher, log } = options;
+  const worker = new Worker<EffectJob>(
+    EFFECTS_QUEUE,
+    async (job: Job<EffectJob>) => {
+      if (job.name === 'relay') {
+        const stranded = await strandedOutbox(ctx.db, new Date(ctx.clock().getTime() - (options.relayAfterMs ?? 15_000)));
+        await options.dispatcher.dispatch(stranded);
+        return { relayed: stranded.length };
+      }
+      if (job.name === 'prune') {
+        await pruneDeliveries(ctx.db, new Date(ctx.clock().getTime() - 24 * 3_600_000));
+        return {};
+      }
+      const outcome = await performEffect(ctx, publisher, job.data.outboxId);
+      if (outcome === 'failed') throw new UnrecoverableError(`effect ${job.data.outboxId} failed for good`);
+      return { outcome };
+    },
+    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 8, autorun: true },
+  );
+  worker.on('failed', (job, error) => log.warn({ err: error, jobId: job?.id, attempts: job?.attemptsMade }, 'effect failed'));
+  worker.on('error', (error) => log.warn({ err: error }, 'effects worker error'));
+  return worker;
+}

@@ -1,0 +1,57 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
+import { Migrator, type MigrationResultSet } from 'kysely/migration';
+import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
+import { migrations } from './migrations/index.ts';
+import type { DB } from './schema.ts';
+
+export type Database = Kysely<DB>;
+
+export interface DatabaseOptions {
+  /** postgres://… ; when absent, the embedded PGlite store in `dataDir`. */
+  url?: string;
+  dataDir: string;
+  /** `memory://` for an in-memory PGlite (tests, the console's --memory). */
+  memory?: boolean;
+}
+
+export function describeDatabase(options: DatabaseOptions): string {
+  if (options.url) return `PostgreSQL at ${redactUrl(options.url)}`;
+  return options.memory ? 'embedded PGlite (in memory)' : `embedded PGlite in ${resolve(options.dataDir)}`;
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+/** One connection pool (or one embedded PGlite) per process, built by the composition root. */
+export function createDatabase(options: DatabaseOptions): Database {
+  if (options.url) {
+    const pool = new pg.Pool({ connectionString: options.url, max: 10 });
+    // A dropped idle connection must not take the process down; the next query reconnects.
+    pool.on('error', () => {});
+    return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  }
+  const pglite = async () => {
+    if (options.memory) return PGlite.create();
+    mkdirSync(options.dataDir, { recursive: true });
+    return PGlite.create(resolve(options.dataDir, 'pgdata'));
+  };
+  return new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
+}
+
+export function migrator(db: Database): Migrator {
+  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Database): Promise<MigrationResultSet> {
+  const result = await migrator(db).migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${(result.error as Error).message ?? result.error}`, { cause: result.error });
+  }
+  return result;
+}

@@ -1,0 +1,12 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../schema.ts';
+
+/** Records an inbound delivery id; false when it was seen before (a retry). */
+export async function firstDelivery(db: Kysely<DB>, key: string, now: Date): Promise<boolean> {
+  const row = await db.insertInto('inbound_deliveries').values({ key, received_at: now }).onConflict((oc) => oc.column('key').doNothing()).returning('key').executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function pruneDeliveries(db: Kysely<DB>, before: Date): Promise<void> {
+  await db.deleteFrom('inbound_deliveries').where('received_at', '<', before).execute();
+}

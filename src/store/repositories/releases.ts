@@ -1,0 +1,79 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB, NewReleaseRow, ReleaseRow, ReleaseUpdate } from '../schema.ts';
+import type { Release, ReleaseState, ReleaseType, Risk } from '../../core/release.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export interface StoredRelease extends Release {
+  cardChannel: string | null;
+  cardTs: string | null;
+}
+
+export function toRelease(row: ReleaseRow): StoredRelease {
+  return {
+    id: row.id,
+    service: row.service,
+    version: row.version,
+    type: row.type as ReleaseType,
+    title: row.title,
+    description: row.description,
+    risk: row.risk as Risk,
+    plannedStart: row.planned_start,
+    deploymentModel: row.deployment_model,
+    rollbackPlan: row.rollback_plan,
+    testEvidence: row.test_evidence,
+    trainingNeeded: row.training_needed,
+    requester: row.requester,
+    state: row.state as ReleaseState,
+    revision: row.revision,
+    rescheduleCount: row.reschedule_count,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    submittedAt: row.submitted_at,
+    approvedAt: row.approved_at,
+    cardChannel: row.card_channel,
+    cardTs: row.card_ts,
+  };
+}
+
+export async function insertRelease(db: Db, row: NewReleaseRow): Promise<StoredRelease> {
+  return toRelease(await db.insertInto('releases').values(row).returningAll().executeTakeFirstOrThrow());
+}
+
+export async function findRelease(db: Db, id: number, options: { lock?: boolean } = {}): Promise<StoredRelease | undefined> {
+  let query = db.selectFrom('releases').selectAll().where('id', '=', id);
+  if (options.lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row ? toRelease(row) : undefined;
+}
+
+/**
+ * Moves a release from `from` to the values in `changes`, only if it is still in `from`:
+ * the compare-and-set that makes concurrent transitions happen once.
+ */
+export async function updateReleaseIf(db: Db, id: number, from: ReleaseState, changes: ReleaseUpdate): Promise<StoredRelease | undefined> {
+  const row = await db.updateTable('releases').set(changes).where('id', '=', id).where('state', '=', from).returningAll().executeTakeFirst();
+  return row ? toRelease(row) : undefined;
+}
+
+export async function setCard(db: Db, id: number, channel: string, ts: string): Promise<void> {
+  await db.updateTable('releases').set({ card_channel: channel, card_ts: ts }).where('id', '=', id).execute();
+}
+
+/** Versions of a service that still count (everything but cancelled), newest first by id. */
+export async function liveVersions(db: Db, service: string): Promise<string[]> {
+  const rows = await db.selectFrom('releases').select('version').where('service', '=', service).where('state', '<>', 'cancelled').orderBy('id', 'desc').execute();
+  return rows.map((r) => r.version);
+}
+
+/** Serialises planning per service, so two plans cannot both claim the next version. */
+export async function lockService(db: Transaction<DB>, service: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`relm:service:${service}`}))`.execute(db);
+}
+
+export async function listReleases(db: Db, filter: { service?: string; states?: ReleaseState[]; limit?: number }): Promise<StoredRelease[]> {
+  let query = db.selectFrom('releases').selectAll().orderBy('id', 'desc').limit(filter.limit ?? 20);
+  if (filter.service) query = query.where('service', '=', filter.service);
+  if (filter.states && filter.states.length > 0) query = query.where('state', 'in', filter.states);
+  return (await query.execute()).map(toRelease);
+}

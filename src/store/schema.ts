@@ -1,0 +1,86 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** jsonb goes in as JSON text and comes back parsed. */
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+export interface ReleasesTable {
+  id: Generated<number>;
+  service: string;
+  version: string;
+  type: string;
+  title: string;
+  description: string;
+  risk: string;
+  planned_start: Timestamp | null;
+  deployment_model: string;
+  rollback_plan: string;
+  test_evidence: string;
+  training_needed: boolean;
+  requester: string;
+  state: string;
+  revision: Generated<number>;
+  reschedule_count: Generated<number>;
+  card_channel: string | null;
+  card_ts: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  submitted_at: Timestamp | null;
+  approved_at: Timestamp | null;
+}
+
+export interface DecisionsTable {
+  id: Generated<number>;
+  release_id: number;
+  revision: number;
+  approver: string;
+  decision: 'approve' | 'reject';
+  comment: string | null;
+  decided_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  seq: number;
+  release_id: number | null;
+  actor: string;
+  action: string;
+  before: Json | null;
+  after: Json | null;
+  at: Timestamp;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface OutboxTable {
+  id: Generated<number>;
+  release_id: number | null;
+  kind: string;
+  dedupe_key: string;
+  payload: Json<Record<string, unknown>>;
+  state: Generated<'pending' | 'sending' | 'done' | 'failed'>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  result: Json<Record<string, unknown>> | null;
+  created_at: Timestamp;
+  done_at: Timestamp | null;
+}
+
+export interface InboundDeliveriesTable {
+  key: string;
+  received_at: Timestamp;
+}
+
+export interface DB {
+  releases: ReleasesTable;
+  decisions: DecisionsTable;
+  audit_log: AuditLogTable;
+  outbox: OutboxTable;
+  inbound_deliveries: InboundDeliveriesTable;
+}
+
+export type ReleaseRow = Selectable<ReleasesTable>;
+export type NewReleaseRow = Insertable<ReleasesTable>;
+export type ReleaseUpdate = Updateable<ReleasesTable>;
+export type DecisionRow = Selectable<DecisionsTable>;
+export type AuditRow = Selectable<AuditLogTable>;
+export type OutboxRow = Selectable<OutboxTable>;
