@@ -22,7 +22,7 @@ export function closeApprovalRequestEffect(release: StoredRelease, revision: num
   return {
     kind: 'approval_request_closed',
     releaseId: release.id,
-    dedupeKey: `approval_request_closed:${release.id}:${revision}`,
+    dedupeKey: `approval_request_closed:${release.id}:${revision}:${outcome}`,
     payload: { releaseId: release.id, revision, outcome },
   };
 }

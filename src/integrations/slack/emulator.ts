@@ -30,6 +30,8 @@ export interface EphemeralMessage {
   text: string;
   blocks?: any[];
   via: 'chat.postEphemeral' | 'response_url';
+  /** The response_url it came through, for the response_url kind. */
+  responseUrl?: string;
 }
 
 export type Fault = { status: 429; retryAfterSeconds?: number } | { status: 500 | 502 | 503 } | { delayMs: number } | { slackError: string };
@@ -151,7 +153,7 @@ export class SlackEmulator extends EventEmitter {
       const target = this.#responseUrls.get(path.slice('/response/'.length));
       if (!target) return fail(res, 'expired_url');
       const body = decodeArgs(raw, req.headers['content-type']);
-      const message: EphemeralMessage = { ...target, text: String(body.text ?? ''), blocks: body.blocks, via: 'response_url' };
+      const message: EphemeralMessage = { ...target, text: String(body.text ?? ''), blocks: body.blocks, via: 'response_url', responseUrl: `${this.url}${path}` };
       this.ephemerals.push(message);
       this.emit('ephemeral', message);
       return ok(res, {});

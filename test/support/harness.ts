@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { sql } from 'kysely';
+import { Redis } from 'ioredis';
+import { createRelm, type Relm, type Role } from '../../src/app.ts';
+import { readEnv, type Env } from '../../src/config/env.ts';
+import { loadRelmFile } from '../../src/config/relm-file.ts';
+import { createLogger } from '../../src/log.ts';
+import { SlackEmulator, type EphemeralMessage } from '../../src/integrations/slack/emulator.ts';
+import { BOT_TOKEN, SIGNING_SECRET, blockActionPayload, interactionBody, sign, slashCommandBody, viewSubmissionPayload } from './slack-requests.ts';
+import { createTestDatabase } from './postgres.ts';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const FIXTURE_CONFIG = new URL('../fixtures/relm.test.yml', import.meta.url).pathname;
+
+export interface HarnessOptions {
+  store?: 'postgres' | 'pglite';
+  role?: Role;
+  clock?: () => Date;
+  env?: Partial<Env>;
+  config?: string;
+}
+
+/** Everything a test needs to drive relm as Slack would: the app over HTTP, a fake Slack, the logs. */
+export interface Harness {
+  relm: Relm;
+  slack: SlackEmulator;
+  baseUrl: string;
+  logs: string[];
+  prefix: string;
+  post(path: string, body: string, headers?: Record<string, string>): Promise<Response>;
+  /** Sends a signed `/release <text>` and waits for its ephemeral answer (or a modal to open). */
+  command(user: string, text: string, options?: { channel?: string; headers?: Record<string, string> }): Promise<{ status: number; reply?: EphemeralMessage; view?: any }>;
+  click(user: string, actionId: string, value: string, message: { channel: string; ts: string }, options?: { headers?: Record<string, string>; wait?: boolean }): Promise<{ status: number; reply?: EphemeralMessage; view?: any }>;
+  submitView(user: string, view: any, values: Record<string, Record<string, unknown>>): Promise<{ status: number; body: any }>;
+  /** Waits until every outbox effect is performed (cards, requests, notes). */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== null && value !== false) return value as T;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const slack = await new SlackEmulator().start();
+  slack.userGroups.set('S0APPROVERS', ['U0APP1', 'U0APP2', 'U0APP3']);
+  slack.userGroups.set('S0CAB', ['U0CAB1', 'U0CAB2']);
+  const database = options.store === 'pglite' ? undefined : await createTestDatabase();
+  const prefix = `relmtest${randomBytes(4).toString('hex')}`;
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logs.push(chunk.toString());
+      done();
+    },
+  });
+  const env = readEnv({
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    DATABASE_URL: database?.url,
+    REDIS_URL,
+    RELM_QUEUE_PREFIX: prefix,
+    RELM_CONFIG: options.config ?? FIXTURE_CONFIG,
+    LOG_LEVEL: 'debug',
+  });
+  Object.assign(env, options.env);
+  const { settings } = loadRelmFile(env.RELM_CONFIG);
+  const relm = await createRelm({ env, settings, role: options.role ?? 'all', log: createLogger('debug', sink), clock: options.clock, memoryDb: !database, relayAfterMs: 1_000, relayEveryMs: 500 });
+  const baseUrl = `http://127.0.0.1:${relm.port}`;
+
+  const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+    fetch(`${baseUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body), ...headers } });
+
+  const awaitAnswer = async (responseUrl: string, viewsBefore: number, wait = true) => {
+    if (!wait) return {};
+    return waitFor(() => {
+      const reply = slack.ephemerals.find((e) => e.responseUrl === responseUrl);
+      if (reply) return { reply };
+      if (slack.views.length > viewsBefore) return { view: slack.views[slack.views.length - 1]!.view };
+      return undefined;
+    }, `an answer on ${responseUrl}`);
+  };
+
+  const harness: Harness = {
+    relm,
+    slack,
+    baseUrl,
+    logs,
+    prefix,
+    post,
+    async command(user, text, opts = {}) {
+      const responseUrl = slack.responseUrl({ channel: opts.channel ?? 'C0PAY', user });
+      const viewsBefore = slack.views.length;
+      const res = await post('/slack/events', slashCommandBody({ user, text, channel: opts.channel, responseUrl }), opts.headers);
+      await res.text();
+      return { status: res.status, ...(res.status === 200 ? await awaitAnswer(responseUrl, viewsBefore) : {}) };
+    },
+    async click(user, actionId, value, message, opts = {}) {
+      const responseUrl = slack.responseUrl({ channel: message.channel, user });
+      const viewsBefore = slack.views.length;
+      const payload = blockActionPayload({ user, actionId, value, channel: message.channel, messageTs: message.ts, responseUrl });
+      const res = await post('/slack/events', interactionBody(payload), opts.headers);
+      await res.text();
+      return { status: res.status, ...(res.status === 200 ? await awaitAnswer(responseUrl, viewsBefore, opts.wait ?? true) : {}) };
+    },
+    async submitView(user, view, values) {
+      const res = await post('/slack/events', interactionBody(viewSubmissionPayload({ user, view, values })));
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async settle() {
+      let quiet = 0;
+      await waitFor(async () => {
+        const open = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE state IN ('pending', 'sending')`.execute(relm.db);
+        quiet = open.rows[0]?.n === 0 ? quiet + 1 : 0;
+        return quiet >= 3;
+      }, 'the outbox to drain', 15_000);
+    },
+    async stop() {
+      await relm.stop();
+      await slack.stop();
+      await database?.drop();
+      await deleteKeys(prefix);
+    },
+  };
+  return harness;
+}
