@@ -1,0 +1,138 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, migrateToLatest, migrator, type Database } from '../../src/store/database.ts';
+import { insertRelease, updateReleaseIf, liveVersions } from '../../src/store/repositories/releases.ts';
+import { recordDecision, decisionsFor } from '../../src/store/repositories/decisions.ts';
+import { appendAudit, auditChain } from '../../src/store/repositories/audit.ts';
+import { claimOutbox, completeOutbox, enqueueOutbox, strandedOutbox } from '../../src/store/repositories/outbox.ts';
+import { firstDelivery } from '../../src/store/repositories/deliveries.ts';
+import { verifyChain } from '../../src/core/audit.ts';
+import { createTestDatabase } from '../support/postgres.ts';
+
+const now = new Date('2026-11-23T10:00:00.000Z');
+
+function releaseRow(version: string) {
+  return {
+    service: 'payments',
+    version,
+    type: 'minor',
+    title: `Payments ${version}`,
+    description: '',
+    risk: 'low',
+    planned_start: null,
+    deployment_model: 'two-waves',
+    rollback_plan: 'redeploy',
+    test_evidence: 'ci',
+    training_needed: false,
+    requester: 'U0DEV',
+    state: 'submitted',
+    card_channel: 'C0PAY',
+    card_ts: null,
+    created_at: now,
+    updated_at: now,
+    submitted_at: now,
+    approved_at: null,
+  };
+}
+
+describe.each(['postgres', 'pglite'] as const)('the store on %s', (kind) => {
+  let db: Database;
+  let drop: (() => Promise<void>) | undefined;
+
+  beforeAll(async () => {
+    if (kind === 'postgres') {
+      const database = await createTestDatabase();
+      drop = database.drop;
+      db = createDatabase({ url: database.url, dataDir: '' });
+    } else {
+      db = createDatabase({ dataDir: '', memory: true });
+    }
+    await migrateToLatest(db);
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await drop?.();
+  });
+
+  it('applies migrations once and knows they are applied', async () => {
+    const again = await migrateToLatest(db);
+    expect(again.results).toEqual([]);
+    const all = await migrator(db).getMigrations();
+    expect(all.every((m) => m.executedAt instanceof Date)).toBe(true);
+  });
+
+  it('keeps one live release per service and version, and frees the version when cancelled', async () => {
+    const first = await insertRelease(db, releaseRow('1.0.0'));
+    expect(first.id).toBeGreaterThan(0);
+    await expect(insertRelease(db, releaseRow('1.0.0'))).rejects.toThrow();
+    await db.updateTable('releases').set({ state: 'cancelled' }).where('id', '=', first.id).execute();
+    const second = await insertRelease(db, releaseRow('1.0.0'));
+    expect(second.version).toBe('1.0.0');
+    expect(await liveVersions(db, 'payments')).toEqual(['1.0.0']);
+  });
+
+  it('moves state only from the expected state (compare and set)', async () => {
+    const release = await insertRelease(db, releaseRow('1.1.0'));
+    const moved = await updateReleaseIf(db, release.id, 'submitted', { state: 'approved' });
+    expect(moved?.state).toBe('approved');
+    const again = await updateReleaseIf(db, release.id, 'submitted', { state: 'approved' });
+    expect(again).toBeUndefined();
+  });
+
+  it('records one decision per approver per revision', async () => {
+    const release = await insertRelease(db, releaseRow('1.2.0'));
+    const decision = { approver: 'U0APP1', decision: 'approve' as const, revision: 1, decidedAt: now, comment: null };
+    expect(await recordDecision(db, release.id, decision)).toBe(true);
+    expect(await recordDecision(db, release.id, decision)).toBe(false);
+    expect(await recordDecision(db, release.id, { ...decision, revision: 2 })).toBe(true);
+    expect(await decisionsFor(db, release.id)).toHaveLength(2);
+  });
+
+  it('chains audit entries, refuses to change or delete them, and detects tampering', async () => {
+    await db.transaction().execute(async (trx) => {
+      await appendAudit(trx, { releaseId: 1, actor: 'U0DEV', action: 'planned', after: { state: 'draft' }, at: now });
+      await appendAudit(trx, { releaseId: 1, actor: 'U0DEV', action: 'submitted', before: { state: 'draft' }, after: { state: 'submitted' }, at: new Date(now.getTime() + 1000) });
+    });
+    await db.transaction().execute((trx) => appendAudit(trx, { releaseId: 1, actor: 'U0APP1', action: 'approved', after: { state: 'approved', note: 'ünïcode ✓' }, at: new Date(now.getTime() + 2000) }));
+    expect(await verifyChain(auditChain(db))).toEqual({ ok: true, entries: 3 });
+
+    await expect(db.updateTable('audit_log').set({ actor: 'U0EVIL' }).where('seq', '=', 2).execute()).rejects.toThrow(/append-only/);
+    await expect(db.deleteFrom('audit_log').where('seq', '=', 3).execute()).rejects.toThrow(/append-only/);
+
+    // Someone with the rights to switch the trigger off edits history: the chain shows where.
+    await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`.execute(db);
+    await db.updateTable('audit_log').set({ actor: 'U0EVIL' }).where('seq', '=', 2).execute();
+    await sql`ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only`.execute(db);
+    const check = await verifyChain(auditChain(db));
+    expect(check).toMatchObject({ ok: false, brokenAt: 2 });
+  });
+
+  it('gives each audit entry a distinct place in the chain under concurrent writers', async () => {
+    const before = (await db.selectFrom('audit_log').select('seq').execute()).length;
+    await Promise.all(Array.from({ length: 12 }, (_, i) => db.transaction().execute((trx) => appendAudit(trx, { releaseId: 2, actor: `U0W${i}`, action: 'noted', at: now }))));
+    const rows = await db.selectFrom('audit_log').select(['seq', 'prev_hash', 'hash']).orderBy('seq').execute();
+    expect(rows).toHaveLength(before + 12);
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
+  });
+
+  it('keeps outbox effects unique by key and claims each for one attempt at a time', async () => {
+    const ids = await enqueueOutbox(db, [{ kind: 'card', releaseId: 1, dedupeKey: 'card:1:1', payload: { releaseId: 1 } }], now);
+    expect(ids).toHaveLength(1);
+    expect(await enqueueOutbox(db, [{ kind: 'card', releaseId: 1, dedupeKey: 'card:1:1', payload: { releaseId: 1 } }], now)).toEqual([]);
+    const first = await claimOutbox(db, ids[0]!);
+    expect(first?.previousState).toBe('pending');
+    const retry = await claimOutbox(db, ids[0]!);
+    expect(retry?.previousState).toBe('sending');
+    expect(retry?.attempts).toBe(2);
+    expect(await strandedOutbox(db, new Date(now.getTime() + 1))).toContain(ids[0]);
+    await completeOutbox(db, ids[0]!, { ts: '1.2' }, now);
+    expect(await claimOutbox(db, ids[0]!)).toBeUndefined();
+    expect(await strandedOutbox(db, new Date(now.getTime() + 1))).not.toContain(ids[0]);
+  });
+
+  it('recognises a redelivered Slack request', async () => {
+    expect(await firstDelivery(db, 'trigger:abc', now)).toBe(true);
+    expect(await firstDelivery(db, 'trigger:abc', now)).toBe(false);
+  });
+});
