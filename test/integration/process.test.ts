@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SlackEmulator } from '../../src/integrations/slack/emulator.ts';
+import { BOT_TOKEN, SIGNING_SECRET } from '../support/slack-requests.ts';
+import { REDIS_URL } from '../support/harness.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const dirs: string[] = [];
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'relm-test-'));
+  dirs.push(dir);
+  return dir;
+}
+
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs `relm <args>` on the pinned Node, as `npx relm` would. */
+function relm(args: string[], env: Record<string, string>, input?: string) {
+  const child = spawn(process.execPath, ['src/cli.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', REDIS_URL, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  if (input !== undefined) child.stdin.end(input);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe('the relm process', () => {
+  it('refuses to start with an invalid relm.yml and names the file, line and problem', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'relm.yml');
+    writeFileSync(file, ['services:', '  demo:', '    name: Demo', '    channel: general', '    policy: standard', '    deployment_model: m', 'policies: {}', 'deployment_models: {}', ''].join('\n'));
+    const run = relm(['start'], { RELM_CONFIG: file, SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, RELM_DATA_DIR: dir });
+    expect(await run.exited).toBe(1);
+    const { stderr } = run.output();
+    expect(stderr).toContain(`${file}:4:14: services.demo.channel: a Slack channel id like C0123ABCD`);
+    expect(stderr).toContain(`${file}:5:13: services.demo.policy: no policy named "standard"`);
+  });
+
+  it('drains and exits 0 on SIGTERM', async () => {
+    const dir = tempDir();
+    const slack = await new SlackEmulator().start();
+    try {
+      const run = relm(['start'], { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PORT: '0', RELM_DATA_DIR: dir, RELM_QUEUE_PREFIX: `relmtest${randomBytes(4).toString('hex')}`, RELM_CONFIG: join(ROOT, 'relm.yml') });
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`relm did not start: ${JSON.stringify(run.output())}`)), 20_000);
+        run.child.stdout.on('data', () => {
+          if (run.output().stdout.includes('relm is running')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      expect(run.output().stdout).toContain('draining and stopping');
+    } finally {
+      await slack.stop();
+    }
+  });
+
+  it('runs the local console: plan, fill the modal, submit and approve as another user', async () => {
+    const dir = tempDir();
+    const script = [
+      '/release new demo 1.0.0 --title "Checkout <!channel>" --at "2026-12-01 10:00"',
+      '/release submit REL-1',
+      '/release edit REL-1',
+      '', // version
+      '', // type
+      '', // title
+      'Faster checkout for everyone', // description
+      '', // risk
+      '', // planned start
+      '', // model
+      'Redeploy 0.9.0', // rollback plan
+      'CI run 42 green', // test evidence
+      'n', // training
+      '/release submit REL-1',
+      '/release approve REL-1',
+      '/as U0BOB',
+      '/release approve REL-1 ship it',
+      '/release show REL-1',
+      '/quit',
+      '',
+    ].join('\n');
+    const run = relm(['console'], { RELM_DATA_DIR: dir, RELM_QUEUE_PREFIX: `relmtest${randomBytes(4).toString('hex')}`, RELM_CONFIG: join(ROOT, 'relm.yml') }, script);
+    expect(await run.exited).toBe(0);
+    const { stdout } = run.output();
+    expect(stdout).toContain('Planned REL-1: demo 1.0.0');
+    expect(stdout).toContain('REL-1 needs a rollback plan and test evidence');
+    expect(stdout).toContain('┌ Edit REL-1');
+    expect(stdout).toContain('Submitted REL-1 for approval');
+    expect(stdout).toContain('You planned REL-1, so you cannot decide on it');
+    expect(stdout).toContain('(only you, @U0BOB) ✅ You approved REL-1; it is now approved.');
+    expect(stdout).toMatch(/REL-1 · demo 1.0.0: Checkout <!channel> is approved by @U0BOB/);
+    expect(stdout).toMatch(/\[\d+\] Approve/);
+  }, 60_000);
+});
