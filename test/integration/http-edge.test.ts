@@ -105,7 +105,7 @@ describe('readiness with Redis down', () => {
     try {
       const res = await fetch(`${down.baseUrl}/readyz`);
       expect(res.status).toBe(503);
-      const body = await res.json();
+      const body = (await res.json()) as { database: string; redis: string };
       expect(body.database).toBe('ok');
       expect(body.redis).toMatch(/^down/);
       expect((await fetch(`${down.baseUrl}/healthz`)).status).toBe(200);
