@@ -1,0 +1,103 @@
+// bench:ack — how fast relm acknowledges Slack, against a bare Bolt app in the same run.
+// N signed slash commands and button clicks at concurrency C against each; prints p50/p99 and the ratio.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { SlackEmulator } from '../src/integrations/slack/emulator.ts';
+import { BOT_TOKEN, SIGNING_SECRET, blockActionPayload, interactionBody, sign, slashCommandBody } from '../test/support/slack-requests.ts';
+import { createTestDatabase } from '../test/support/postgres.ts';
+
+const TOTAL = Number(process.env.BENCH_REQUESTS ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const ROOT = new URL('..', import.meta.url).pathname;
+
+async function startServer(script: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, script, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const listening = /listening (\d+)/.exec(out) ?? /"port":(\d+)/.exec(out);
+      if (listening) resolve(Number(listening[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`${script.join(' ')} exited with ${code}: ${out}`)));
+  });
+  return { child, port };
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function load(port: number, slack: SlackEmulator, requests: number): Promise<number[]> {
+  const bodies = Array.from({ length: requests }, (_, i) => {
+    const user = `U0BENCH${i % 7}`;
+    switch (i % 4) {
+      case 0:
+        return slashCommandBody({ user, text: 'show REL-1', responseUrl: slack.responseUrl({ user }) });
+      case 1:
+        return slashCommandBody({ user, text: 'list payments', responseUrl: slack.responseUrl({ user }) });
+      case 2:
+        return slashCommandBody({ user, text: 'help', responseUrl: slack.responseUrl({ user }) });
+      default:
+        return interactionBody(blockActionPayload({ user, actionId: 'relm_approve', value: '1:1', channel: 'C0PAY', messageTs: '1.000001', responseUrl: slack.responseUrl({ user }) }));
+    }
+  });
+  const latencies: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++]!;
+      const started = performance.now();
+      const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) } });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`status ${res.status}`);
+      latencies.push(performance.now() - started);
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return latencies.sort((a, b) => a - b);
+}
+
+const slack = await new SlackEmulator().start();
+const database = await createTestDatabase();
+const common = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl };
+const bare = await startServer(['bench/bare-bolt.ts'], common);
+const relm = await startServer(['src/cli.ts', 'start'], {
+  ...common,
+  DATABASE_URL: database.url,
+  RELM_CONFIG: 'test/fixtures/relm.test.yml',
+  RELM_QUEUE_PREFIX: `relmbench${randomBytes(3).toString('hex')}`,
+  LOG_LEVEL: 'info',
+});
+
+try {
+  // One submitted release, so `show REL-1` and the Approve clicks do real work in relm.
+  const plan = slashCommandBody({ user: 'U0DEV', text: 'new payments 1.0.0', responseUrl: slack.responseUrl({ user: 'U0DEV' }) });
+  await fetch(`http://127.0.0.1:${relm.port}/slack/events`, { method: 'POST', body: plan, headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(plan) } });
+  await load(bare.port, slack, 200); // warm-up
+  await load(relm.port, slack, 200);
+  const results: Record<string, number[]> = { bare: [], relm: [] };
+  // Alternate the two in rounds so machine noise falls on both alike.
+  for (let round = 0; round < 4; round++) {
+    results.bare!.push(...(await load(bare.port, slack, TOTAL / 4)));
+    results.relm!.push(...(await load(relm.port, slack, TOTAL / 4)));
+  }
+  const summary = Object.fromEntries(
+    Object.entries(results).map(([name, values]) => {
+      const sorted = values.sort((a, b) => a - b);
+      return [name, { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1]! }];
+    }),
+  ) as Record<'bare' | 'relm', { p50: number; p99: number; max: number }>;
+  const fmt = (n: number) => `${n.toFixed(1)} ms`;
+  process.stdout.write(`bench:ack  ${TOTAL} requests each (3/4 slash commands, 1/4 button clicks), concurrency ${CONCURRENCY}\n`);
+  process.stdout.write(`  bare Bolt  p50 ${fmt(summary.bare.p50)}  p99 ${fmt(summary.bare.p99)}  max ${fmt(summary.bare.max)}\n`);
+  process.stdout.write(`  relm       p50 ${fmt(summary.relm.p50)}  p99 ${fmt(summary.relm.p99)}  max ${fmt(summary.relm.max)}\n`);
+  process.stdout.write(`  ratio relm/bare  p50 ${(summary.relm.p50 / summary.bare.p50).toFixed(2)}x  p99 ${(summary.relm.p99 / summary.bare.p99).toFixed(2)}x  (target p99 <= 1.5x and < 100 ms)\n`);
+} finally {
+  bare.child.kill('SIGTERM');
+  relm.child.kill('SIGTERM');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await slack.stop();
+  await database.drop().catch(() => {});
+}
