@@ -3,7 +3,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { SlackEmulator } from '../src/integrations/slack/emulator.ts';
 import { BOT_TOKEN, SIGNING_SECRET, blockActionPayload, interactionBody, sign, slashCommandBody } from '../test/support/slack-requests.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 
@@ -29,18 +28,19 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function load(port: number, slack: SlackEmulator, requests: number): Promise<number[]> {
+async function load(port: number, requests: number): Promise<number[]> {
   const bodies = Array.from({ length: requests }, (_, i) => {
     const user = `U0BENCH${i % 7}`;
+    const responseUrl = `${sinkUrl}/response/bench`;
     switch (i % 4) {
       case 0:
-        return slashCommandBody({ user, text: 'show REL-1', responseUrl: slack.responseUrl({ user }) });
+        return slashCommandBody({ user, text: 'show REL-1', responseUrl });
       case 1:
-        return slashCommandBody({ user, text: 'list payments', responseUrl: slack.responseUrl({ user }) });
+        return slashCommandBody({ user, text: 'list payments', responseUrl });
       case 2:
-        return slashCommandBody({ user, text: 'help', responseUrl: slack.responseUrl({ user }) });
+        return slashCommandBody({ user, text: 'help', responseUrl });
       default:
-        return interactionBody(blockActionPayload({ user, actionId: 'relm_approve', value: '1:1', channel: 'C0PAY', messageTs: '1.000001', responseUrl: slack.responseUrl({ user }) }));
+        return interactionBody(blockActionPayload({ user, actionId: 'relm_approve', value: '1:1', channel: 'C0PAY', messageTs: '1.000001', responseUrl }));
     }
   });
   const latencies: number[] = [];
@@ -59,9 +59,10 @@ async function load(port: number, slack: SlackEmulator, requests: number): Promi
   return latencies.sort((a, b) => a - b);
 }
 
-const slack = await new SlackEmulator().start();
+const sink = await startServer(['bench/slack-sink.ts'], {});
+const sinkUrl = `http://127.0.0.1:${sink.port}`;
 const database = await createTestDatabase();
-const common = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl };
+const common = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: `${sinkUrl}/api/` };
 const bare = await startServer(['bench/bare-bolt.ts'], common);
 const relm = await startServer(['src/cli.ts', 'start'], {
   ...common,
@@ -73,15 +74,15 @@ const relm = await startServer(['src/cli.ts', 'start'], {
 
 try {
   // One submitted release, so `show REL-1` and the Approve clicks do real work in relm.
-  const plan = slashCommandBody({ user: 'U0DEV', text: 'new payments 1.0.0', responseUrl: slack.responseUrl({ user: 'U0DEV' }) });
+  const plan = slashCommandBody({ user: 'U0DEV', text: 'new payments 1.0.0', responseUrl: `${sinkUrl}/response/plan` });
   await fetch(`http://127.0.0.1:${relm.port}/slack/events`, { method: 'POST', body: plan, headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(plan) } });
-  await load(bare.port, slack, 200); // warm-up
-  await load(relm.port, slack, 200);
+  await load(bare.port, 200); // warm-up
+  await load(relm.port, 200);
   const results: Record<string, number[]> = { bare: [], relm: [] };
   // Alternate the two in rounds so machine noise falls on both alike.
   for (let round = 0; round < 4; round++) {
-    results.bare!.push(...(await load(bare.port, slack, TOTAL / 4)));
-    results.relm!.push(...(await load(relm.port, slack, TOTAL / 4)));
+    const order = round % 2 === 0 ? (['bare', 'relm'] as const) : (['relm', 'bare'] as const);
+    for (const name of order) results[name]!.push(...(await load((name === 'bare' ? bare : relm).port, TOTAL / 4)));
   }
   const summary = Object.fromEntries(
     Object.entries(results).map(([name, values]) => {
@@ -95,9 +96,10 @@ try {
   process.stdout.write(`  relm       p50 ${fmt(summary.relm.p50)}  p99 ${fmt(summary.relm.p99)}  max ${fmt(summary.relm.max)}\n`);
   process.stdout.write(`  ratio relm/bare  p50 ${(summary.relm.p50 / summary.bare.p50).toFixed(2)}x  p99 ${(summary.relm.p99 / summary.bare.p99).toFixed(2)}x  (target p99 <= 1.5x and < 100 ms)\n`);
 } finally {
+  const exited = (child: ChildProcess) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
   bare.child.kill('SIGTERM');
   relm.child.kill('SIGTERM');
-  await new Promise((resolve) => setTimeout(resolve, 500));
-  await slack.stop();
+  await Promise.all([exited(bare.child), exited(relm.child)]);
+  sink.child.kill('SIGTERM');
   await database.drop().catch(() => {});
 }

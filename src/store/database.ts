@@ -30,8 +30,10 @@ export function redactUrl(url: string): string {
 export function createDatabase(options: DatabaseOptions): Database {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: 10 });
-    // A dropped idle connection must not take the process down; the next query reconnects.
+    // A connection PostgreSQL drops (restart, failover, admin termination) must not take the process
+    // down: the query in flight fails, and the pool opens a new connection for the next one.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   }
   const pglite = async () => {
