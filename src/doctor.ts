@@ -49,7 +49,7 @@ function checks(env: Env): Check[] {
     {
       name: 'redis',
       run: async () => {
-        const redis = createRedis(env.REDIS_URL, { name: 'relm-doctor' });
+        const redis = createRedis(env.REDIS_URL, { name: 'relm-doctor', forWorker: true });
         try {
           await timed(3_000, redis.ping());
           return { ok: true, detail: `${env.REDIS_URL.replace(/\/\/[^@]*@/, '//***@')} answers` };
