@@ -34,18 +34,21 @@ function loadSettings(env: Env): Settings {
 async function serve(env: Env, role: Role): Promise<void> {
   const settings = loadSettings(env);
   const log = createLogger(env.LOG_LEVEL);
-  const relm = await createRelm({ env, settings, role, log });
-  log.info({ role, port: relm.port, database: describeDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR }), mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'relm is running');
+  let relm: Awaited<ReturnType<typeof createRelm>> | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'draining and stopping');
-    await relm.stop();
+    await relm?.stop();
     process.exit(0);
   };
+  // Installed before anything starts, so a signal during boot also stops cleanly.
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+  relm = await createRelm({ env, settings, role, log });
+  if (stopping) return relm.stop().then(() => process.exit(0));
+  log.info({ role, port: relm.port, database: describeDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR }), mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'relm is running');
 }
 
 async function main(argv: string[]): Promise<void> {

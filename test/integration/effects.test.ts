@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, type Harness } from '../support/harness.ts';
 import { findCard } from '../support/slack-views.ts';
 import { enqueueOutbox, claimOutbox } from '../../src/store/repositories/outbox.ts';
+import { sql } from 'kysely';
+import { ADMIN_URL } from '../support/postgres.ts';
 
 let h: Harness;
 
@@ -11,6 +13,24 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.stop();
+});
+
+describe('a database that drops connections', () => {
+  it('keeps serving after PostgreSQL terminates every connection of relm', async () => {
+    const { default: pg } = await import('pg');
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    const dbName = (await sql<{ db: string }>`SELECT current_database() AS db`.execute(h.relm.db)).rows[0]!.db;
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [dbName]);
+    await admin.end();
+    const health = await fetch(`${h.baseUrl}/healthz`);
+    expect(health.status).toBe(200);
+    const list = await waitFor(async () => {
+      const res = await h.command('U0DEV', 'list');
+      return res.reply && !res.reply.text.includes('Something went wrong') ? res : undefined;
+    }, 'a list answered from a fresh connection');
+    expect(list.status).toBe(200);
+  });
 });
 
 describe('side effects after commit', () => {

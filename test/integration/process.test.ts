@@ -45,6 +45,24 @@ describe('the relm process', () => {
     expect(stderr).toContain(`${file}:5:13: services.demo.policy: no policy named "standard"`);
   });
 
+  it('doctor passes with every dependency up and fails naming Redis, with a fix, when it is down', async () => {
+    const dir = tempDir();
+    const slack = await new SlackEmulator().start();
+    try {
+      const env = { RELM_DATA_DIR: dir, RELM_CONFIG: join(ROOT, 'relm.yml'), SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl };
+      const good = relm(['doctor'], env);
+      expect(await good.exited).toBe(0);
+      expect(good.output().stdout).toMatch(/✔ slack\s+auth.test: bot relm in Emulated \(HTTP mode\)/);
+      expect(good.output().stdout).toContain('All checks passed.');
+      const bad = relm(['doctor'], { ...env, REDIS_URL: 'redis://127.0.0.1:6399' });
+      expect(await bad.exited).toBe(1);
+      expect(bad.output().stdout).toMatch(/✘ redis\s+redis:\/\/127.0.0.1:6399/);
+      expect(bad.output().stdout).toContain('fix: Start Redis');
+    } finally {
+      await slack.stop();
+    }
+  });
+
   it('drains and exits 0 on SIGTERM', async () => {
     const dir = tempDir();
     const slack = await new SlackEmulator().start();
