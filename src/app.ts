@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { App, Receiver } from '@slack/bolt';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -14,6 +14,12 @@ import { SlackPublisher } from './bot/slack-publisher.ts';
 import { createSlackApp, type Connection } from './bot/app.ts';
 import { Metrics } from './http/metrics.ts';
 import { healthRoutes } from './http/health.ts';
+import { deployCallbackRoute } from './http/deploy-callback.ts';
+import { BullWaker, startRolloutWorker } from './jobs/rollout-queue.ts';
+import { checklistPoster, type EffectPorts } from './core/usecases/perform-effect.ts';
+import { HttpVerifier } from './integrations/http/verifier.ts';
+import { ManualDeployer } from './deployers/manual/index.ts';
+import { WebhookDeployer } from './deployers/webhook/index.ts';
 import { createLogger } from './log.ts';
 
 export type Role = 'all' | 'bot' | 'worker';
@@ -66,22 +72,48 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     const dispatcher = new BullEffectDispatcher(queueRedis, env.RELM_QUEUE_PREFIX, log);
     closers.unshift(() => dispatcher.close());
 
+    const waker = new BullWaker(queueRedis, env.RELM_QUEUE_PREFIX, log);
+    closers.unshift(() => waker.close());
+
     const slack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL });
     const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock };
     const relm: Relm = { ctx, db, slack, metrics, log, stop: async () => {} };
+    const secret = (name: string) => process.env[name];
 
     if (role !== 'bot') {
+      const publisher = new SlackPublisher(slack);
+      const ports: EffectPorts = {
+        publisher,
+        waker,
+        verifier: new HttpVerifier(),
+        deployers: {
+          manual: new ManualDeployer(checklistPoster(ctx, publisher)),
+          webhook: new WebhookDeployer({ secret, callbackUrl: env.RELM_PUBLIC_URL ? new URL('/webhooks/deploy', env.RELM_PUBLIC_URL).toString() : undefined }),
+        },
+      };
       const workerRedis = createRedis(env.REDIS_URL, { forWorker: true, name: 'relm-worker' });
-      const worker: Worker = startEffectsWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, ctx, publisher: new SlackPublisher(slack), dispatcher, log, relayAfterMs: options.relayAfterMs });
+      const lockDurationMs = env.RELM_JOB_LOCK_MS;
+      const workers: Worker[] = [
+        startEffectsWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, ctx, ports, dispatcher, log, relayAfterMs: options.relayAfterMs, lockDurationMs }),
+        startRolloutWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, ctx, log, lockDurationMs }),
+      ];
       // close() waits for the jobs in hand to finish: SIGTERM drains rather than drops.
       closers.unshift(async () => {
-        await worker.close();
+        await Promise.all(workers.map((w) => w.close()));
         await workerRedis.quit().catch(() => workerRedis.disconnect());
       });
       await dispatcher.scheduleMaintenance(options.relayEveryMs);
     }
 
-    const routes = healthRoutes({ db, redis: queueRedis, metrics });
+    // A route that throws answers 500 and is logged; it never becomes an unhandled rejection.
+    const routes = [...healthRoutes({ db, redis: queueRedis, metrics }), deployCallbackRoute(ctx, secret)].map((route) => ({
+      ...route,
+      handler: (req: IncomingMessage, res: ServerResponse) =>
+        Promise.resolve(route.handler(req, res)).catch((error) => {
+          log.error({ err: error, path: route.path }, 'HTTP route failed');
+          if (!res.headersSent) res.writeHead(500).end();
+        }),
+    }));
     if (role !== 'worker') {
       const connection: Connection = options.receiver
         ? { mode: 'custom', receiver: options.receiver }
@@ -102,7 +134,10 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
           res.writeHead(404).end();
           return;
         }
-        void route.handler(req, res);
+        Promise.resolve(route.handler(req, res)).catch((error) => {
+          log.error({ err: error }, 'HTTP route failed');
+          if (!res.headersSent) res.writeHead(500).end();
+        });
       });
       await new Promise<void>((resolve) => server.listen(env.PORT, resolve));
       const address = server.address();

@@ -5,6 +5,8 @@ import type { PostedRef, Publisher } from '../core/usecases/perform-effect.ts';
 import type { SlackWebApi } from '../integrations/slack/web-api.ts';
 import { renderApprovalRequest, renderClosedApprovalRequest } from './blocks/approval-request.ts';
 import { renderCard } from './blocks/card.ts';
+import { renderChecklist } from './blocks/checklist.ts';
+import type { RolloutStep } from '../store/repositories/steps.ts';
 import { renderAnnouncement, renderThreadNote } from './blocks/notes.ts';
 
 type Message = { text: string; blocks?: KnownBlock[]; threadTs?: string; broadcast?: boolean };
@@ -56,6 +58,14 @@ export class SlackPublisher implements Publisher {
 
   async closeApprovalRequest(detail: ReleaseDetail, request: PostedRef, revision: number, outcome: string): Promise<void> {
     await this.#slack.update(request, renderClosedApprovalRequest(detail, revision, outcome));
+  }
+
+  async postChecklist(detail: ReleaseDetail, card: PostedRef, step: RolloutStep, key: string, retry: boolean): Promise<PostedRef> {
+    return this.#postOnce(card.channel, key, retry, { ...renderChecklist(detail, step, []), threadTs: card.ts });
+  }
+
+  async updateChecklist(detail: ReleaseDetail, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void> {
+    await this.#slack.update(checklist, renderChecklist(detail, step, ticks));
   }
 
   async announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef> {

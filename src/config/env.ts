@@ -21,6 +21,8 @@ const EnvSchema = z.object({
   GITHUB_TOKEN: optional,
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
   GITHUB_WEBHOOK_SECRET: optional,
+  RELM_PUBLIC_URL: z.string().url().optional().catch(undefined),
+  RELM_JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

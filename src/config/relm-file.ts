@@ -53,7 +53,7 @@ const wave = z.strictObject({
   bake: duration.optional(),
   checklist: z.array(z.string().min(1)).default([]),
   rollback: z.array(z.string().min(1)).default([]),
-  verify: z.strictObject({ url: z.string().url(), expect: z.number().int().default(200) }).optional(),
+  verify: z.strictObject({ url: z.string().url(), expect: z.number().int().default(200), timeout: duration.default('5m') }).optional(),
 });
 
 const deploymentModel = z.strictObject({
@@ -212,7 +212,7 @@ function toSettings(file: RelmFile): Settings {
         {
           name,
           deployer: m.deployer,
-          waves: m.waves.map((w) => ({ name: w.name, targets: w.targets, bakeMs: w.bake ? parseDuration(w.bake) : 0, checklist: w.checklist, rollback: w.rollback, verify: w.verify })),
+          waves: m.waves.map((w) => ({ name: w.name, targets: w.targets, bakeMs: w.bake ? parseDuration(w.bake) : 0, checklist: w.checklist, rollback: w.rollback, verify: w.verify ? { url: w.verify.url, expect: w.verify.expect, timeoutMs: parseDuration(w.verify.timeout) } : undefined })),
           webhook: m.webhook ? { url: m.webhook.url, secretEnv: m.webhook.secret_env } : undefined,
         },
       ]),

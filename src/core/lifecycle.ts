@@ -14,6 +14,8 @@ export type LifecycleEvent =
   | 'complete'
   | 'fail'
   | 'rollback'
+  | 'back_out'
+  | 'abort'
   | 'cancel';
 
 /** Every legal move: from a state, an event leads to exactly one state. */
@@ -23,10 +25,10 @@ const MOVES: Record<ReleaseState, Partial<Record<LifecycleEvent, ReleaseState>>>
   approved: { schedule: 'scheduled', start: 'in_progress', replan: 'submitted', cancel: 'cancelled' },
   rejected: { revise: 'draft', replan: 'draft', cancel: 'cancelled' },
   scheduled: { start: 'in_progress', replan: 'submitted', cancel: 'cancelled' },
-  in_progress: { pause: 'paused', complete: 'completed', fail: 'failed', rollback: 'rolled_back' },
-  paused: { resume: 'in_progress', fail: 'failed', rollback: 'rolled_back', cancel: 'cancelled' },
-  failed: { resume: 'in_progress', rollback: 'rolled_back' },
-  completed: { rollback: 'rolled_back' },
+  in_progress: { pause: 'paused', complete: 'completed', fail: 'failed', rollback: 'rolled_back', back_out: 'in_progress', abort: 'failed' },
+  paused: { resume: 'in_progress', fail: 'failed', back_out: 'in_progress', abort: 'failed', cancel: 'cancelled' },
+  failed: { resume: 'in_progress', back_out: 'in_progress' },
+  completed: { back_out: 'in_progress' },
   rolled_back: {},
   cancelled: {},
 };
@@ -42,6 +44,9 @@ const HINTS: Partial<Record<LifecycleEvent, string>> = {
   pause: 'only a rollout in progress can be paused',
   resume: 'only a paused or failed rollout can be resumed',
   cancel: 'a rollout in progress is stopped with abort or rollback, not cancel',
+  back_out: 'only a release that has started rolling out can be rolled back',
+  abort: 'only a rollout in progress or paused can be aborted',
+  complete: 'only a rollout in progress can complete',
 };
 
 export const TERMINAL_STATES: ReadonlySet<ReleaseState> = new Set(['completed', 'rolled_back', 'cancelled']);

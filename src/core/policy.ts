@@ -26,7 +26,7 @@ export interface Wave {
   bakeMs: number;
   checklist: string[];
   rollback: string[];
-  verify?: { url: string; expect: number };
+  verify?: { url: string; expect: number; timeoutMs?: number };
 }
 
 export interface DeploymentModel {

@@ -42,6 +42,14 @@ export interface Release {
   updatedAt: Date;
   submittedAt: Date | null;
   approvedAt: Date | null;
+  /** The release's own waves, when it overrides its deployment model's. */
+  waves: { name: string; targets: string[]; bakeMs: number }[] | null;
+  rolloutDirection: 'forward' | 'rollback';
+  /** Why the rollout is waiting or stopped, for the card (a window, a freeze, a failed wave). */
+  rolloutNote: string | null;
+  bypassedFreeze: boolean;
+  startedAt: Date | null;
+  finishedAt: Date | null;
 }
 
 /** The plan fields a team writes; everything else is relm's. */
@@ -58,6 +66,7 @@ export type ReleasePlan = Pick<
   | 'rollbackPlan'
   | 'testEvidence'
   | 'trainingNeeded'
+  | 'waves'
 >;
 
 export function releaseKey(id: number): string {

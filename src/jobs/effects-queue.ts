@@ -2,7 +2,7 @@ import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CoreContext, EffectDispatcher } from '../core/context.ts';
-import { performEffect, type Publisher } from '../core/usecases/perform-effect.ts';
+import { performEffect, type EffectPorts } from '../core/usecases/perform-effect.ts';
 import { strandedOutbox } from '../store/repositories/outbox.ts';
 import { pruneDeliveries } from '../store/repositories/deliveries.ts';
 
@@ -60,16 +60,17 @@ export interface EffectsWorkerOptions {
   connection: Redis;
   prefix: string;
   ctx: CoreContext;
-  publisher: Publisher;
+  ports: EffectPorts;
   dispatcher: EffectDispatcher;
   log: Logger;
   concurrency?: number;
   /** How old an unfinished outbox row must be before the relay takes it as stranded. */
   relayAfterMs?: number;
+  lockDurationMs?: number;
 }
 
 export function startEffectsWorker(options: EffectsWorkerOptions): Worker<EffectJob> {
-  const { ctx, publisher, log } = options;
+  const { ctx, ports, log } = options;
   const worker = new Worker<EffectJob>(
     EFFECTS_QUEUE,
     async (job: Job<EffectJob>) => {
@@ -82,11 +83,17 @@ export function startEffectsWorker(options: EffectsWorkerOptions): Worker<Effect
         await pruneDeliveries(ctx.db, new Date(ctx.clock().getTime() - 24 * 3_600_000));
         return {};
       }
-      const outcome = await performEffect(ctx, publisher, job.data.outboxId);
+      const outcome = await performEffect(ctx, ports, job.data.outboxId);
       if (outcome === 'failed') throw new UnrecoverableError(`effect ${job.data.outboxId} failed for good`);
       return { outcome };
     },
-    { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency ?? 8, autorun: true },
+    {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency ?? 8,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: Math.min(options.lockDurationMs ?? 30_000, 30_000),
+    },
   );
   worker.on('failed', (job, error) => log.warn({ err: error, jobId: job?.id, attempts: job?.attemptsMade }, 'effect failed'));
   worker.on('error', (error) => log.warn({ err: error }, 'effects worker error'));

@@ -27,6 +27,50 @@ export interface ReleasesTable {
   updated_at: Timestamp;
   submitted_at: Timestamp | null;
   approved_at: Timestamp | null;
+  waves: Json<WaveRecord[]> | null;
+  rollout_direction: Generated<'forward' | 'rollback'>;
+  rollout_note: string | null;
+  bypassed_freeze: Generated<boolean>;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+}
+
+/** A wave as stored with a release that overrides its model's waves. */
+export interface WaveRecord {
+  name: string;
+  targets: string[];
+  bakeMs: number;
+}
+
+export type StepState = 'pending' | 'running' | 'verifying' | 'baking' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+export interface RolloutStepsTable {
+  id: Generated<number>;
+  release_id: number;
+  kind: 'deploy' | 'rollback';
+  wave_index: number;
+  wave_name: string;
+  try: Generated<number>;
+  targets: Json<string[]>;
+  deployer: string;
+  checklist: Json<string[]>;
+  state: StepState;
+  idempotency_key: string;
+  due_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  bake_until: Timestamp | null;
+  verify_deadline: Timestamp | null;
+  error: string | null;
+  reported_by: string | null;
+  created_at: Timestamp;
+}
+
+export interface ChecklistTicksTable {
+  step_id: number;
+  item: number;
+  actor: string;
+  at: Timestamp;
 }
 
 export interface DecisionsTable {
@@ -76,6 +120,8 @@ export interface DB {
   audit_log: AuditLogTable;
   outbox: OutboxTable;
   inbound_deliveries: InboundDeliveriesTable;
+  rollout_steps: RolloutStepsTable;
+  checklist_ticks: ChecklistTicksTable;
 }
 
 export type ReleaseRow = Selectable<ReleasesTable>;
@@ -84,3 +130,4 @@ export type ReleaseUpdate = Updateable<ReleasesTable>;
 export type DecisionRow = Selectable<DecisionsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type OutboxRow = Selectable<OutboxTable>;
+export type StepRow = Selectable<RolloutStepsTable>;

@@ -96,7 +96,8 @@ describe('planning, submitting and approving a release over HTTP', () => {
     await h.settle();
 
     const card = findCard(h.slack, 'C0PAY', 1)!;
-    expect(card.blocks[0].text.text).toContain('Approved');
+    // approved with a planned start: straight onto the calendar
+    expect(card.blocks[0].text.text).toContain('Scheduled');
     expect(card.edits).toBeGreaterThan(0);
     // one card, one approval request: the card was updated, never reposted
     expect(h.slack.channelMessages('C0PAY').filter((m) => m.blocks[0]?.text?.text?.startsWith('*REL-1 ·'))).toHaveLength(1);
@@ -171,7 +172,7 @@ describe('exactly once', () => {
     const card = findCard(h.slack, 'C0PAY', id)!;
     expect(h.slack.thread('C0PAY', card.ts).filter((m) => m.text.includes('is approved'))).toHaveLength(1);
     const release = await h.relm.db.selectFrom('releases').select('state').where('id', '=', id).executeTakeFirstOrThrow();
-    expect(release.state).toBe('approved');
+    expect(release.state).toBe('scheduled');
   });
 
   it('a retried slash command (X-Slack-Retry-Num) does not plan twice', async () => {

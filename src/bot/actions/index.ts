@@ -3,9 +3,11 @@ import type { BotDeps } from '../deps.ts';
 import { registerDecisions } from './decide.ts';
 import { registerEdit } from './edit.ts';
 import { registerLifecycleButtons } from './lifecycle.ts';
+import { registerRolloutButtons } from './rollout.ts';
 
 export function registerActions(app: App, deps: BotDeps): void {
   registerDecisions(app, deps);
   registerEdit(app, deps);
   registerLifecycleButtons(app, deps);
+  registerRolloutButtons(app, deps);
 }

@@ -13,14 +13,34 @@ function button(text: string, actionId: string, value: string, style?: 'primary'
   return { type: 'button', text: { type: 'plain_text', text }, action_id: actionId, value, ...(style ? { style } : {}) };
 }
 
+function confirmed(button: Button, title: string, text: string): Button {
+  return { ...button, confirm: { title: { type: 'plain_text', text: title }, text: { type: 'mrkdwn', text }, confirm: { type: 'plain_text', text: 'Yes' }, deny: { type: 'plain_text', text: 'No' } } };
+}
+
+function lastFailed(detail: ReleaseDetail): boolean {
+  const current = detail.steps.filter((s) => s.kind === (detail.release.rolloutDirection === 'forward' ? 'deploy' : 'rollback') && s.state !== 'cancelled');
+  return current[current.length - 1]?.state === 'failed';
+}
+
 function cardActions(detail: ReleaseDetail): Button[] {
   const id = String(detail.release.id);
+  const rollback = button('Roll back…', ACTIONS.rollback, id, 'danger');
   switch (detail.release.state) {
+    case 'scheduled':
+      return [confirmed(button('Start now', ACTIONS.start, id, 'primary'), 'Start the rollout now?', 'The first wave starts now (if a change window is open) instead of at the planned time.'), button('Edit plan', ACTIONS.edit, id), button('Cancel', ACTIONS.cancel, id, 'danger')];
+    case 'in_progress':
+      return [button('Pause', ACTIONS.pause, id), rollback, button('Abort…', ACTIONS.abort, id)];
+    case 'paused':
+      return lastFailed(detail)
+        ? [button('Retry wave', ACTIONS.retry, id, 'primary'), button('Continue', ACTIONS.continue, id), rollback]
+        : [button('Resume', ACTIONS.resume, id, 'primary'), rollback, button('Abort…', ACTIONS.abort, id)];
+    case 'failed':
+    case 'completed':
+      return [rollback];
     case 'draft':
       return [button('Submit for approval', ACTIONS.submit, id, 'primary'), button('Edit plan', ACTIONS.edit, id), button('Cancel', ACTIONS.cancel, id, 'danger')];
     case 'submitted':
     case 'approved':
-    case 'scheduled':
       return [button('Edit plan', ACTIONS.edit, id), button('Cancel', ACTIONS.cancel, id, 'danger')];
     case 'rejected':
       return [button('Revise plan', ACTIONS.edit, id, 'primary'), button('Cancel', ACTIONS.cancel, id, 'danger')];
@@ -32,6 +52,42 @@ function cardActions(detail: ReleaseDetail): Button[] {
 export function releaseHeadline(detail: ReleaseDetail): string {
   const r = detail.release;
   return `${releaseKey(r.id)} · ${escapeText(r.service)} ${escapeText(r.version)}: ${clip(r.title, 150)}`;
+}
+
+const STEP_ICONS: Record<string, string> = {
+  pending: ':white_square:',
+  running: ':arrow_forward:',
+  verifying: ':mag:',
+  baking: ':hourglass:',
+  succeeded: ':white_check_mark:',
+  failed: ':x:',
+  skipped: ':fast_forward:',
+  cancelled: ':heavy_minus_sign:',
+};
+
+/** A note we wrote (it may mention users by id) around text a user wrote: escape, then restore mentions. */
+export function noteText(note: string): string {
+  return clip(note, 500).replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>');
+}
+
+/** Each wave's state, live: what runs where, what waits for what. */
+export function renderWaves(detail: ReleaseDetail): string | undefined {
+  const r = detail.release;
+  if (!['scheduled', 'in_progress', 'paused', 'completed', 'failed', 'rolled_back'].includes(r.state) || detail.waves.length === 0) return undefined;
+  const lines = detail.waves.map((wave, index) => {
+    const step = [...detail.steps].reverse().find((s) => s.kind === 'deploy' && s.waveIndex === index);
+    const back = [...detail.steps].reverse().find((s) => s.kind === 'rollback' && s.waveIndex === index);
+    const state = step?.state ?? 'pending';
+    let when = '';
+    if (step?.state === 'baking' && step.bakeUntil) when = ` · baking until ${slackTime(step.bakeUntil)}`;
+    else if (step?.state === 'succeeded' && step.finishedAt) when = ` · done ${slackTime(step.finishedAt)}`;
+    else if (step?.state === 'running' && step.startedAt) when = ` · started ${slackTime(step.startedAt)}`;
+    else if (step?.state === 'failed' && step.error) when = ` · ${clip(step.error, 120)}`;
+    const rolled = back ? ` · rollback ${STEP_ICONS[back.state] ?? back.state}` : '';
+    return `${STEP_ICONS[state] ?? state} *${escapeText(wave.name)}* ${wave.targets.map(escapeText).join(', ')}${step && step.try > 1 ? ` (try ${step.try})` : ''}${when}${rolled}`;
+  });
+  const head = r.rolloutDirection === 'rollback' ? '*Rollback*' : '*Rollout*';
+  return [head, ...lines, r.rolloutNote ? `_${noteText(r.rolloutNote)}_` : '', r.bypassedFreeze ? ':warning: went ahead in a freeze or outside the windows (emergency)' : ''].filter(Boolean).join('\n');
 }
 
 /** The release card: one message per release, updated in place on every change. */
@@ -62,6 +118,8 @@ export function renderCard(detail: ReleaseDetail): RenderedMessage {
     type: 'section',
     text: { type: 'mrkdwn', text: `*Rollback plan*\n${r.rollbackPlan ? clip(r.rollbackPlan, 800) : '_none yet_'}\n*Test evidence*\n${r.testEvidence ? clip(r.testEvidence, 800) : '_none yet_'}` },
   });
+  const rollout = renderWaves(detail);
+  if (rollout) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: rollout } });
   const actions = cardActions(detail);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `card_${r.id}`, elements: actions });
   blocks.push({

@@ -5,11 +5,23 @@ export const ACTIONS = {
   submit: 'relm_submit',
   edit: 'relm_edit',
   cancel: 'relm_cancel',
+  tick: 'relm_tick',
+  stepDone: 'relm_step_done',
+  stepFailed: 'relm_step_failed',
+  start: 'relm_start',
+  pause: 'relm_pause',
+  resume: 'relm_resume',
+  retry: 'relm_retry',
+  continue: 'relm_continue',
+  rollback: 'relm_rollback',
+  abort: 'relm_abort',
 } as const;
 
 export const VIEWS = {
   plan: 'relm_plan',
   reject: 'relm_reject_reason',
+  rollback: 'relm_rollback_reason',
+  abort: 'relm_abort_reason',
 } as const;
 
 /** Block ids of the planning modal's inputs; each holds one element with action id "value". */

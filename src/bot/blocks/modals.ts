@@ -105,6 +105,25 @@ export function planModal(settings: Settings, defaults: PlanDefaults, context: V
   };
 }
 
+const REASON_TITLES: Record<string, { title: string; submit: string; label: string }> = {
+  [VIEWS.rollback]: { title: 'Roll back', submit: 'Roll back', label: 'Why roll back? The team sees this.' },
+  [VIEWS.abort]: { title: 'Abort rollout', submit: 'Abort', label: 'Why abort? The team sees this.' },
+};
+
+/** Asks for the reason a rollback or abort needs. */
+export function reasonModal(callbackId: string, releaseId: number, context: ViewContext): View {
+  const words = REASON_TITLES[callbackId]!;
+  return {
+    type: 'modal',
+    callback_id: callbackId,
+    private_metadata: JSON.stringify({ ...context, releaseId }),
+    title: { type: 'plain_text', text: `${words.title} ${releaseKey(releaseId)}`.slice(0, 24) },
+    submit: { type: 'plain_text', text: words.submit },
+    close: { type: 'plain_text', text: 'Back' },
+    blocks: [text(REJECT_FIELDS.reason, words.label, { multiline: true, max: 2000 })],
+  };
+}
+
 export function rejectModal(releaseId: number, revision: number | undefined, context: ViewContext): View {
   return {
     type: 'modal',

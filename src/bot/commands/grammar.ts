@@ -5,7 +5,7 @@ import { RELEASE_STATES, RELEASE_TYPES, RISKS, parseReleaseKey, type ReleaseStat
 /** A `/release` command, parsed and validated; the bot maps each to one use case. */
 export type ReleaseCommand =
   | { verb: 'help' }
-  | { verb: 'new'; service?: string; version?: string; type?: ReleaseType; at?: Date; title?: string; risk?: Risk; model?: string }
+  | { verb: 'new'; service?: string; version?: string; type?: ReleaseType; at?: Date; title?: string; risk?: Risk; model?: string; waves?: string }
   | { verb: 'edit'; id: number }
   | { verb: 'submit'; id: number }
   | { verb: 'approve'; id: number; comment: string | null }
@@ -15,6 +15,9 @@ export type ReleaseCommand =
   | { verb: 'show'; id: number }
   | { verb: 'schedule'; id: number; at: Date }
   | { verb: 'policy'; service?: string }
+  | { verb: 'start' | 'pause' | 'resume' | 'retry' | 'continue'; id: number }
+  | { verb: 'abort' | 'rollback'; id: number; reason: string }
+  | { verb: 'calendar'; days: number }
   | { verb: 'audit'; id?: number };
 
 /** A command that could not be understood; `message` says how to write it. */
@@ -86,7 +89,7 @@ export function parseReleaseCommand(text: string, zone: string): ReleaseCommand 
       return { verb: 'help' };
     case 'new':
     case 'plan': {
-      const { positional, flags } = parseFlags(rest, ['type', 'at', 'title', 'risk', 'model']);
+      const { positional, flags } = parseFlags(rest, ['type', 'at', 'title', 'risk', 'model', 'waves']);
       if (positional.length > 2) throw new CommandError('`new` takes a service and a version; put a title in quotes: `--title "Faster checkout"`.');
       return {
         verb: 'new',
@@ -97,6 +100,7 @@ export function parseReleaseCommand(text: string, zone: string): ReleaseCommand 
         title: flags.get('title'),
         risk: flags.has('risk') ? oneOf(flags.get('risk'), RISKS, '--risk') : undefined,
         model: flags.get('model'),
+        waves: flags.get('waves'),
       };
     }
     case 'edit':
@@ -125,6 +129,23 @@ export function parseReleaseCommand(text: string, zone: string): ReleaseCommand 
     }
     case 'policy':
       return { verb: 'policy', service: rest[0]?.toLowerCase() };
+    case 'start':
+    case 'pause':
+    case 'resume':
+    case 'retry':
+    case 'continue':
+      return { verb, id: releaseId(rest[0], verb, `${verb} REL-12`) };
+    case 'abort':
+    case 'rollback': {
+      const id = releaseId(rest[0], verb, `${verb} REL-12 <reason>`);
+      if (!restText(1)) throw new CommandError(`\`${verb}\` needs a reason: \`/release ${verb} REL-12 error rate doubled in eu-1\`.`);
+      return { verb, id, reason: restText(1) };
+    }
+    case 'calendar': {
+      const days = rest[0] === undefined ? 14 : Number(rest[0].replace(/d$/i, ''));
+      if (!Number.isInteger(days) || days < 1 || days > 90) throw new CommandError('`calendar` takes a number of days from 1 to 90: `/release calendar 30`.');
+      return { verb: 'calendar', days };
+    }
     case 'audit':
       return rest[0] ? { verb: 'audit', id: releaseId(rest[0], 'audit', 'audit [REL-12]') } : { verb: 'audit' };
     default:

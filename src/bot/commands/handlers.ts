@@ -14,6 +14,10 @@ import { planModal } from '../blocks/modals.ts';
 import { escapeText, slackTime } from '../blocks/format.ts';
 import { renderThreadNote } from '../blocks/notes.ts';
 import { openEditModal } from '../actions/edit.ts';
+import { abortRollout, continueRollout, pauseRollout, resumeRollout, retryWave, rollbackRollout, startRollout } from '../../core/usecases/rollout/control.ts';
+import { calendarView } from '../../core/usecases/calendar.ts';
+import { parseWaveOverride } from '../../core/rollout.ts';
+import { renderCalendar } from '../blocks/calendar.ts';
 
 export interface CommandCaller {
   user: string;
@@ -41,6 +45,7 @@ export async function runCommand(deps: BotDeps, caller: CommandCaller, command: 
         risk: command.risk,
         plannedStart: command.at,
         deploymentModel: command.model,
+        waves: command.waves ? parseWaveOverride(command.waves) : undefined,
       });
       return [`:memo: Planned *${releaseKey(release.id)}*: ${escapeText(release.service)} ${escapeText(release.version)} (${release.type}). Its card is in <#${release.cardChannel}>.`, ...warnings.map((w) => `• ${w}`), `Next: \`/release submit ${releaseKey(release.id)}\`.`].join('\n');
     }
@@ -74,6 +79,29 @@ export async function runCommand(deps: BotDeps, caller: CommandCaller, command: 
       return renderShow(await releaseDetail(ctx, command.id));
     case 'policy':
       return renderPolicies(ctx.settings, command.service ? serviceOf(ctx.settings, command.service) : undefined);
+    case 'start':
+      await startRollout(ctx, caller.user, command.id);
+      return `:rocket: Starting *${releaseKey(command.id)}* now; each wave still waits for an open change window.`;
+    case 'pause':
+      await pauseRollout(ctx, caller.user, command.id);
+      return `:double_vertical_bar: Paused *${releaseKey(command.id)}*.`;
+    case 'resume':
+      await resumeRollout(ctx, caller.user, command.id);
+      return `:arrow_forward: Resumed *${releaseKey(command.id)}*.`;
+    case 'retry':
+      await retryWave(ctx, caller.user, command.id);
+      return `:repeat: Retrying the failed wave of *${releaseKey(command.id)}*.`;
+    case 'continue':
+      await continueRollout(ctx, caller.user, command.id);
+      return `:fast_forward: Continuing *${releaseKey(command.id)}* with its next wave.`;
+    case 'abort':
+      await abortRollout(ctx, caller.user, command.id, command.reason);
+      return `:octagonal_sign: Aborted the rollout of *${releaseKey(command.id)}*; it ends failed. Roll back from the card if needed.`;
+    case 'rollback':
+      await rollbackRollout(ctx, caller.user, command.id, command.reason);
+      return `:rewind: Rolling back *${releaseKey(command.id)}*: each wave that started is rolled back, newest first.`;
+    case 'calendar':
+      return renderCalendar(await calendarView(ctx, command.days));
     case 'audit': {
       const check = await verifyAuditTrail(ctx);
       if (command.id === undefined) return renderChainCheck(check);

@@ -1,7 +1,8 @@
 import type { CoreContext } from '../context.ts';
 import { approvalStatus, type ApprovalStatus } from '../approvals.ts';
 import { DomainError } from '../errors.ts';
-import { transition } from '../lifecycle.ts';
+import { nextState, transition } from '../lifecycle.ts';
+import { wakeEffect } from './rollout/effects.ts';
 import { approvalRuleFor, eligibleApprovers, policyOf } from '../policy.ts';
 import { releaseKey } from '../release.ts';
 import { decisionsFor, recordDecision } from '../../store/repositories/decisions.ts';
@@ -61,7 +62,10 @@ export async function approveRelease(ctx: CoreContext, actor: string, id: number
       at: now,
     });
     if (!status.quorum) return { release: current, status, decisive: false, outboxIds: decisionChange.outboxIds };
-    const release = await updateReleaseIf(trx, id, 'submitted', { state: transition(current, 'approve'), approved_at: now, updated_at: now });
+    // An approved release with a planned start goes straight onto the calendar.
+    const approvedState = transition(current, 'approve');
+    const to = current.plannedStart ? nextState(approvedState, 'schedule')! : approvedState;
+    const release = await updateReleaseIf(trx, id, 'submitted', { state: to, approved_at: now, updated_at: now, rollout_note: null });
     if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed while you were approving it.`);
     const change = await recordChange(trx, {
       release,
@@ -73,6 +77,7 @@ export async function approveRelease(ctx: CoreContext, actor: string, id: number
       effects: [
         closeApprovalRequestEffect(release, release.revision, 'approved'),
         { kind: 'announce', releaseId: id, dedupeKey: `announce:approved:${id}:${release.revision}`, payload: { releaseId: id, event: 'approved' } },
+        ...(release.plannedStart ? [wakeEffect(id, release.plannedStart)] : []),
       ],
     });
     return { release, status, decisive: true, outboxIds: [...decisionChange.outboxIds, ...change.outboxIds] };

@@ -3,6 +3,10 @@ import type { AuditEntry } from '../audit.ts';
 import { claimOutbox, completeOutbox, failOutbox, findOutbox } from '../../store/repositories/outbox.ts';
 import { findRelease, setCard } from '../../store/repositories/releases.ts';
 import { releaseDetail, type ReleaseDetail } from './queries.ts';
+import { findStep, ticksOf, type RolloutStep } from '../../store/repositories/steps.ts';
+import { DeployRejectedError, type Deployer, type DeployStarted } from '../deployer.ts';
+import { modelOf, wavesOf } from '../rollout.ts';
+import { completeStep, recordVerification } from './rollout/steps.ts';
 
 export interface PostedRef {
   channel: string;
@@ -19,6 +23,9 @@ export interface Publisher {
   postApprovalRequest(detail: ReleaseDetail, card: PostedRef, key: string, retry: boolean): Promise<PostedRef>;
   closeApprovalRequest(detail: ReleaseDetail, request: PostedRef, revision: number, outcome: string): Promise<void>;
   announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef>;
+  /** The manual deployer's checklist for a step, in the card's thread, with a button per item. */
+  postChecklist(detail: ReleaseDetail, card: PostedRef, step: RolloutStep, key: string, retry: boolean): Promise<PostedRef>;
+  updateChecklist(detail: ReleaseDetail, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;
 }
 
 /** Thrown by a publisher when retrying cannot help; the effect is marked failed for good. */
@@ -33,17 +40,35 @@ export class EffectNotReadyError extends Error {
 
 export type EffectOutcome = 'done' | 'already_done' | 'failed';
 
+/** Wakes a release's rollout at a time (BullMQ delayed jobs in relm). */
+export interface Waker {
+  wakeAt(releaseId: number, at: Date): Promise<void>;
+}
+
+/** Asks a wave's verification URL once. */
+export interface Verifier {
+  check(url: string, expect: number): Promise<{ passed: boolean; detail: string }>;
+}
+
+/** Everything effects are performed with, built by the composition root. */
+export interface EffectPorts {
+  publisher: Publisher;
+  waker: Waker;
+  verifier: Verifier;
+  deployers: Record<string, Deployer>;
+}
+
 /**
  * Performs one outbox row: at most one attempt at a time per row (claimed under a row lock), and a
  * completed row is never performed again, so retries, relays and two workers cannot double a post.
  */
-export async function performEffect(ctx: CoreContext, publisher: Publisher, outboxId: number): Promise<EffectOutcome> {
+export async function performEffect(ctx: CoreContext, ports: EffectPorts, outboxId: number): Promise<EffectOutcome> {
   const row = await claimOutbox(ctx.db, outboxId);
   if (!row) return 'already_done';
   const retry = row.previousState === 'sending';
-  const payload = row.payload as { releaseId: number; auditSeq?: number; revision?: number; outcome?: string; event?: string };
+  const payload = row.payload as EffectPayload;
   try {
-    const result = await run(ctx, publisher, row.kind, row.dedupe_key, payload, retry);
+    const result = await run(ctx, ports, row.kind, row.dedupe_key, payload, retry);
     await completeOutbox(ctx.db, outboxId, result, ctx.clock());
     return 'done';
   } catch (error) {
@@ -54,20 +79,46 @@ export async function performEffect(ctx: CoreContext, publisher: Publisher, outb
   }
 }
 
+/** Posts a manual step's checklist in the card's thread (what the manual deployer is built with). */
+export function checklistPoster(ctx: CoreContext, publisher: Publisher) {
+  return async (releaseId: number, step: RolloutStep, retry: boolean): Promise<PostedRef> => {
+    const detail = await releaseDetail(ctx, releaseId);
+    return publisher.postChecklist(detail, await cardOf(ctx, releaseId), step, `checklist:${step.idempotencyKey}`, retry);
+  };
+}
+
+/** Hands a step to its deployer; an immediate verdict is recorded at once, a later one by callback or button. */
+async function deployStep(ctx: CoreContext, ports: EffectPorts, stepId: number, retry: boolean): Promise<Record<string, unknown>> {
+  const step = await findStep(ctx.db, stepId);
+  if (!step || step.state !== 'running') return { skipped: `step is ${step?.state ?? 'gone'}` };
+  const release = (await findRelease(ctx.db, step.releaseId))!;
+  const model = modelOf(ctx.settings, release);
+  const deployer = ports.deployers[step.deployer];
+  if (!deployer) throw new PermanentEffectError(`no deployer named "${step.deployer}" is installed`);
+  let started: DeployStarted;
+  try {
+    started = await deployer.start({ release, step, model, retry });
+  } catch (error) {
+    if (error instanceof DeployRejectedError) {
+      await completeStep(ctx, stepId, 'failed', 'relm', error.message);
+      return { rejected: error.message };
+    }
+    throw error;
+  }
+  if (started.status !== 'running') await completeStep(ctx, stepId, started.status, 'relm', started.detail ?? null);
+  return { status: started.status, ...(started.ref ?? {}) };
+}
+
 async function cardOf(ctx: CoreContext, releaseId: number): Promise<PostedRef> {
   const release = await findRelease(ctx.db, releaseId);
   if (!release?.cardChannel || !release.cardTs) throw new EffectNotReadyError(`the card of release ${releaseId} is not posted yet`);
   return { channel: release.cardChannel, ts: release.cardTs };
 }
 
-async function run(
-  ctx: CoreContext,
-  publisher: Publisher,
-  kind: string,
-  key: string,
-  payload: { releaseId: number; auditSeq?: number; revision?: number; outcome?: string; event?: string },
-  retry: boolean,
-): Promise<Record<string, unknown>> {
+type EffectPayload = { releaseId: number; auditSeq?: number; revision?: number; outcome?: string; event?: string; stepId?: number; at?: string };
+
+async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: string, payload: EffectPayload, retry: boolean): Promise<Record<string, unknown>> {
+  const { publisher } = ports;
   switch (kind) {
     case 'card': {
       // The row lock orders card writers, so the card is posted once and the last writer shows the newest state.
@@ -102,6 +153,29 @@ async function run(
     case 'announce': {
       const detail = await releaseDetail(ctx, payload.releaseId);
       return { ...(await publisher.announce(detail, await cardOf(ctx, payload.releaseId), payload.event ?? 'update', key, retry)) };
+    }
+    case 'wake':
+      await ports.waker.wakeAt(payload.releaseId, new Date(payload.at!));
+      return { woken: payload.at };
+    case 'deploy_step':
+      return deployStep(ctx, ports, payload.stepId!, retry);
+    case 'verify_step': {
+      const step = await findStep(ctx.db, payload.stepId!);
+      const release = await findRelease(ctx.db, payload.releaseId);
+      const wave = step && release ? wavesOf(ctx.settings, release)[step.waveIndex] : undefined;
+      if (!step || step.state !== 'verifying' || !wave?.verify) return { skipped: 'not verifying' };
+      const answer = await ports.verifier.check(wave.verify.url, wave.verify.expect);
+      await recordVerification(ctx, step.id, answer.passed, answer.detail);
+      return { ...answer };
+    }
+    case 'checklist_refresh': {
+      const step = await findStep(ctx.db, payload.stepId!);
+      const posted = step ? await findOutbox(ctx.db, `deploy:${step.idempotencyKey}`) : undefined;
+      const ref = (posted?.result as { checklist?: PostedRef } | null)?.checklist;
+      if (!step || !ref) throw new EffectNotReadyError('the checklist is not posted yet');
+      const detail = await releaseDetail(ctx, payload.releaseId);
+      await publisher.updateChecklist(detail, ref, step, await ticksOf(ctx.db, step.id));
+      return { refreshed: true };
     }
     default:
       throw new PermanentEffectError(`unknown effect kind "${kind}"`);

@@ -6,6 +6,7 @@ import { approvalRuleFor, policyOf, serviceOf, type Policy, type Settings } from
 import type { ReleasePlan, ReleaseType, Risk } from '../release.ts';
 import { assertIncreasing, normaliseVersion } from '../versions.ts';
 import { checkSlot, nextAllowedSlot } from '../windows.ts';
+import { validateWaveOverride } from '../rollout.ts';
 import { insertRelease, liveVersions, lockService, type StoredRelease } from '../../store/repositories/releases.ts';
 import { recordChange, snapshot } from './record-change.ts';
 
@@ -22,6 +23,8 @@ export interface PlanInput {
   rollbackPlan?: string;
   testEvidence?: string;
   trainingNeeded?: boolean;
+  /** Overrides the deployment model's waves for this release (targets must be the model's). */
+  waves?: { name: string; targets: string[]; bakeMs: number }[];
 }
 
 export interface PlanResult {
@@ -72,6 +75,7 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
   const version = normaliseVersion(service, input.version);
   const model = input.deploymentModel ?? service.deploymentModel;
   assertModel(ctx.settings, model);
+  if (input.waves) validateWaveOverride(ctx.settings.deploymentModels[model]!, input.waves);
   const now = ctx.clock();
   validatePlannedStart(input.plannedStart, now);
 
@@ -93,6 +97,7 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
       rollbackPlan: input.rollbackPlan?.trim() ?? '',
       testEvidence: input.testEvidence?.trim() ?? '',
       trainingNeeded: input.trainingNeeded ?? false,
+      waves: input.waves ?? null,
     };
     const release = await insertRelease(trx, {
       service: plan.service,
@@ -106,6 +111,7 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
       rollback_plan: plan.rollbackPlan,
       test_evidence: plan.testEvidence,
       training_needed: plan.trainingNeeded,
+      waves: plan.waves ? JSON.stringify(plan.waves) : null,
       requester: actor,
       state: 'draft',
       card_channel: service.channel,

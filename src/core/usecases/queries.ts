@@ -2,7 +2,9 @@ import type { Kysely, Transaction } from 'kysely';
 import type { CoreContext } from '../context.ts';
 import type { DB } from '../../store/schema.ts';
 import { approvalStatus, type ApprovalStatus, type Decision } from '../approvals.ts';
-import { approvalRuleFor, policyOf, type Policy } from '../policy.ts';
+import { approvalRuleFor, policyOf, type Policy, type Wave } from '../policy.ts';
+import { wavesOf } from '../rollout.ts';
+import { stepsOf, type RolloutStep } from '../../store/repositories/steps.ts';
 import type { ReleaseState } from '../release.ts';
 import type { AuditEntry } from '../audit.ts';
 import { decisionsFor } from '../../store/repositories/decisions.ts';
@@ -12,6 +14,8 @@ import { loadRelease } from './load.ts';
 
 export interface ReleaseDetail {
   release: StoredRelease;
+  waves: Wave[];
+  steps: RolloutStep[];
   policy: Policy;
   decisions: Decision[];
   approval: ApprovalStatus;
@@ -25,7 +29,13 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
   const decisions = await decisionsFor(db, id);
   const required = policy.approvals[release.type] ? approvalRuleFor(policy, release.type).required : 0;
   const approval = approvalStatus(decisions, release.revision, required, ctx.clock(), policy.approvalExpiresAfterMs);
-  return { release, policy, decisions, approval, history: await auditFor(db, id) };
+  let waves: Wave[] = [];
+  try {
+    waves = wavesOf(ctx.settings, release);
+  } catch {
+    waves = [];
+  }
+  return { release, waves, steps: await stepsOf(db, id), policy, decisions, approval, history: await auditFor(db, id) };
 }
 
 export async function findReleases(ctx: CoreContext, filter: { service?: string; states?: ReleaseState[]; limit?: number }): Promise<StoredRelease[]> {

@@ -1,11 +1,56 @@
 import type { CoreContext } from '../context.ts';
-import { replanRelease } from './replan.ts';
-import type { StoredRelease } from '../../store/repositories/releases.ts';
+import { DomainError } from '../errors.ts';
+import { nextState } from '../lifecycle.ts';
+import { policyOf } from '../policy.ts';
+import { releaseKey } from '../release.ts';
+import { nextAllowedSlot } from '../windows.ts';
+import { updateReleaseIf, type StoredRelease } from '../../store/repositories/releases.ts';
+import { assertOwnerOrManager } from './access.ts';
+import { loadRelease } from './load.ts';
+import { slotWarnings, validatePlannedStart } from './plan.ts';
+import { recordChange, snapshot } from './record-change.ts';
+import { wakeEffect } from './rollout/effects.ts';
+
+const SCHEDULABLE = new Set(['draft', 'submitted', 'rejected', 'approved', 'scheduled']);
 
 /**
- * Sets or moves the planned start. Moving a start that was already set counts as a reschedule.
- * The time is part of the authorised plan, so a move after approval asks the approvers again.
+ * Sets or moves the planned start. It does not change the plan's revision: approvers authorise what
+ * changes, the calendar decides when, and the windows are checked again when each wave runs. Moving a
+ * start that was set counts as a reschedule. An approved release goes on the calendar.
  */
 export async function scheduleRelease(ctx: CoreContext, actor: string, id: number, at: Date): Promise<{ release: StoredRelease; warnings: string[] }> {
-  return replanRelease(ctx, actor, id, { plannedStart: at });
+  const now = ctx.clock();
+  validatePlannedStart(at, now);
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const current = await loadRelease(trx, id, { lock: true });
+    assertOwnerOrManager(ctx.settings, current, actor, 'schedule it');
+    if (!SCHEDULABLE.has(current.state)) throw new DomainError('illegal_transition', `${releaseKey(id)} is ${current.state.replace('_', ' ')}; only a release that has not started can be scheduled.`);
+    const policy = policyOf(ctx.settings, current.service);
+    const bypass = policy.approvals[current.type]?.bypassFreeze ?? false;
+    if (!bypass && !nextAllowedSlot(policy.calendar, at)) {
+      throw new DomainError('invalid_input', `${at.toISOString()} falls where no change window opens within 120 days (a long freeze?). Pick another time; \`/release calendar\` shows the windows.`, { field: 'plannedStart' });
+    }
+    const to = current.state === 'approved' ? nextState(current.state, 'schedule')! : current.state;
+    const moved = current.plannedStart !== null && current.plannedStart.getTime() !== at.getTime();
+    const release = await updateReleaseIf(trx, id, current.state, {
+      state: to,
+      planned_start: at,
+      reschedule_count: current.rescheduleCount + (moved ? 1 : 0),
+      updated_at: now,
+    });
+    if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed at the same moment; try again.`);
+    const onCalendar = to === 'scheduled';
+    const change = await recordChange(trx, {
+      release,
+      actor,
+      action: moved ? 'rescheduled' : 'scheduled',
+      before: snapshot(current),
+      after: snapshot(release),
+      at: now,
+      effects: onCalendar ? [wakeEffect(id, at)] : [],
+    });
+    return { release, outbox: change.outboxIds };
+  });
+  await ctx.effects.dispatch(result.outbox);
+  return { release: result.release, warnings: slotWarnings(policyOf(ctx.settings, result.release.service), result.release.type, at) };
 }

@@ -31,6 +31,12 @@ export function toRelease(row: ReleaseRow): StoredRelease {
     updatedAt: row.updated_at,
     submittedAt: row.submitted_at,
     approvedAt: row.approved_at,
+    waves: row.waves,
+    rolloutDirection: row.rollout_direction,
+    rolloutNote: row.rollout_note,
+    bypassedFreeze: row.bypassed_freeze,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
     cardChannel: row.card_channel,
     cardTs: row.card_ts,
   };

@@ -1,0 +1,54 @@
+import type { App, BlockButtonAction } from '@slack/bolt';
+import type { BotDeps } from '../deps.ts';
+import { ACTIONS, VIEWS } from '../blocks/ids.ts';
+import { reasonModal } from '../blocks/modals.ts';
+import { tickChecklist, reportManualStep } from '../../core/usecases/rollout/steps.ts';
+import { continueRollout, pauseRollout, resumeRollout, retryWave, startRollout } from '../../core/usecases/rollout/control.ts';
+import { DomainError } from '../../core/errors.ts';
+import { releaseKey } from '../../core/release.ts';
+
+function numbers(value: string | undefined): number[] {
+  const parts = (value ?? '').split(':').map(Number);
+  if (parts.length === 0 || parts.some((n) => !Number.isInteger(n) || n < 0)) throw new DomainError('invalid_input', 'That button is from an older version of relm.');
+  return parts;
+}
+
+const CONTROLS = [
+  [ACTIONS.start, startRollout, 'started the rollout of'],
+  [ACTIONS.pause, pauseRollout, 'paused'],
+  [ACTIONS.resume, resumeRollout, 'resumed'],
+  [ACTIONS.retry, retryWave, 'retried the failed wave of'],
+  [ACTIONS.continue, continueRollout, 'continued past the failed wave of'],
+] as const;
+
+/** Rollout buttons: the card's controls, and the manual deployer's checklist. */
+export function registerRolloutButtons(app: App, deps: BotDeps): void {
+  for (const [actionId, useCase, done] of CONTROLS) {
+    app.action<BlockButtonAction>(actionId, async ({ action, body, respond }) => {
+      const [id] = numbers(action.value);
+      await useCase(deps.ctx, body.user.id, id!);
+      await respond({ response_type: 'ephemeral', replace_original: false, text: `You ${done} *${releaseKey(id!)}*.` });
+    });
+  }
+  for (const [actionId, view] of [
+    [ACTIONS.rollback, VIEWS.rollback],
+    [ACTIONS.abort, VIEWS.abort],
+  ] as const) {
+    app.action<BlockButtonAction>(actionId, async ({ action, body }) => {
+      const [id] = numbers(action.value);
+      await deps.slack.client.views.open({ trigger_id: body.trigger_id, view: reasonModal(view, id!, { channel: body.channel?.id }) });
+    });
+  }
+  app.action<BlockButtonAction>(ACTIONS.tick, async ({ action, body }) => {
+    const [stepId, item] = numbers(action.value);
+    await tickChecklist(deps.ctx, body.user.id, stepId!, item!);
+  });
+  app.action<BlockButtonAction>(ACTIONS.stepDone, async ({ action, body, respond }) => {
+    const step = await reportManualStep(deps.ctx, body.user.id, numbers(action.value)[0]!, 'succeeded', null);
+    await respond({ response_type: 'ephemeral', replace_original: false, text: `:white_check_mark: Wave ${step.waveName} is done.` });
+  });
+  app.action<BlockButtonAction>(ACTIONS.stepFailed, async ({ action, body, respond }) => {
+    const step = await reportManualStep(deps.ctx, body.user.id, numbers(action.value)[0]!, 'failed', `reported failed by <@${body.user.id}>`);
+    await respond({ response_type: 'ephemeral', replace_original: false, text: `:x: Wave ${step.waveName} failed; the rollout is paused. Retry, continue or roll back from the card.` });
+  });
+}

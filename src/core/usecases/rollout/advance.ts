@@ -1,0 +1,188 @@
+import type { Transaction } from 'kysely';
+import type { DB } from '../../../store/schema.ts';
+import type { CoreContext } from '../../context.ts';
+import { transition } from '../../lifecycle.ts';
+import { modelOf, wavesOf } from '../../rollout.ts';
+import { enqueueOutbox, type OutboxMessage } from '../../../store/repositories/outbox.ts';
+import { updateReleaseIf, type StoredRelease } from '../../../store/repositories/releases.ts';
+import { createStep, stepsOf, updateStepIf, type RolloutStep } from '../../../store/repositories/steps.ts';
+import { loadRelease } from '../load.ts';
+import { recordChange, snapshot } from '../record-change.ts';
+import { approvalRequestEffect } from '../submit.ts';
+import { deployEffect, verifyEffect, wakeEffect } from './effects.ts';
+import { authorisation, slotFor } from './gate.ts';
+
+const ACTOR = 'relm';
+
+function formatAt(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+interface Tick {
+  trx: Transaction<DB>;
+  ctx: CoreContext;
+  now: Date;
+  release: StoredRelease;
+  outbox: number[];
+}
+
+async function change(t: Tick, action: string, after: Record<string, unknown>, effects: OutboxMessage[] = [], before?: unknown): Promise<void> {
+  const record = await recordChange(t.trx, { release: t.release, actor: ACTOR, action, before, after, at: t.now, effects });
+  t.outbox.push(...record.outboxIds);
+}
+
+async function setNote(t: Tick, note: string | null, extra: Record<string, unknown> = {}): Promise<void> {
+  const updated = await t.trx.updateTable('releases').set({ rollout_note: note, updated_at: t.now, ...extra }).where('id', '=', t.release.id).returningAll().executeTakeFirstOrThrow();
+  t.release = { ...t.release, rolloutNote: updated.rollout_note, bypassedFreeze: updated.bypassed_freeze };
+}
+
+/** Moves the release itself; the caller holds its row lock. */
+async function moveRelease(t: Tick, event: Parameters<typeof transition>[1], action: string, columns: Record<string, unknown>, effects: OutboxMessage[] = []): Promise<void> {
+  const before = t.release;
+  const to = transition(before, event);
+  const moved = await updateReleaseIf(t.trx, before.id, before.state, { state: to, updated_at: t.now, ...columns });
+  if (!moved) throw new Error(`release ${before.id} moved under its own row lock`);
+  t.release = moved;
+  await change(t, action, snapshot(moved), effects, snapshot(before));
+}
+
+/** The waves still to roll back, newest first: every deploy wave that started. */
+function rollbackOrder(steps: RolloutStep[]): number[] {
+  const started = steps.filter((s) => s.kind === 'deploy' && s.startedAt !== null).map((s) => s.waveIndex);
+  return [...new Set(started)].sort((a, b) => b - a);
+}
+
+async function nextStep(t: Tick, steps: RolloutStep[]): Promise<RolloutStep | 'done'> {
+  const waves = wavesOf(t.ctx.settings, t.release);
+  const model = modelOf(t.ctx.settings, t.release);
+  if (t.release.rolloutDirection === 'forward') {
+    const deploys = steps.filter((s) => s.kind === 'deploy');
+    const last = deploys[deploys.length - 1];
+    const index = last ? last.waveIndex + 1 : 0;
+    if (index >= waves.length) return 'done';
+    const wave = waves[index]!;
+    const step = await createStep(t.trx, { releaseId: t.release.id, kind: 'deploy', waveIndex: index, waveName: wave.name, try: 1, targets: wave.targets, deployer: model.deployer, checklist: wave.checklist, dueAt: t.now }, t.now);
+    return step ?? (await stepsOf(t.trx, t.release.id)).find((s) => s.kind === 'deploy' && s.waveIndex === index)!;
+  }
+  const done = new Set(steps.filter((s) => s.kind === 'rollback' && (s.state === 'succeeded' || s.state === 'skipped')).map((s) => s.waveIndex));
+  const index = rollbackOrder(steps).find((i) => !done.has(i));
+  if (index === undefined) return 'done';
+  const wave = waves[index];
+  const tries = steps.filter((s) => s.kind === 'rollback' && s.waveIndex === index).length;
+  const checklist = wave?.rollback.length ? wave.rollback : [`Roll back ${(wave?.targets ?? []).join(', ')} to the previous version`];
+  const step = await createStep(t.trx, { releaseId: t.release.id, kind: 'rollback', waveIndex: index, waveName: wave?.name ?? `wave ${index + 1}`, try: tries + 1, targets: wave?.targets ?? [], deployer: model.deployer, checklist, dueAt: t.now }, t.now);
+  return step ?? 'done';
+}
+
+async function finish(t: Tick): Promise<void> {
+  if (t.release.rolloutDirection === 'forward') {
+    await moveRelease(t, 'complete', 'rollout_completed', { finished_at: t.now, rollout_note: null }, [
+      { kind: 'announce', releaseId: t.release.id, dedupeKey: `announce:completed:${t.release.id}`, payload: { releaseId: t.release.id, event: 'completed' } },
+    ]);
+  } else {
+    await moveRelease(t, 'rollback', 'rolled_back', { finished_at: t.now, rollout_note: null }, [
+      { kind: 'announce', releaseId: t.release.id, dedupeKey: `announce:rolled_back:${t.release.id}`, payload: { releaseId: t.release.id, event: 'rolled_back' } },
+    ]);
+  }
+}
+
+/** Starts a pending step if the calendar and the approvals allow it now; otherwise says why and waits. */
+async function startStep(t: Tick, step: RolloutStep): Promise<'started' | 'waiting'> {
+  if (step.kind === 'deploy') {
+    const auth = await authorisation(t.ctx, t.trx, t.release, t.now);
+    if (!auth.ok) {
+      await moveRelease(t, 'pause', 'rollout_paused', { rollout_note: `Paused before ${step.waveName}: ${auth.reason}. Roll back, or abort and plan again.` });
+      return 'waiting';
+    }
+    const slot = slotFor(t.ctx, t.release, t.now);
+    if (!slot.check.allowed && !slot.bypassed) {
+      if (!slot.next) {
+        await moveRelease(t, 'pause', 'rollout_paused', { rollout_note: `Paused before ${step.waveName}: no change window is open within 120 days.` });
+        return 'waiting';
+      }
+      const why = slot.check.reason === 'freeze' ? `the freeze "${slot.check.freeze.reason}"` : 'the change windows';
+      const note = `${step.waveName} waits for ${why}: next slot ${formatAt(slot.next)}`;
+      if (t.release.rolloutNote !== note) {
+        await setNote(t, note);
+        await change(t, 'wave_waiting', { wave: step.waveName, until: slot.next.toISOString(), reason: slot.check.reason }, [wakeEffect(t.release.id, slot.next)]);
+      }
+      return 'waiting';
+    }
+    if (slot.bypassed && !t.release.bypassedFreeze) {
+      await setNote(t, null, { bypassed_freeze: true });
+      await change(t, 'freeze_bypassed', { wave: step.waveName, reason: slot.check.allowed ? null : slot.check.reason, approvers: auth.approvers });
+    }
+  }
+  const started = await updateStepIf(t.trx, step.id, 'pending', { state: 'running', started_at: t.now });
+  if (!started) return 'waiting';
+  if (t.release.rolloutNote) await setNote(t, null);
+  await change(t, step.kind === 'deploy' ? 'wave_started' : 'rollback_started', { wave: step.waveName, targets: step.targets, try: step.try }, [deployEffect(started)]);
+  return 'started';
+}
+
+async function tick(t: Tick): Promise<void> {
+  if (t.release.state === 'scheduled') {
+    if (t.release.plannedStart && t.release.plannedStart > t.now) {
+      t.outbox.push(...(await enqueueRaw(t, [wakeEffect(t.release.id, t.release.plannedStart)])));
+      return;
+    }
+    const auth = await authorisation(t.ctx, t.trx, t.release, t.now);
+    if (!auth.ok) {
+      // Lapsed before the rollout began: ask again, on a new revision so earlier approvers can decide afresh.
+      await moveRelease(t, 'replan', 'reapproval_needed', { revision: t.release.revision + 1, rollout_note: `Approval needed again: ${auth.reason}.` });
+      await change(t, 'submitted', { revision: t.release.revision, reason: auth.reason }, [approvalRequestEffect(t.release)]);
+      return;
+    }
+    await moveRelease(t, 'start', 'rollout_started', { started_at: t.now });
+  }
+  if (t.release.state !== 'in_progress') return;
+
+  for (let guard = 0; guard < 50; guard++) {
+    const steps = (await stepsOf(t.trx, t.release.id)).filter((s) => s.state !== 'cancelled');
+    const current = [...steps].reverse().find((s) => s.kind === (t.release.rolloutDirection === 'forward' ? 'deploy' : 'rollback'));
+    if (!current || current.state === 'succeeded' || current.state === 'skipped') {
+      const next = await nextStep(t, steps);
+      if (next === 'done') return finish(t);
+      continue;
+    }
+    switch (current.state) {
+      case 'pending':
+        if ((await startStep(t, current)) === 'waiting') return;
+        return;
+      case 'baking':
+        if (current.bakeUntil && current.bakeUntil > t.now) {
+          t.outbox.push(...(await enqueueRaw(t, [wakeEffect(t.release.id, current.bakeUntil)])));
+          return;
+        }
+        await updateStepIf(t.trx, current.id, 'baking', { state: 'succeeded', finished_at: t.now });
+        await change(t, 'wave_completed', { wave: current.waveName, baked: true });
+        continue;
+      case 'verifying':
+        t.outbox.push(...(await enqueueRaw(t, [verifyEffect(current, t.now)])));
+        return;
+      default:
+        // running (the deployer will report) or failed (the release is paused and waits for a decision)
+        return;
+    }
+  }
+}
+
+function enqueueRaw(t: Tick, messages: OutboxMessage[]): Promise<number[]> {
+  return enqueueOutbox(t.trx, messages, t.now);
+}
+
+/**
+ * One step of a release's rollout, run whenever something may have changed: a due time, a bake
+ * ending, a deployer's result, a control command. Idempotent: it reads the state under the release's
+ * row lock and does only what is due, so duplicate wake-ups and concurrent workers are harmless.
+ */
+export async function advanceRollout(ctx: CoreContext, releaseId: number): Promise<StoredRelease> {
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const release = await loadRelease(trx, releaseId, { lock: true });
+    const t: Tick = { trx, ctx, now: ctx.clock(), release, outbox: [] };
+    await tick(t);
+    return { release: t.release, outbox: t.outbox };
+  });
+  await ctx.effects.dispatch(result.outbox);
+  return result.release;
+}

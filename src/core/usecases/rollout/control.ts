@@ -1,0 +1,146 @@
+import type { Transaction } from 'kysely';
+import type { DB } from '../../../store/schema.ts';
+import type { CoreContext } from '../../context.ts';
+import { DomainError } from '../../errors.ts';
+import { transition, type LifecycleEvent } from '../../lifecycle.ts';
+import { releaseKey } from '../../release.ts';
+import { isReleaseManager } from '../access.ts';
+import { decisionsFor } from '../../../store/repositories/decisions.ts';
+import { updateReleaseIf, type StoredRelease } from '../../../store/repositories/releases.ts';
+import { createStep, stepsOf, updateStepIf } from '../../../store/repositories/steps.ts';
+import type { ReleaseUpdate } from '../../../store/schema.ts';
+import type { OutboxMessage } from '../../../store/repositories/outbox.ts';
+import { loadRelease } from '../load.ts';
+import { recordChange, snapshot } from '../record-change.ts';
+import { wakeEffect } from './effects.ts';
+import { authorisation } from './gate.ts';
+
+/** Rollout controls are for the release's owner, its approvers and the release managers. */
+async function assertMayControl(ctx: CoreContext, trx: Transaction<DB>, release: StoredRelease, actor: string): Promise<void> {
+  if (release.requester === actor || isReleaseManager(ctx.settings, actor)) return;
+  const approvers = (await decisionsFor(trx, release.id)).filter((d) => d.decision === 'approve').map((d) => d.approver);
+  if (approvers.includes(actor)) return;
+  throw new DomainError('not_authorised', `Only <@${release.requester}>, the approvers of ${releaseKey(release.id)} or a release manager can control its rollout.`);
+}
+
+interface ControlSpec {
+  event: LifecycleEvent;
+  action: string;
+  columns?: (release: StoredRelease, now: Date) => ReleaseUpdate;
+  /** Work on the steps inside the same transaction (cancel the one in flight, add a retry). */
+  steps?: (trx: Transaction<DB>, release: StoredRelease, now: Date) => Promise<void>;
+  wake?: boolean;
+  reason?: string | null;
+  check?: (trx: Transaction<DB>, release: StoredRelease, now: Date) => Promise<void>;
+}
+
+async function control(ctx: CoreContext, actor: string, id: number, spec: ControlSpec): Promise<StoredRelease> {
+  const now = ctx.clock();
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const current = await loadRelease(trx, id, { lock: true });
+    await assertMayControl(ctx, trx, current, actor);
+    const to = transition(current, spec.event);
+    await spec.check?.(trx, current, now);
+    await spec.steps?.(trx, current, now);
+    const release = await updateReleaseIf(trx, id, current.state, { state: to, updated_at: now, ...(spec.columns?.(current, now) ?? {}) });
+    if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed at the same moment; look again with \`/release show ${releaseKey(id)}\`.`);
+    const effects: OutboxMessage[] = spec.wake ? [wakeEffect(id, now)] : [];
+    const change = await recordChange(trx, { release, actor, action: spec.action, before: snapshot(current), after: { ...snapshot(release), reason: spec.reason ?? null }, at: now, effects });
+    return { release, outbox: change.outboxIds };
+  });
+  await ctx.effects.dispatch(result.outbox);
+  return result.release;
+}
+
+async function cancelInFlight(trx: Transaction<DB>, release: StoredRelease, now: Date): Promise<void> {
+  for (const step of await stepsOf(trx, release.id)) {
+    if (['pending', 'running', 'verifying', 'baking'].includes(step.state)) await updateStepIf(trx, step.id, step.state, { state: 'cancelled', finished_at: now });
+  }
+}
+
+async function lastFailedDeploy(trx: Transaction<DB>, release: StoredRelease) {
+  const steps = (await stepsOf(trx, release.id)).filter((s) => s.kind === (release.rolloutDirection === 'forward' ? 'deploy' : 'rollback') && s.state !== 'cancelled');
+  const last = steps[steps.length - 1];
+  return last?.state === 'failed' ? last : undefined;
+}
+
+/** `start REL-n`: roll out now instead of at the planned time (windows still apply to each wave). */
+export function startRollout(ctx: CoreContext, actor: string, id: number): Promise<StoredRelease> {
+  return control(ctx, actor, id, {
+    event: 'start',
+    action: 'rollout_started',
+    columns: (_r, now) => ({ started_at: now, rollout_note: null }),
+    wake: true,
+    check: async (trx, release, now) => {
+      const auth = await authorisation(ctx, trx, release, now);
+      if (!auth.ok) throw new DomainError('not_authorised', `${releaseKey(id)} is not authorised to go live: ${auth.reason}.`);
+    },
+  });
+}
+
+export function pauseRollout(ctx: CoreContext, actor: string, id: number): Promise<StoredRelease> {
+  return control(ctx, actor, id, { event: 'pause', action: 'rollout_paused', columns: () => ({ rollout_note: `Paused by <@${actor}>.` }) });
+}
+
+/** Resumes a paused rollout; after a failed wave it asks for retry, continue or rollback instead. */
+export function resumeRollout(ctx: CoreContext, actor: string, id: number): Promise<StoredRelease> {
+  return control(ctx, actor, id, {
+    event: 'resume',
+    action: 'rollout_resumed',
+    columns: () => ({ rollout_note: null }),
+    wake: true,
+    check: async (trx, release) => {
+      const failed = await lastFailedDeploy(trx, release);
+      if (failed) throw new DomainError('invalid_input', `${failed.waveName} failed: choose \`/release retry ${releaseKey(id)}\`, \`/release continue ${releaseKey(id)}\` or \`/release rollback ${releaseKey(id)} <reason>\`.`);
+    },
+  });
+}
+
+/** Runs the failed wave again, as a new try with its own idempotency key. */
+export function retryWave(ctx: CoreContext, actor: string, id: number): Promise<StoredRelease> {
+  return control(ctx, actor, id, {
+    event: 'resume',
+    action: 'wave_retried',
+    columns: () => ({ rollout_note: null }),
+    wake: true,
+    steps: async (trx, release, now) => {
+      const failed = await lastFailedDeploy(trx, release);
+      if (!failed) throw new DomainError('invalid_input', `No failed wave to retry in ${releaseKey(id)}.`);
+      await createStep(trx, { releaseId: id, kind: failed.kind, waveIndex: failed.waveIndex, waveName: failed.waveName, try: failed.try + 1, targets: failed.targets, deployer: failed.deployer, checklist: failed.checklist, dueAt: now }, now);
+    },
+  });
+}
+
+/** Leaves the failed wave as failed and goes on with the next one. */
+export function continueRollout(ctx: CoreContext, actor: string, id: number): Promise<StoredRelease> {
+  return control(ctx, actor, id, {
+    event: 'resume',
+    action: 'wave_skipped',
+    columns: () => ({ rollout_note: null }),
+    wake: true,
+    steps: async (trx, release) => {
+      const failed = await lastFailedDeploy(trx, release);
+      if (!failed) throw new DomainError('invalid_input', `No failed wave to continue past in ${releaseKey(id)}.`);
+      await updateStepIf(trx, failed.id, 'failed', { state: 'skipped' });
+    },
+  });
+}
+
+/** Stops the rollout where it is, without rolling back: the release ends failed. */
+export function abortRollout(ctx: CoreContext, actor: string, id: number, reason: string): Promise<StoredRelease> {
+  if (!reason.trim()) throw new DomainError('invalid_input', `Say why you abort: \`/release abort ${releaseKey(id)} <reason>\`.`);
+  return control(ctx, actor, id, { event: 'abort', action: 'rollout_aborted', reason, columns: (_r, now) => ({ rollout_note: `Aborted by <@${actor}>: ${reason.trim()}`, finished_at: now }), steps: cancelInFlight });
+}
+
+/** Rolls back every wave that started, newest first, with each wave's rollback steps; ends rolled_back. */
+export function rollbackRollout(ctx: CoreContext, actor: string, id: number, reason: string): Promise<StoredRelease> {
+  if (!reason.trim()) throw new DomainError('invalid_input', `Say why you roll back: \`/release rollback ${releaseKey(id)} <reason>\`.`);
+  return control(ctx, actor, id, {
+    event: 'back_out',
+    action: 'rollback_requested',
+    reason,
+    wake: true,
+    columns: () => ({ rollout_direction: 'rollback', rollout_note: `Rolling back: ${reason.trim()}` }),
+    steps: cancelInFlight,
+  });
+}

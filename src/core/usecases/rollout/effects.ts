@@ -1,0 +1,20 @@
+import type { OutboxMessage } from '../../../store/repositories/outbox.ts';
+import type { RolloutStep } from '../../../store/repositories/steps.ts';
+
+/** Wake the rollout of a release at `at` (a BullMQ delayed job, after commit). */
+export function wakeEffect(releaseId: number, at: Date): OutboxMessage {
+  return { kind: 'wake', releaseId, dedupeKey: `wake:${releaseId}:${at.getTime()}`, payload: { releaseId, at: at.toISOString() } };
+}
+
+/** Hand a step to its deployer, once: the key is the step's idempotency key. */
+export function deployEffect(step: RolloutStep): OutboxMessage {
+  return { kind: 'deploy_step', releaseId: step.releaseId, dedupeKey: `deploy:${step.idempotencyKey}`, payload: { releaseId: step.releaseId, stepId: step.id } };
+}
+
+export function verifyEffect(step: RolloutStep, at: Date): OutboxMessage {
+  return { kind: 'verify_step', releaseId: step.releaseId, dedupeKey: `verify:${step.id}:${at.getTime()}`, payload: { releaseId: step.releaseId, stepId: step.id } };
+}
+
+export function checklistRefreshEffect(step: RolloutStep, version: string): OutboxMessage {
+  return { kind: 'checklist_refresh', releaseId: step.releaseId, dedupeKey: `checklist:${step.id}:${version}`, payload: { releaseId: step.releaseId, stepId: step.id } };
+}
