@@ -1,7 +1,7 @@
 import type { AuditEntry } from '../../core/audit.ts';
 import type { ReleaseDetail } from '../../core/usecases/queries.ts';
 import { releaseKey } from '../../core/release.ts';
-import { clip, mention, slackTime, stateLabel } from './format.ts';
+import { clip, escapeText, mention, slackTime, stateLabel } from './format.ts';
 import { releaseHeadline } from './card.ts';
 
 function field(value: unknown, key: string): string | undefined {
@@ -33,6 +33,24 @@ export function renderThreadNote(entry: AuditEntry): string {
       const reason = field(entry.after, 'reason');
       return `${who} cancelled it${reason ? `: "${clip(reason, 500)}"` : '.'}`;
     }
+    case 'wave_started':
+      return `:arrow_forward: Wave ${escapeText(field(entry.after, 'wave') ?? '')} started${Number(field(entry.after, 'try')) > 1 ? ` (try ${field(entry.after, 'try')})` : ''}.`;
+    case 'wave_deployed':
+      return `${who} reported wave ${escapeText(field(entry.after, 'wave') ?? '')} deployed${field(entry.after, 'next') === 'baking' ? '; baking before the next wave' : ''}.`;
+    case 'wave_failed':
+    case 'rollback_step_failed':
+      return `:x: ${entry.action === 'wave_failed' ? 'Wave' : 'Rollback of'} ${escapeText(field(entry.after, 'wave') ?? '')} failed${field(entry.after, 'detail') ? `: ${clip(field(entry.after, 'detail')!, 300).replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>')}` : ''}.`;
+    case 'wave_waiting':
+      return `:hourglass: Wave ${escapeText(field(entry.after, 'wave') ?? '')} waits for ${field(entry.after, 'reason') === 'freeze' ? 'the end of a freeze' : 'the change window'} until ${slackTime(new Date(field(entry.after, 'until') ?? entry.at.toISOString()))}.`;
+    case 'freeze_bypassed':
+      return `:warning: Emergency: wave ${escapeText(field(entry.after, 'wave') ?? '')} went ahead ${field(entry.after, 'reason') === 'freeze' ? 'in a freeze' : 'outside the change windows'}, on its approvals.`;
+    case 'checklist_ticked':
+      return `${who} ticked "${clip(field(entry.after, 'item') ?? '', 200)}" (${escapeText(field(entry.after, 'wave') ?? '')}).`;
+    case 'rollback_requested':
+    case 'rollout_aborted': {
+      const reason = field(entry.after, 'reason');
+      return `${who} ${entry.action === 'rollback_requested' ? 'asked for a rollback' : 'aborted the rollout'}${reason ? `: "${clip(reason, 500)}"` : '.'}`;
+    }
     default: {
       const state = field(entry.after, 'state');
       return `${who}: ${entry.action.replace(/_/g, ' ')}${state ? ` → ${stateLabel(state as never)}` : ''} (${slackTime(entry.at)})`;
@@ -45,5 +63,9 @@ export function renderAnnouncement(detail: ReleaseDetail, event: string): string
   if (event === 'approved') {
     return `:white_check_mark: *${releaseHeadline(detail)}* is approved${approvers ? ` by ${approvers}` : ''}. ${mention(detail.release.requester)}, it may go live ${detail.release.plannedStart ? `from ${slackTime(detail.release.plannedStart)}` : 'once scheduled'}.`;
   }
+  if (event === 'completed') {
+    return `:tada: *${releaseHeadline(detail)}* is rolled out: ${detail.waves.length} wave${detail.waves.length === 1 ? '' : 's'}, ${detail.waves.flatMap((w) => w.targets).map(escapeText).join(', ')}.`;
+  }
+  if (event === 'rolled_back') return `:rewind: *${releaseHeadline(detail)}* was rolled back; the earlier version runs everywhere it had reached.`;
   return `${releaseKey(detail.release.id)}: ${clip(event, 100)}`;
 }

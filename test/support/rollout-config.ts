@@ -1,0 +1,42 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Writes a relm.yml for rollout tests: no change windows, short bakes, a freeze covering today. */
+export function writeRolloutConfig(options: { deployerUrl: string; secretEnv: string }): string {
+  const today = new Date().toISOString().slice(0, 10);
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const approvals = `{ minor: { required: 1, from: [approvers] }, major: { required: 1, from: [approvers] }, patch: { required: 1, from: [approvers] }, emergency: { required: 1, from: [U0RM], bypass_freeze: true } }`;
+  const yaml = `
+timezone: UTC
+release_managers: [U0RM]
+groups:
+  approvers: [U0APP1, U0APP2]
+services:
+  shop: { name: Shop, channel: C0SHOP, policy: open, deployment_model: quick }
+  hooks: { name: Hooks, channel: C0HOOK, policy: open, deployment_model: hooked }
+  frozen: { name: Frozen, channel: C0FRZ, policy: frozen, deployment_model: quick }
+policies:
+  open:
+    approvals: ${approvals}
+  frozen:
+    approvals: ${approvals}
+    freezes: [{ from: ${today}, to: ${tomorrow}, reason: Test freeze }]
+deployment_models:
+  quick:
+    deployer: manual
+    waves:
+      - { name: canary, targets: [eu-1], bake: 1s, checklist: [Deploy eu-1, Check the error rate] }
+      - { name: rest, targets: [eu-2, us-1], checklist: [Deploy the rest], rollback: [Redeploy the previous image on eu-2 and us-1] }
+  hooked:
+    deployer: webhook
+    webhook: { url: "${options.deployerUrl}/deploy", secret_env: ${options.secretEnv} }
+    waves:
+      - { name: one, targets: [a], verify: { url: "${options.deployerUrl}/health", expect: 200, timeout: 20s } }
+      - { name: two, targets: [b] }
+`;
+  const dir = mkdtempSync(join(tmpdir(), 'relm-rollout-'));
+  const file = join(dir, 'relm.yml');
+  writeFileSync(file, yaml);
+  return file;
+}
