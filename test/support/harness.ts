@@ -28,6 +28,8 @@ export interface Harness {
   baseUrl: string;
   logs: string[];
   prefix: string;
+  /** The environment relm runs with, so a test can start more relm processes on the same store and queues. */
+  env: Env;
   post(path: string, body: string, headers?: Record<string, string>): Promise<Response>;
   /** Sends a signed `/release <text>` and waits for its ephemeral answer (or a modal to open). */
   command(user: string, text: string, options?: { channel?: string; headers?: Record<string, string> }): Promise<{ status: number; reply?: EphemeralMessage; view?: any }>;
@@ -110,6 +112,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     baseUrl,
     logs,
     prefix,
+    env,
     post,
     async command(user, text, opts = {}) {
       const responseUrl = slack.responseUrl({ channel: opts.channel ?? 'C0PAY', user });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Writes a relm.yml for rollout tests: no change windows, short bakes, a freeze covering today. */
-export function writeRolloutConfig(options: { deployerUrl: string; secretEnv: string }): string {
+export function writeRolloutConfig(options: { deployerUrl: string; secretEnv: string; bakes?: string }): string {
   const today = new Date().toISOString().slice(0, 10);
   const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
   const approvals = `{ minor: { required: 1, from: [approvers] }, major: { required: 1, from: [approvers] }, patch: { required: 1, from: [approvers] }, emergency: { required: 1, from: [U0RM], bypass_freeze: true } }`;
@@ -32,7 +32,7 @@ deployment_models:
     deployer: webhook
     webhook: { url: "${options.deployerUrl}/deploy", secret_env: ${options.secretEnv} }
     waves:
-      - { name: one, targets: [a], verify: { url: "${options.deployerUrl}/health", expect: 200, timeout: 20s } }
+      - { name: one, targets: [a], ${options.bakes ? `bake: ${options.bakes}, ` : ''}verify: { url: "${options.deployerUrl}/health", expect: 200, timeout: 20s } }
       - { name: two, targets: [b] }
 `;
   const dir = mkdtempSync(join(tmpdir(), 'relm-rollout-'));
