@@ -103,6 +103,8 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         await workerRedis.quit().catch(() => workerRedis.disconnect());
       });
       await dispatcher.scheduleMaintenance(options.relayEveryMs);
+      // After Redis restarts empty, the recurring relay must exist again.
+      workerRedis.on('ready', () => void dispatcher.scheduleMaintenance(options.relayEveryMs).catch(() => {}));
     }
 
     // A route that throws answers 500 and is logged; it never becomes an unhandled rejection.

@@ -8,6 +8,9 @@ export function createRedis(url: string, options: { forWorker?: boolean; name?: 
   const redis = new Redis(url, {
     maxRetriesPerRequest: options.forWorker ? null : 2,
     enableOfflineQueue: options.forWorker ? true : false,
+    // A request path must never hang on an unresponsive Redis: enqueueing fails fast and the outbox
+    // relay enqueues later. Workers block on Redis by design, so they get no timeout.
+    ...(options.forWorker ? {} : { commandTimeout: 1_500 }),
     connectionName: options.name,
     retryStrategy: (times) => Math.min(times * 200, 2_000),
     lazyConnect: false,

@@ -66,7 +66,14 @@ describe('a worker killed in the middle of a rollout', () => {
       expect(calls.map((c) => c.body.wave)).toEqual(['one', 'two']);
       const started = await h.relm.db.selectFrom('audit_log').select('action').where('release_id', '=', id).where('action', '=', 'wave_started').execute();
       expect(started).toHaveLength(2);
-      // every effect (cards, notes, announcements) was performed exactly once
+      // every effect (cards, notes, announcements) was performed, each exactly once
+      const survivor = worker();
+      try {
+        await h.settle();
+      } finally {
+        survivor.child.kill('SIGTERM');
+        await survivor.exited;
+      }
       const effects = await h.relm.db.selectFrom('outbox').select(['kind', 'state']).where('release_id', '=', id).execute();
       expect(effects.filter((e) => e.state !== 'done')).toEqual([]);
       const posts = h.slack.callsTo('chat.postMessage').filter((c) => c.args.metadata?.event_payload?.key);
