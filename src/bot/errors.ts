@@ -7,6 +7,16 @@ import { replyEphemeral, replyTargetOf } from './reply.ts';
 import { escapeText } from './blocks/format.ts';
 
 /**
+ * A message of ours as Slack should show it: usage like `<reason>` escaped, and only the mentions we
+ * put there on purpose (users, user groups) kept live. User text inside it is already stripped of markup.
+ */
+export function userMessage(message: string): string {
+  return escapeText(message)
+    .replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>')
+    .replace(/&lt;!subteam\^(S[A-Z0-9]+)&gt;/g, '<!subteam^$1>');
+}
+
+/**
  * The one sink for listener errors: a problem the user can fix becomes an ephemeral answer; anything
  * else becomes "something went wrong (ref …)" with the stack logged under that ref.
  */
@@ -17,7 +27,7 @@ export function registerErrorHandler(app: App, deps: BotDeps): void {
     let text: string;
     if (isDomainError(original) || original instanceof CommandError) {
       deps.metrics.slackErrors.inc({ kind: 'user' });
-      text = `:warning: ${original.message}`;
+      text = `:warning: ${userMessage(original.message)}`;
     } else {
       const ref = randomBytes(4).toString('hex');
       deps.metrics.slackErrors.inc({ kind: 'internal' });

@@ -144,8 +144,13 @@ export function parseRelmFile(text: string, file = 'relm.yml'): { raw: RelmFile;
     throw new ConfigFileError(
       file,
       parsed.error.issues.map((issue) => {
-        // Point at the deepest node that exists, so "missing key" errors land on their parent.
+        // Point at the deepest node that exists, so "missing key" errors land on their parent, and an
+        // unknown key at the key itself.
         let node: unknown;
+        if (issue.code === 'unrecognized_keys' && issue.keys[0] !== undefined) {
+          const parent = doc.getIn(issue.path as (string | number)[], true) as { items?: { key?: { value?: unknown; range?: [number, number] } }[] } | undefined;
+          node = parent?.items?.find((pair) => pair.key?.value === issue.keys[0])?.key;
+        }
         for (let depth = issue.path.length; depth >= 0 && !node; depth--) {
           node = depth === 0 ? doc.contents : doc.getIn(issue.path.slice(0, depth) as (string | number)[], true);
         }

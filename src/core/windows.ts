@@ -79,6 +79,11 @@ export function checkSlot(calendar: Calendar, at: Date, options: { bypassFreeze?
   return { allowed: true };
 }
 
+function atMinute(day: DateTime, minute: number): DateTime {
+  if (minute >= 24 * 60) return day.plus({ days: 1 }).startOf('day');
+  return day.set({ hour: Math.floor(minute / 60), minute: minute % 60, second: 0, millisecond: 0 });
+}
+
 /**
  * The first moment at or after `from` when a change may start, looking `horizonDays` ahead;
  * undefined when there is none (a freeze longer than the horizon, or no window at all).
@@ -96,7 +101,8 @@ export function nextAllowedSlot(
     const day = start.startOf('day').plus({ days: offset });
     const opens = windows
       .filter((w) => w.days.has(day.weekday))
-      .map((w) => Interval.fromDateTimes(day.plus({ minutes: w.startMinute }), day.plus({ minutes: w.endMinute })))
+      // Wall-clock times, not elapsed minutes, so a window on a clock-change day opens when it says.
+      .map((w) => Interval.fromDateTimes(atMinute(day, w.startMinute), atMinute(day, w.endMinute)))
       .sort((a, b) => a.start!.toMillis() - b.start!.toMillis());
     for (const window of opens) {
       const candidate = window.start! < start ? start : window.start!;

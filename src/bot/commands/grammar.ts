@@ -67,7 +67,10 @@ function parseFlags(tokens: string[], allowed: string[]): { positional: string[]
       positional.push(token);
       continue;
     }
-    const [name, inline] = token.slice(2).split('=', 2) as [string, string | undefined];
+    const body = token.slice(2);
+    const eq = body.indexOf('=');
+    const name = eq < 0 ? body : body.slice(0, eq);
+    const inline = eq < 0 ? undefined : body.slice(eq + 1);
     if (!allowed.includes(name)) throw new CommandError(`Unknown option \`--${fragment(name, 30)}\`. Options here: ${allowed.map((a) => `--${a}`).join(', ')}.`);
     const value = inline ?? tokens[++i];
     if (value === undefined || value.startsWith('--')) throw new CommandError(`\`--${name}\` needs a value.`);

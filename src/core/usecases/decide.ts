@@ -8,7 +8,7 @@ import { releaseKey } from '../release.ts';
 import { decisionsFor, recordDecision } from '../../store/repositories/decisions.ts';
 import { updateReleaseIf, type StoredRelease } from '../../store/repositories/releases.ts';
 import { loadRelease } from './load.ts';
-import { recordChange, snapshot } from './record-change.ts';
+import { changeTransaction, recordChange, snapshot } from './record-change.ts';
 import { closeApprovalRequestEffect } from './submit.ts';
 
 export interface DecisionResult {
@@ -45,7 +45,7 @@ async function assertMayDecide(ctx: CoreContext, release: StoredRelease, actor: 
  */
 export async function approveRelease(ctx: CoreContext, actor: string, id: number, comment: string | null, seenRevision?: number): Promise<DecisionResult> {
   const now = ctx.clock();
-  const result = await ctx.db.transaction().execute(async (trx) => {
+  const result = await changeTransaction(ctx, async (trx) => {
     const current = await loadRelease(trx, id, { lock: true });
     if (current.state !== 'submitted') transition(current, 'approve');
     assertSameRevision(current, seenRevision);
@@ -91,7 +91,7 @@ export async function rejectRelease(ctx: CoreContext, actor: string, id: number,
   const trimmed = reason.trim();
   if (!trimmed) throw new DomainError('invalid_input', `Say why you reject ${releaseKey(id)}: \`/release reject ${releaseKey(id)} <reason>\`.`);
   const now = ctx.clock();
-  const result = await ctx.db.transaction().execute(async (trx) => {
+  const result = await changeTransaction(ctx, async (trx) => {
     const current = await loadRelease(trx, id, { lock: true });
     const to = transition(current, 'reject');
     assertSameRevision(current, seenRevision);

@@ -8,7 +8,7 @@ import { assertIncreasing, normaliseVersion } from '../versions.ts';
 import { checkSlot, nextAllowedSlot } from '../windows.ts';
 import { validateWaveOverride } from '../rollout.ts';
 import { insertRelease, liveVersions, lockService, type StoredRelease } from '../../store/repositories/releases.ts';
-import { recordChange, snapshot } from './record-change.ts';
+import { changeTransaction, recordChange, snapshot } from './record-change.ts';
 
 /** What a team gives when planning; anything left out gets a sensible default. */
 export interface PlanInput {
@@ -79,7 +79,7 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
   const now = ctx.clock();
   validatePlannedStart(input.plannedStart, now);
 
-  const { release, outboxIds, type } = await ctx.db.transaction().execute(async (trx) => {
+  const { release, outboxIds, type } = await changeTransaction(ctx, async (trx) => {
     await lockService(trx, service.key);
     const existing = await liveVersions(trx, service.key);
     assertIncreasing(service, version, existing);

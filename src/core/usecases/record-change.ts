@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../../store/schema.ts';
-import { appendAudit } from '../../store/repositories/audit.ts';
+import { appendAuditEntries } from '../../store/repositories/audit.ts';
 import { enqueueOutbox, type OutboxMessage } from '../../store/repositories/outbox.ts';
-import type { AuditEntry } from '../audit.ts';
 import type { StoredRelease } from '../../store/repositories/releases.ts';
+import type { CoreContext } from '../context.ts';
 
 /** The facts of a release an audit entry keeps, before and after a change. */
 export function snapshot(release: StoredRelease): Record<string, unknown> {
@@ -19,33 +19,61 @@ export function snapshot(release: StoredRelease): Record<string, unknown> {
   };
 }
 
-export interface ChangeRecord {
-  audit: AuditEntry;
-  outboxIds: number[];
+interface PendingChange {
+  release: StoredRelease;
+  actor: string;
+  action: string;
+  before?: unknown;
+  after?: unknown;
+  at: Date;
+  effects?: OutboxMessage[];
+}
+
+const pending = new WeakMap<object, PendingChange[]>();
+
+/**
+ * Records a change to a release inside a `changeTransaction`: one audit entry, a refresh of the
+ * release card, a note in the card's thread, and any further effects. All of it is written when the
+ * transaction's own work is done, just before commit, so the audit chain's lock is held for as short
+ * a time as possible; the effects are outbox rows, performed after commit and surviving a crash.
+ */
+export async function recordChange(trx: Transaction<DB>, change: PendingChange): Promise<{ outboxIds: number[] }> {
+  const list = pending.get(trx);
+  if (!list) throw new Error('recordChange must run inside changeTransaction, or the change would never be written');
+  list.push(change);
+  return { outboxIds: [] };
+}
+
+async function flush(trx: Transaction<DB>, changes: PendingChange[]): Promise<number[]> {
+  if (changes.length === 0) return [];
+  const entries = await appendAuditEntries(
+    trx,
+    changes.map((c) => ({ releaseId: c.release.id, actor: c.actor, action: c.action, before: c.before, after: c.after, at: c.at })),
+  );
+  const messages: OutboxMessage[] = [];
+  const lastSeqOf = new Map<number, number>();
+  changes.forEach((change, i) => {
+    const seq = entries[i]!.seq;
+    lastSeqOf.set(change.release.id, seq);
+    messages.push({ kind: 'thread_note', releaseId: change.release.id, dedupeKey: `thread_note:${seq}`, payload: { releaseId: change.release.id, auditSeq: seq } });
+    messages.push(...(change.effects ?? []));
+  });
+  // One card refresh per release per transaction: it renders the state as of commit.
+  for (const [releaseId, seq] of lastSeqOf) messages.unshift({ kind: 'card', releaseId, dedupeKey: `card:${releaseId}:${seq}`, payload: { releaseId } });
+  return enqueueOutbox(trx, messages, changes[changes.length - 1]!.at);
 }
 
 /**
- * Every change to a release goes through here, inside the transaction that made it: one audit entry,
- * a refresh of the release card, a note in the card's thread, and any further effects. The effects are
- * outbox rows, so they happen after commit and survive a crash.
+ * A transaction whose recorded changes are audited and whose effects are dispatched after commit.
+ * Every use case that changes a release runs in one.
  */
-export async function recordChange(
-  trx: Transaction<DB>,
-  change: { release: StoredRelease; actor: string; action: string; before?: unknown; after?: unknown; at: Date; effects?: OutboxMessage[] },
-): Promise<ChangeRecord> {
-  const audit = await appendAudit(trx, {
-    releaseId: change.release.id,
-    actor: change.actor,
-    action: change.action,
-    before: change.before,
-    after: change.after,
-    at: change.at,
+export async function changeTransaction<T>(ctx: CoreContext, body: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  const { value, outboxIds } = await ctx.db.transaction().execute(async (trx) => {
+    pending.set(trx, []);
+    const value = await body(trx);
+    const outboxIds = await flush(trx, pending.get(trx)!);
+    return { value, outboxIds };
   });
-  const messages: OutboxMessage[] = [
-    { kind: 'card', releaseId: change.release.id, dedupeKey: `card:${change.release.id}:${audit.seq}`, payload: { releaseId: change.release.id } },
-    { kind: 'thread_note', releaseId: change.release.id, dedupeKey: `thread_note:${audit.seq}`, payload: { releaseId: change.release.id, auditSeq: audit.seq } },
-    ...(change.effects ?? []),
-  ];
-  const outboxIds = await enqueueOutbox(trx, messages, change.at);
-  return { audit, outboxIds };
+  await ctx.effects.dispatch(outboxIds);
+  return value;
 }

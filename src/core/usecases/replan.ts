@@ -9,7 +9,7 @@ import type { ReleaseUpdate } from '../../store/schema.ts';
 import { assertOwnerOrManager } from './access.ts';
 import { loadRelease } from './load.ts';
 import { assertModel, slotWarnings, validatePlannedStart, type PlanInput } from './plan.ts';
-import { recordChange, snapshot } from './record-change.ts';
+import { changeTransaction, recordChange, snapshot } from './record-change.ts';
 import { approvalRequestEffect, closeApprovalRequestEffect } from './submit.ts';
 
 export type PlanChanges = Partial<Omit<PlanInput, 'service'>>;
@@ -22,7 +22,7 @@ export async function replanRelease(ctx: CoreContext, actor: string, id: number,
   const now = ctx.clock();
   validatePlannedStart(changes.plannedStart, now);
   if (changes.deploymentModel) assertModel(ctx.settings, changes.deploymentModel);
-  const result = await ctx.db.transaction().execute(async (trx) => {
+  const result = await changeTransaction(ctx, async (trx) => {
     const first = await loadRelease(trx, id);
     await lockService(trx, first.service);
     const current = await loadRelease(trx, id, { lock: true });
@@ -83,7 +83,7 @@ function startChangedTo(changes: PlanChanges, release: StoredRelease): Date | nu
 /** Cancels a release that has not started rolling out. */
 export async function cancelRelease(ctx: CoreContext, actor: string, id: number, reason: string): Promise<StoredRelease> {
   const now = ctx.clock();
-  const result = await ctx.db.transaction().execute(async (trx) => {
+  const result = await changeTransaction(ctx, async (trx) => {
     const current = await loadRelease(trx, id, { lock: true });
     assertOwnerOrManager(ctx.settings, current, actor, 'cancel it');
     const to = transition(current, 'cancel');

@@ -8,7 +8,7 @@ import { updateReleaseIf, type StoredRelease } from '../../store/repositories/re
 import { assertOwnerOrManager } from './access.ts';
 import { loadRelease } from './load.ts';
 import { slotWarnings, validatePlannedStart } from './plan.ts';
-import { recordChange, snapshot } from './record-change.ts';
+import { changeTransaction, recordChange, snapshot } from './record-change.ts';
 import { wakeEffect } from './rollout/effects.ts';
 
 const SCHEDULABLE = new Set(['draft', 'submitted', 'rejected', 'approved', 'scheduled']);
@@ -21,7 +21,7 @@ const SCHEDULABLE = new Set(['draft', 'submitted', 'rejected', 'approved', 'sche
 export async function scheduleRelease(ctx: CoreContext, actor: string, id: number, at: Date): Promise<{ release: StoredRelease; warnings: string[] }> {
   const now = ctx.clock();
   validatePlannedStart(at, now);
-  const result = await ctx.db.transaction().execute(async (trx) => {
+  const result = await changeTransaction(ctx, async (trx) => {
     const current = await loadRelease(trx, id, { lock: true });
     assertOwnerOrManager(ctx.settings, current, actor, 'schedule it');
     if (!SCHEDULABLE.has(current.state)) throw new DomainError('illegal_transition', `${releaseKey(id)} is ${current.state.replace('_', ' ')}; only a release that has not started can be scheduled.`);

@@ -7,7 +7,7 @@ import { updateReleaseIf, type StoredRelease } from '../../store/repositories/re
 import type { OutboxMessage } from '../../store/repositories/outbox.ts';
 import { assertOwnerOrManager } from './access.ts';
 import { loadRelease } from './load.ts';
-import { recordChange, snapshot } from './record-change.ts';
+import { changeTransaction, recordChange, snapshot } from './record-change.ts';
 
 export function approvalRequestEffect(release: StoredRelease): OutboxMessage {
   return {
@@ -38,7 +38,7 @@ export function missingForSubmission(release: StoredRelease): string[] {
 /** Submits a draft for approval; the approval request goes to the release channel. */
 export async function submitRelease(ctx: CoreContext, actor: string, id: number): Promise<StoredRelease> {
   const now = ctx.clock();
-  const { release, outboxIds } = await ctx.db.transaction().execute(async (trx) => {
+  const { release, outboxIds } = await changeTransaction(ctx, async (trx) => {
     const current = await loadRelease(trx, id, { lock: true });
     assertOwnerOrManager(ctx.settings, current, actor, 'submit it');
     const to = transition(current, 'submit');

@@ -21,42 +21,50 @@ function normalise(value: unknown): unknown {
   return value === undefined || value === null ? null : JSON.parse(JSON.stringify(value));
 }
 
+type NewEntry = { releaseId: number | null; actor: string; action: string; before?: unknown; after?: unknown; at: Date };
+
+/**
+ * Appends entries to the chain, in order, inside the caller's transaction. The advisory lock orders
+ * writers (held until commit), so each entry links to the one committed before it.
+ */
+export async function appendAuditEntries(trx: Transaction<DB>, entries: NewEntry[]): Promise<AuditEntry[]> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext('relm:audit'))`.execute(trx);
+  const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  let seq = last?.seq ?? 0;
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  const written: AuditEntry[] = [];
+  for (const entry of entries) {
+    const draft = { seq: ++seq, releaseId: entry.releaseId, actor: entry.actor, action: entry.action, before: normalise(entry.before), after: normalise(entry.after), at: new Date(entry.at.getTime()), prevHash };
+    const hash = auditHash(draft);
+    written.push({ ...draft, hash });
+    prevHash = hash;
+  }
+  await trx
+    .insertInto('audit_log')
+    .values(
+      written.map((e) => ({
+        seq: e.seq,
+        release_id: e.releaseId,
+        actor: e.actor,
+        action: e.action,
+        before: e.before === null ? null : JSON.stringify(e.before),
+        after: e.after === null ? null : JSON.stringify(e.after),
+        at: e.at,
+        prev_hash: e.prevHash,
+        hash: e.hash,
+      })),
+    )
+    .execute();
+  return written;
+}
+
 /**
  * Appends one entry to the chain inside the caller's transaction. The advisory lock orders writers,
  * so each entry links to the one committed before it.
  */
-export async function appendAudit(
-  trx: Transaction<DB>,
-  entry: { releaseId: number | null; actor: string; action: string; before?: unknown; after?: unknown; at: Date },
-): Promise<AuditEntry> {
-  await sql`SELECT pg_advisory_xact_lock(hashtext('relm:audit'))`.execute(trx);
-  const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  const draft = {
-    seq: (last?.seq ?? 0) + 1,
-    releaseId: entry.releaseId,
-    actor: entry.actor,
-    action: entry.action,
-    before: normalise(entry.before),
-    after: normalise(entry.after),
-    at: new Date(entry.at.getTime()),
-    prevHash: last?.hash ?? GENESIS_HASH,
-  };
-  const hash = auditHash(draft);
-  await trx
-    .insertInto('audit_log')
-    .values({
-      seq: draft.seq,
-      release_id: draft.releaseId,
-      actor: draft.actor,
-      action: draft.action,
-      before: draft.before === null ? null : JSON.stringify(draft.before),
-      after: draft.after === null ? null : JSON.stringify(draft.after),
-      at: draft.at,
-      prev_hash: draft.prevHash,
-      hash,
-    })
-    .execute();
-  return { ...draft, hash };
+export async function appendAudit(trx: Transaction<DB>, entry: NewEntry): Promise<AuditEntry> {
+  const [written] = await appendAuditEntries(trx, [entry]);
+  return written!;
 }
 
 export async function auditFor(db: Kysely<DB> | Transaction<DB>, releaseId: number): Promise<AuditEntry[]> {

@@ -7,7 +7,7 @@ import { enqueueOutbox, type OutboxMessage } from '../../../store/repositories/o
 import { updateReleaseIf, type StoredRelease } from '../../../store/repositories/releases.ts';
 import { createStep, stepsOf, updateStepIf, type RolloutStep } from '../../../store/repositories/steps.ts';
 import { loadRelease } from '../load.ts';
-import { recordChange, snapshot } from '../record-change.ts';
+import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
 import { approvalRequestEffect } from '../submit.ts';
 import { deployEffect, verifyEffect, wakeEffect } from './effects.ts';
 import { authorisation, slotFor } from './gate.ts';
@@ -177,7 +177,7 @@ function enqueueRaw(t: Tick, messages: OutboxMessage[]): Promise<number[]> {
  * row lock and does only what is due, so duplicate wake-ups and concurrent workers are harmless.
  */
 export async function advanceRollout(ctx: CoreContext, releaseId: number): Promise<StoredRelease> {
-  const result = await ctx.db.transaction().execute(async (trx) => {
+  const result = await changeTransaction(ctx, async (trx) => {
     const release = await loadRelease(trx, releaseId, { lock: true });
     const t: Tick = { trx, ctx, now: ctx.clock(), release, outbox: [] };
     await tick(t);

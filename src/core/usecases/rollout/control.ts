@@ -11,7 +11,7 @@ import { createStep, stepsOf, updateStepIf } from '../../../store/repositories/s
 import type { ReleaseUpdate } from '../../../store/schema.ts';
 import type { OutboxMessage } from '../../../store/repositories/outbox.ts';
 import { loadRelease } from '../load.ts';
-import { recordChange, snapshot } from '../record-change.ts';
+import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
 import { wakeEffect } from './effects.ts';
 import { authorisation } from './gate.ts';
 
@@ -36,7 +36,7 @@ interface ControlSpec {
 
 async function control(ctx: CoreContext, actor: string, id: number, spec: ControlSpec): Promise<StoredRelease> {
   const now = ctx.clock();
-  const result = await ctx.db.transaction().execute(async (trx) => {
+  const result = await changeTransaction(ctx, async (trx) => {
     const current = await loadRelease(trx, id, { lock: true });
     await assertMayControl(ctx, trx, current, actor);
     const to = transition(current, spec.event);

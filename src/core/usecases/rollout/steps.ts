@@ -7,7 +7,7 @@ import { updateReleaseIf } from '../../../store/repositories/releases.ts';
 import { findStep, tickItem, ticksOf, updateStepIf, type RolloutStep } from '../../../store/repositories/steps.ts';
 import { loadRelease } from '../load.ts';
 import { enqueueOutbox } from '../../../store/repositories/outbox.ts';
-import { recordChange, snapshot } from '../record-change.ts';
+import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
 import { checklistRefreshEffect, wakeEffect } from './effects.ts';
 
 export const DEFAULT_VERIFY_TIMEOUT_MS = 5 * 60_000;
@@ -31,7 +31,7 @@ async function loadStep(ctx: CoreContext, stepId: number): Promise<RolloutStep> 
 export async function completeStep(ctx: CoreContext, stepId: number, outcome: 'succeeded' | 'failed', actor: string, detail: string | null): Promise<RolloutStep> {
   const first = await loadStep(ctx, stepId);
   const now = ctx.clock();
-  const result = await ctx.db.transaction().execute(async (trx) => {
+  const result = await changeTransaction(ctx, async (trx) => {
     const release = await loadRelease(trx, first.releaseId, { lock: true });
     const step = (await findStep(trx, stepId, { lock: true }))!;
     if (step.state !== 'running') {
@@ -74,7 +74,7 @@ export async function completeStep(ctx: CoreContext, stepId: number, outcome: 's
 export async function recordVerification(ctx: CoreContext, stepId: number, passed: boolean, detail: string): Promise<void> {
   const first = await loadStep(ctx, stepId);
   const now = ctx.clock();
-  const outbox = await ctx.db.transaction().execute(async (trx) => {
+  const outbox = await changeTransaction(ctx, async (trx) => {
     const release = await loadRelease(trx, first.releaseId, { lock: true });
     const step = (await findStep(trx, stepId, { lock: true }))!;
     if (step.state !== 'verifying') return [];
@@ -103,7 +103,7 @@ export async function tickChecklist(ctx: CoreContext, actor: string, stepId: num
   if (item < 0 || item >= step.checklist.length) throw new DomainError('invalid_input', 'That checklist item does not exist.');
   if (step.state !== 'running') throw new DomainError('conflict', `${step.waveName} is ${step.state}; its checklist is closed.`);
   const now = ctx.clock();
-  const result = await ctx.db.transaction().execute(async (trx) => {
+  const result = await changeTransaction(ctx, async (trx) => {
     const ticked = await tickItem(trx, stepId, item, actor, now);
     if (!ticked) return { ticked, outbox: [] as number[] };
     const release = await loadRelease(trx, step.releaseId);

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { FIELD_BLOCKS, readPlanForm } from '../../src/bot/views/plan-form.ts';
+
+const text = (value: string | null) => ({ value: { type: 'plain_text_input', value } });
+const select = (value: string | null) => ({
+  value: { type: 'static_select', selected_option: value === null ? null : { text: { type: 'plain_text', text: value }, value } },
+});
+
+/** A view_submission state for the planning modal, with every field filled in; override to taste. */
+function values(overrides: Record<string, Record<string, any>> = {}): Record<string, Record<string, any>> {
+  return {
+    service: select('payments'),
+    version: text('1.4.0'),
+    type: select('minor'),
+    title: text('Faster checkout'),
+    description: text('Caches the basket.'),
+    risk: select('medium'),
+    planned_start: { value: { type: 'datetimepicker', selected_date_time: 1_796_119_200 } }, // 2026-12-01T10:00:00Z
+    model: select('two-waves'),
+    rollback_plan: text('Redeploy 1.3.9'),
+    test_evidence: text('CI run 4411 green'),
+    training: { value: { type: 'checkboxes', selected_options: [] } },
+    ...overrides,
+  };
+}
+
+describe('readPlanForm', () => {
+  it('reads a complete form into a plan input', () => {
+    expect(readPlanForm(values())).toEqual({
+      ok: true,
+      input: {
+        service: 'payments',
+        version: '1.4.0',
+        type: 'minor',
+        title: 'Faster checkout',
+        description: 'Caches the basket.',
+        risk: 'medium',
+        plannedStart: new Date('2026-12-01T10:00:00Z'),
+        deploymentModel: 'two-waves',
+        rollbackPlan: 'Redeploy 1.3.9',
+        testEvidence: 'CI run 4411 green',
+        trainingNeeded: false,
+      },
+    });
+  });
+
+  it('reads the datetimepicker as unix seconds', () => {
+    const form = readPlanForm(values({ planned_start: { value: { type: 'datetimepicker', selected_date_time: 1_800_000_000 } } }));
+    expect(form.ok && form.input.plannedStart).toEqual(new Date(1_800_000_000_000));
+  });
+
+  it('has no planned start when the picker is empty or absent', () => {
+    const empty = readPlanForm(values({ planned_start: { value: { type: 'datetimepicker', selected_date_time: null } } }));
+    expect(empty.ok && empty.input.plannedStart).toBeNull();
+    const { planned_start: _omit, ...rest } = values();
+    const absent = readPlanForm(rest);
+    expect(absent.ok && absent.input.plannedStart).toBeNull();
+  });
+
+  it('sets trainingNeeded when the checkbox is ticked', () => {
+    const form = readPlanForm(values({ training: { value: { type: 'checkboxes', selected_options: [{ value: 'yes', text: { type: 'plain_text', text: 'Yes' } }] } } }));
+    expect(form.ok && form.input.trainingNeeded).toBe(true);
+  });
+
+  it('trims the version', () => {
+    const form = readPlanForm(values({ version: text('  1.4.0 \n') }));
+    expect(form.ok && form.input.version).toBe('1.4.0');
+  });
+
+  it('turns empty optional text inputs (Slack sends null) into empty strings', () => {
+    const form = readPlanForm(values({ title: text(null), description: text(null), rollback_plan: text(null), test_evidence: text(null) }));
+    expect(form).toMatchObject({ ok: true, input: { title: '', description: '', rollbackPlan: '', testEvidence: '' } });
+  });
+
+  it('uses the fixed service of a release being edited, whatever the form says', () => {
+    const form = readPlanForm(values({ service: select(null) }), 'search');
+    expect(form.ok && form.input.service).toBe('search');
+    const overridden = readPlanForm(values(), 'search');
+    expect(overridden.ok && overridden.input.service).toBe('search');
+  });
+
+  it('asks for a service when none is picked, under the service block', () => {
+    expect(readPlanForm(values({ service: select(null) }))).toEqual({ ok: false, errors: { service: 'Pick a service.' } });
+    const { service: _omit, ...rest } = values();
+    expect(readPlanForm(rest)).toEqual({ ok: false, errors: { service: 'Pick a service.' } });
+  });
+
+  it('asks for a version when it is missing or blank, under the version block', () => {
+    expect(readPlanForm(values({ version: text(null) }))).toEqual({ ok: false, errors: { version: 'Give a version, like 1.4.0.' } });
+    expect(readPlanForm(values({ version: text('   ') }))).toEqual({ ok: false, errors: { version: 'Give a version, like 1.4.0.' } });
+  });
+
+  it('reports every missing field at once, one message per block', () => {
+    const form = readPlanForm({});
+    expect(form.ok).toBe(false);
+    expect(!form.ok && form.errors).toEqual({
+      service: 'Pick a service.',
+      version: 'Give a version, like 1.4.0.',
+      type: 'Pick a type.',
+      risk: 'Pick a risk.',
+      model: 'Pick a deployment model.',
+    });
+  });
+
+  it('refuses a type or risk outside the lists', () => {
+    const form = readPlanForm(values({ type: select('huge'), risk: select('extreme') }));
+    expect(form).toEqual({ ok: false, errors: { type: 'Pick a type.', risk: 'Pick a risk.' } });
+  });
+
+  it('keys a too-long field by its own block id', () => {
+    const form = readPlanForm(values({ title: text('t'.repeat(151)), rollback_plan: text('r'.repeat(3001)), version: text('1'.repeat(65)) }));
+    expect(form.ok).toBe(false);
+    expect(Object.keys(!form.ok ? form.errors : {}).sort()).toEqual(['rollback_plan', 'title', 'version']);
+  });
+
+  it('maps every plan field to a block of the modal', () => {
+    expect(FIELD_BLOCKS).toMatchObject({ plannedStart: 'planned_start', deploymentModel: 'model', rollbackPlan: 'rollback_plan', testEvidence: 'test_evidence', trainingNeeded: 'training' });
+  });
+});
