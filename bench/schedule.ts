@@ -130,6 +130,14 @@ try {
   process.stdout.write(`  start lag after due time  p50 ${pct(50)} ms  p99 ${pct(99)} ms  max ${lags[lags.length - 1]} ms  (target p99 < 1000 ms)\n`);
   process.stdout.write(`  never early: ${lags[0]! >= 0 ? 'yes' : `NO (earliest ${lags[0]} ms)`}\n`);
   process.stdout.write(`  Redis memory per pending step: ${Math.round((after - before) / RELEASES)} bytes (${((after - before) / 1024 / 1024).toFixed(2)} MiB for ${RELEASES})\n`);
+  if (process.env.BENCH_DEBUG) {
+    const jobs = await waker.queue.getJobs(['completed'], 0, RELEASES * 3);
+    const ticks = jobs.filter((j) => j.id?.endsWith(`-${due.getTime()}`) && j.processedOn);
+    const pickLag = ticks.map((j) => j.processedOn! - due.getTime()).sort((a, b) => a - b);
+    const runTime = ticks.map((j) => j.finishedOn! - j.processedOn!).sort((a, b) => a - b);
+    const q = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
+    process.stdout.write(`  debug: ${ticks.length} tick jobs; picked up after due p50 ${q(pickLag, 50)} p99 ${q(pickLag, 99)} ms; tick run time p50 ${q(runTime, 50)} p99 ${q(runTime, 99)} ms\n`);
+  }
   if (!once || lags.length < RELEASES) process.exitCode = 1;
 } finally {
   await Promise.all(workers.map((w) => new Promise((resolve) => { w.once('exit', resolve); w.kill('SIGTERM'); })));

@@ -48,8 +48,8 @@ export class SlackPublisher implements Publisher {
     return ref;
   }
 
-  async postThreadNote(_detail: ReleaseDetail, card: PostedRef, entry: AuditEntry, key: string, retry: boolean): Promise<PostedRef> {
-    return this.#postOnce(card.channel, key, retry, { text: renderThreadNote(entry), threadTs: card.ts });
+  async postThreadNote(_detail: ReleaseDetail, card: PostedRef, entries: AuditEntry[], key: string, retry: boolean): Promise<PostedRef> {
+    return this.#postOnce(card.channel, key, retry, { text: entries.map(renderThreadNote).join('\n'), threadTs: card.ts });
   }
 
   async postApprovalRequest(detail: ReleaseDetail, card: PostedRef, key: string, retry: boolean): Promise<PostedRef> {

@@ -63,7 +63,7 @@ export function startRolloutWorker(options: RolloutWorkerOptions): Worker<TickJo
     {
       connection: options.connection,
       prefix: options.prefix,
-      concurrency: options.concurrency ?? 16,
+      concurrency: options.concurrency ?? 32,
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: Math.min(options.lockDurationMs ?? 30_000, 30_000),
     },

@@ -13,8 +13,10 @@ export interface DatabaseOptions {
   /** postgres://… ; when absent, the embedded PGlite store in `dataDir`. */
   url?: string;
   dataDir: string;
-  /** `memory://` for an in-memory PGlite (tests, the console's --memory). */
+  /** An in-memory PGlite (tests). */
   memory?: boolean;
+  /** PostgreSQL connections per process: enough for the workers' concurrency (24) to rarely wait. */
+  poolSize?: number;
 }
 
 export function describeDatabase(options: DatabaseOptions): string {
@@ -29,7 +31,7 @@ export function redactUrl(url: string): string {
 /** One connection pool (or one embedded PGlite) per process, built by the composition root. */
 export function createDatabase(options: DatabaseOptions): Database {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: 10 });
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 20 });
     // A connection PostgreSQL drops (restart, failover, admin termination) must not take the process
     // down: the query in flight fails, and the pool opens a new connection for the next one.
     pool.on('error', () => {});

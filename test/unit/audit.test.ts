@@ -1,20 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, auditHash, verifyChain, type AuditEntry } from '../../src/core/audit.ts';
+import { GENESIS_HASH, auditHash, chainKey, verifyChain, type AuditEntry } from '../../src/core/audit.ts';
 
 type Content = Pick<AuditEntry, 'releaseId' | 'actor' | 'action' | 'before' | 'after'>;
 
-/** Builds a correctly linked chain from entry contents. */
+/** Builds a correctly linked log from entry contents: each release's entries chain to each other. */
 function chain(contents: Content[]): AuditEntry[] {
   const entries: AuditEntry[] = [];
-  let prevHash = GENESIS_HASH;
+  const heads = new Map<string, string>();
   contents.forEach((content, i) => {
+    const prevHash = heads.get(chainKey(content)) ?? GENESIS_HASH;
     const unhashed = { seq: i + 1, at: new Date(Date.UTC(2026, 10, 23, 10, i)), prevHash, ...content };
     const entry = { ...unhashed, hash: auditHash(unhashed) };
     entries.push(entry);
-    prevHash = entry.hash;
+    heads.set(chainKey(content), entry.hash);
   });
   return entries;
 }
+
+const LINK = 'link to the previous entry does not match (an entry was changed, removed or moved)';
 
 const sample = () =>
   chain([
@@ -90,7 +93,13 @@ describe('verifyChain', () => {
   it('detects an altered prevHash', async () => {
     const entries = sample();
     entries[3] = { ...entries[3]!, prevHash: 'a'.repeat(64) };
-    expect(await verifyChain(entries)).toEqual({ ok: false, entries: 4, brokenAt: 4, reason: 'link to the previous entry does not match' });
+    expect(await verifyChain(entries)).toEqual({ ok: false, entries: 4, brokenAt: 4, reason: LINK });
+  });
+
+  it('keeps one chain per release, so entries of other releases may sit between', async () => {
+    const entries = sample();
+    expect(entries[4]!.prevHash).toBe(entries[2]!.hash);
+    expect(entries[3]!.prevHash).toBe(GENESIS_HASH);
   });
 
   it('detects a rewritten entry even when its own hash was recomputed, at the next entry', async () => {
@@ -98,29 +107,29 @@ describe('verifyChain', () => {
     const { hash: _old, ...rest } = entries[1]!;
     const forged = { ...rest, actor: 'U0MALLORY' };
     entries[1] = { ...forged, hash: auditHash(forged) };
-    expect(await verifyChain(entries)).toMatchObject({ ok: false, brokenAt: 3, reason: 'link to the previous entry does not match' });
+    expect(await verifyChain(entries)).toMatchObject({ ok: false, brokenAt: 3, reason: LINK });
   });
 
   it('detects a missing entry', async () => {
     const entries = sample();
-    entries.splice(2, 1);
-    expect(await verifyChain(entries)).toEqual({ ok: false, entries: 3, brokenAt: 4, reason: 'entry 3 is missing' });
+    entries.splice(1, 1);
+    expect(await verifyChain(entries)).toEqual({ ok: false, entries: 2, brokenAt: 3, reason: LINK });
   });
 
   it('detects a missing first entry', async () => {
-    expect(await verifyChain(sample().slice(1))).toMatchObject({ ok: false, brokenAt: 2, reason: 'entry 1 is missing' });
+    expect(await verifyChain(sample().slice(1))).toMatchObject({ ok: false, brokenAt: 2, reason: LINK });
   });
 
   it('detects reordered entries', async () => {
     const entries = sample();
     [entries[1], entries[2]] = [entries[2]!, entries[1]!];
-    expect(await verifyChain(entries)).toMatchObject({ ok: false, entries: 2, brokenAt: 3, reason: 'entry 2 is missing' });
+    expect(await verifyChain(entries)).toMatchObject({ ok: false, entries: 2, brokenAt: 3, reason: LINK });
   });
 
   it('detects a replayed (duplicated) entry', async () => {
     const entries = sample();
     entries.splice(2, 0, { ...entries[1]! });
-    expect(await verifyChain(entries)).toMatchObject({ ok: false, entries: 3, brokenAt: 2, reason: 'entry 3 is missing' });
+    expect(await verifyChain(entries)).toMatchObject({ ok: false, entries: 3, brokenAt: 2, reason: 'entries are out of order' });
   });
 
   it('detects a chain that does not start from the genesis hash', async () => {
@@ -128,6 +137,6 @@ describe('verifyChain', () => {
     const { hash: _h, ...first } = entries[0]!;
     const rehashed = { ...first, prevHash: '1'.repeat(64) };
     entries[0] = { ...rehashed, hash: auditHash(rehashed) };
-    expect(await verifyChain(entries)).toMatchObject({ ok: false, brokenAt: 1, reason: 'link to the previous entry does not match' });
+    expect(await verifyChain(entries)).toMatchObject({ ok: false, brokenAt: 1, reason: LINK });
   });
 });

@@ -2,6 +2,7 @@ import type { CoreContext } from '../context.ts';
 import type { AuditEntry } from '../audit.ts';
 import { claimOutbox, completeOutbox, failOutbox, findOutbox } from '../../store/repositories/outbox.ts';
 import { findRelease, setCard } from '../../store/repositories/releases.ts';
+import { latestAuditSeq } from '../../store/repositories/audit.ts';
 import { releaseDetail, type ReleaseDetail } from './queries.ts';
 import { findStep, ticksOf, type RolloutStep } from '../../store/repositories/steps.ts';
 import { DeployRejectedError, type Deployer, type DeployStarted } from '../deployer.ts';
@@ -19,7 +20,7 @@ export interface PostedRef {
  */
 export interface Publisher {
   upsertCard(detail: ReleaseDetail, card: PostedRef | null, key: string, retry: boolean): Promise<PostedRef>;
-  postThreadNote(detail: ReleaseDetail, card: PostedRef, entry: AuditEntry, key: string, retry: boolean): Promise<PostedRef>;
+  postThreadNote(detail: ReleaseDetail, card: PostedRef, entries: AuditEntry[], key: string, retry: boolean): Promise<PostedRef>;
   postApprovalRequest(detail: ReleaseDetail, card: PostedRef, key: string, retry: boolean): Promise<PostedRef>;
   closeApprovalRequest(detail: ReleaseDetail, request: PostedRef, revision: number, outcome: string): Promise<void>;
   announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef>;
@@ -115,28 +116,42 @@ async function cardOf(ctx: CoreContext, releaseId: number): Promise<PostedRef> {
   return { channel: release.cardChannel, ts: release.cardTs };
 }
 
-type EffectPayload = { releaseId: number; auditSeq?: number; revision?: number; outcome?: string; event?: string; stepId?: number; at?: string };
+type EffectPayload = { releaseId: number; auditSeq?: number; auditSeqs?: number[]; revision?: number; outcome?: string; event?: string; stepId?: number; at?: string };
 
 async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: string, payload: EffectPayload, retry: boolean): Promise<Record<string, unknown>> {
   const { publisher } = ports;
   switch (kind) {
     case 'card': {
-      // The row lock orders card writers, so the card is posted once and the last writer shows the newest state.
-      return ctx.db.transaction().execute(async (trx) => {
-        const release = await findRelease(trx, payload.releaseId, { lock: true });
-        if (!release) throw new PermanentEffectError(`release ${payload.releaseId} is gone`);
-        const detail = await releaseDetail(ctx, payload.releaseId, trx);
-        const existing = release.cardTs && release.cardChannel ? { channel: release.cardChannel, ts: release.cardTs } : null;
-        const ref = await publisher.upsertCard(detail, existing, `card:${release.id}`, retry || existing === null);
-        if (!existing) await setCard(trx, release.id, ref.channel, ref.ts);
-        return { ...ref };
-      });
+      const current = await findRelease(ctx.db, payload.releaseId);
+      if (!current) throw new PermanentEffectError(`release ${payload.releaseId} is gone`);
+      if (!current.cardTs || !current.cardChannel) {
+        // The first post holds the release's row lock, so the card is posted once however many effects race.
+        return ctx.db.transaction().execute(async (trx) => {
+          const release = (await findRelease(trx, payload.releaseId, { lock: true }))!;
+          const detail = await releaseDetail(ctx, payload.releaseId, trx);
+          const existing = release.cardTs && release.cardChannel ? { channel: release.cardChannel, ts: release.cardTs } : null;
+          const ref = await publisher.upsertCard(detail, existing, `card:${release.id}`, retry || existing === null);
+          if (!existing) await setCard(trx, release.id, ref.channel, ref.ts);
+          return { ...ref };
+        });
+      }
+      // Updates hold no lock: an update that rendered an older state than the newest is simply run again,
+      // so whichever finishes last, the card shows the latest.
+      const card = { channel: current.cardChannel, ts: current.cardTs };
+      for (let round = 0; round < 5; round++) {
+        const detail = await releaseDetail(ctx, payload.releaseId);
+        await publisher.upsertCard(detail, card, `card:${current.id}`, false);
+        const rendered = detail.history[detail.history.length - 1]?.seq ?? 0;
+        if ((await latestAuditSeq(ctx.db, payload.releaseId)) <= rendered) break;
+      }
+      return { ...card };
     }
     case 'thread_note': {
       const detail = await releaseDetail(ctx, payload.releaseId);
-      const entry = detail.history.find((e) => e.seq === payload.auditSeq);
-      if (!entry) throw new PermanentEffectError(`audit entry ${payload.auditSeq} is not in release ${payload.releaseId}'s history`);
-      return { ...(await publisher.postThreadNote(detail, await cardOf(ctx, payload.releaseId), entry, key, retry)) };
+      const seqs = payload.auditSeqs ?? (payload.auditSeq !== undefined ? [payload.auditSeq] : []);
+      const entries = detail.history.filter((e) => seqs.includes(e.seq));
+      if (entries.length === 0) throw new PermanentEffectError(`audit entries ${seqs.join(', ')} are not in release ${payload.releaseId}'s history`);
+      return { ...(await publisher.postThreadNote(detail, await cardOf(ctx, payload.releaseId), entries, key, retry)) };
     }
     case 'approval_request': {
       const detail = await releaseDetail(ctx, payload.releaseId);

@@ -51,15 +51,20 @@ async function flush(trx: Transaction<DB>, changes: PendingChange[]): Promise<nu
     changes.map((c) => ({ releaseId: c.release.id, actor: c.actor, action: c.action, before: c.before, after: c.after, at: c.at })),
   );
   const messages: OutboxMessage[] = [];
-  const lastSeqOf = new Map<number, number>();
+  const seqsOf = new Map<number, number[]>();
   changes.forEach((change, i) => {
-    const seq = entries[i]!.seq;
-    lastSeqOf.set(change.release.id, seq);
-    messages.push({ kind: 'thread_note', releaseId: change.release.id, dedupeKey: `thread_note:${seq}`, payload: { releaseId: change.release.id, auditSeq: seq } });
+    seqsOf.set(change.release.id, [...(seqsOf.get(change.release.id) ?? []), entries[i]!.seq]);
     messages.push(...(change.effects ?? []));
   });
-  // One card refresh per release per transaction: it renders the state as of commit.
-  for (const [releaseId, seq] of lastSeqOf) messages.unshift({ kind: 'card', releaseId, dedupeKey: `card:${releaseId}:${seq}`, payload: { releaseId } });
+  // Per release and transaction: one card refresh (the state as of commit) and one thread note that
+  // tells every entry, which also keeps relm well inside Slack's per-channel posting rate.
+  for (const [releaseId, seqs] of seqsOf) {
+    const last = seqs[seqs.length - 1]!;
+    messages.unshift(
+      { kind: 'card', releaseId, dedupeKey: `card:${releaseId}:${last}`, payload: { releaseId } },
+      { kind: 'thread_note', releaseId, dedupeKey: `thread_note:${last}`, payload: { releaseId, auditSeqs: seqs } },
+    );
+  }
   return enqueueOutbox(trx, messages, changes[changes.length - 1]!.at);
 }
 

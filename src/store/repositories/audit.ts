@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AuditRow, DB } from '../schema.ts';
-import { auditHash, GENESIS_HASH, type AuditEntry } from '../../core/audit.ts';
+import { auditHash, chainKey, GENESIS_HASH, type AuditEntry } from '../../core/audit.ts';
 
 function toEntry(row: AuditRow): AuditEntry {
   return {
@@ -28,17 +28,28 @@ type NewEntry = { releaseId: number | null; actor: string; action: string; befor
  * writers (held until commit), so each entry links to the one committed before it.
  */
 export async function appendAuditEntries(trx: Transaction<DB>, entries: NewEntry[]): Promise<AuditEntry[]> {
-  await sql`SELECT pg_advisory_xact_lock(hashtext('relm:audit'))`.execute(trx);
-  const last = await trx.selectFrom('audit_log').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  let seq = last?.seq ?? 0;
-  let prevHash = last?.hash ?? GENESIS_HASH;
-  const written: AuditEntry[] = [];
-  for (const entry of entries) {
-    const draft = { seq: ++seq, releaseId: entry.releaseId, actor: entry.actor, action: entry.action, before: normalise(entry.before), after: normalise(entry.after), at: new Date(entry.at.getTime()), prevHash };
-    const hash = auditHash(draft);
-    written.push({ ...draft, hash });
-    prevHash = hash;
+  const heads = new Map<string, string>();
+  for (const key of [...new Set(entries.map((e) => chainKey(e)))].sort()) {
+    // Writers of one chain queue here (in a stable order, so two chains never deadlock); others pass.
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${`relm:audit:${key}`}))`.execute(trx);
+    const releaseId = entries.find((e) => chainKey(e) === key)!.releaseId;
+    const last = await trx
+      .selectFrom('audit_log')
+      .select('hash')
+      .where((eb) => (releaseId === null ? eb('release_id', 'is', null) : eb('release_id', '=', releaseId)))
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    heads.set(key, last?.hash ?? GENESIS_HASH);
   }
+  const seqs = await sql<{ seq: number }>`SELECT nextval('audit_log_seq')::int AS seq FROM generate_series(1, ${entries.length})`.execute(trx);
+  const written: AuditEntry[] = entries.map((entry, i) => {
+    const key = chainKey(entry);
+    const draft = { seq: seqs.rows[i]!.seq, releaseId: entry.releaseId, actor: entry.actor, action: entry.action, before: normalise(entry.before), after: normalise(entry.after), at: new Date(entry.at.getTime()), prevHash: heads.get(key)! };
+    const hash = auditHash(draft);
+    heads.set(key, hash);
+    return { ...draft, hash };
+  });
   await trx
     .insertInto('audit_log')
     .values(
@@ -81,4 +92,9 @@ export async function* auditChain(db: Kysely<DB>, pageSize = 1000): AsyncGenerat
     if (rows.length < pageSize) return;
     after = rows[rows.length - 1]!.seq;
   }
+}
+
+export async function latestAuditSeq(db: Kysely<DB>, releaseId: number): Promise<number> {
+  const row = await db.selectFrom('audit_log').select((eb) => eb.fn.max('seq').as('seq')).where('release_id', '=', releaseId).executeTakeFirst();
+  return Number(row?.seq ?? 0);
 }

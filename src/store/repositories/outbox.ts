@@ -28,6 +28,22 @@ export async function enqueueOutbox(db: Db, messages: OutboxMessage[], now: Date
  * tell a first attempt ('pending') from a retry after a crash ('sending'); undefined when done.
  */
 export async function claimOutbox(db: Db, id: number): Promise<(OutboxRow & { previousState: string }) | undefined> {
+  return claim(db, id);
+}
+
+/**
+ * The "done" mark of an effect commits without waiting for the disk: if a crash loses it, the row is
+ * still durably 'sending' (the claim waited for the disk), so the next attempt looks for what the last
+ * one posted before posting. Release state changes keep full durability.
+ */
+async function relaxed<T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL synchronous_commit TO OFF`.execute(trx);
+    return work(trx);
+  });
+}
+
+async function claim(db: Db, id: number): Promise<(OutboxRow & { previousState: string }) | undefined> {
   const result = await sql<OutboxRow & { previous_state: string }>`
     UPDATE outbox o SET state = 'sending', attempts = o.attempts + 1
     FROM (SELECT id, state AS previous_state FROM outbox WHERE id = ${id} FOR UPDATE) prev
@@ -37,8 +53,8 @@ export async function claimOutbox(db: Db, id: number): Promise<(OutboxRow & { pr
   return row ? { ...row, previousState: row.previous_state } : undefined;
 }
 
-export async function completeOutbox(db: Db, id: number, result: Record<string, unknown>, now: Date): Promise<void> {
-  await db.updateTable('outbox').set({ state: 'done', result: JSON.stringify(result), done_at: now, last_error: null }).where('id', '=', id).execute();
+export async function completeOutbox(db: Kysely<DB>, id: number, result: Record<string, unknown>, now: Date): Promise<void> {
+  await relaxed(db, (trx) => trx.updateTable('outbox').set({ state: 'done', result: JSON.stringify(result), done_at: now, last_error: null }).where('id', '=', id).execute());
 }
 
 export async function failOutbox(db: Db, id: number, error: string, permanent: boolean): Promise<void> {
