@@ -3,6 +3,15 @@ import type { BotDeps } from '../deps.ts';
 import { ACTIONS } from '../blocks/ids.ts';
 import { planModal } from '../blocks/modals.ts';
 import { loadRelease } from '../../core/usecases/load.ts';
+import { formatWaveOverride } from '../../core/rollout.ts';
+import { nextAllowedSlot } from '../../core/windows.ts';
+
+/** The next moment a service's policy allows a change to start, for the modal's hint. */
+export function nextSlotFor(deps: BotDeps, service: string | undefined): Date | undefined {
+  const policy = service ? deps.ctx.settings.policies[deps.ctx.settings.services[service]?.policy ?? ''] : undefined;
+  const calendar = policy?.calendar ?? Object.values(deps.ctx.settings.policies)[0]?.calendar;
+  return calendar ? nextAllowedSlot(calendar, deps.ctx.clock()) : undefined;
+}
 
 /** Opens the planning modal filled in with the current plan of a release. */
 export async function openEditModal(deps: BotDeps, releaseId: number, triggerId: string, channel?: string): Promise<void> {
@@ -20,6 +29,8 @@ export async function openEditModal(deps: BotDeps, releaseId: number, triggerId:
     rollbackPlan: r.rollbackPlan,
     testEvidence: r.testEvidence,
     trainingNeeded: r.trainingNeeded,
+    waves: r.waves ? formatWaveOverride(r.waves) : undefined,
+    nextSlot: nextSlotFor(deps, r.service),
   };
   await deps.slack.client.views.open({ trigger_id: triggerId, view: planModal(deps.ctx.settings, defaults, { channel, revision: r.revision }) });
 }

@@ -37,6 +37,7 @@ export const PLAN_FIELDS = {
   rollbackPlan: 'rollback_plan',
   testEvidence: 'test_evidence',
   training: 'training',
+  waves: 'waves',
 } as const;
 
 export const REJECT_FIELDS = { reason: 'reason' } as const;

@@ -2,8 +2,12 @@ import type { KnownBlock, View, PlainTextOption } from '@slack/types';
 import type { Settings } from '../../core/policy.ts';
 import { RELEASE_TYPES, RISKS, releaseKey, type ReleaseType, type Risk } from '../../core/release.ts';
 import { PLAN_FIELDS, REJECT_FIELDS, VALUE, VIEWS } from './ids.ts';
+import { slackTime } from './format.ts';
 
 export interface PlanDefaults {
+  waves?: string;
+  /** Shown under the planned start: the next moment the service's policy allows a change. */
+  nextSlot?: Date;
   releaseId?: number;
   service?: string;
   version?: string;
@@ -78,7 +82,9 @@ export function planModal(settings: Settings, defaults: PlanDefaults, context: V
       label: { type: 'plain_text', text: 'Planned start' },
       element: { type: 'datetimepicker', action_id: VALUE, ...(defaults.plannedStart ? { initial_date_time: Math.floor(defaults.plannedStart.getTime() / 1000) } : {}) },
     },
+    ...(defaults.nextSlot ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `Next free slot: ${slackTime(defaults.nextSlot)} (\`/release calendar\` shows the schedule)` }] } as KnownBlock] : []),
     select(PLAN_FIELDS.model, 'Deployment model', models, defaults.model ?? (defaults.service ? settings.services[defaults.service]?.deploymentModel : undefined)),
+    text(PLAN_FIELDS.waves, 'Waves (optional: overrides the model)', { initial: defaults.waves, optional: true, max: 500, placeholder: 'canary=eu-1@10m; rest=eu-2,us-1' }),
     text(PLAN_FIELDS.rollbackPlan, 'Rollback plan', { initial: defaults.rollbackPlan, multiline: true, optional: true, placeholder: 'How to go back if it goes wrong' }),
     text(PLAN_FIELDS.testEvidence, 'Test evidence', { initial: defaults.testEvidence, multiline: true, optional: true, placeholder: 'Links to test runs, sign-off' }),
     {

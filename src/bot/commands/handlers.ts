@@ -13,7 +13,7 @@ import { HELP_TEXT, renderChainCheck, renderList, renderPolicies, renderShow } f
 import { planModal } from '../blocks/modals.ts';
 import { escapeText, slackTime } from '../blocks/format.ts';
 import { renderThreadNote } from '../blocks/notes.ts';
-import { openEditModal } from '../actions/edit.ts';
+import { nextSlotFor, openEditModal } from '../actions/edit.ts';
 import { abortRollout, continueRollout, pauseRollout, resumeRollout, retryWave, rollbackRollout, startRollout } from '../../core/usecases/rollout/control.ts';
 import { calendarView } from '../../core/usecases/calendar.ts';
 import { parseWaveOverride } from '../../core/rollout.ts';
@@ -33,7 +33,7 @@ export async function runCommand(deps: BotDeps, caller: CommandCaller, command: 
       return HELP_TEXT;
     case 'new': {
       if (!command.service || !command.version) {
-        const defaults = { service: command.service, version: command.version, type: command.type, title: command.title, risk: command.risk, plannedStart: command.at, model: command.model };
+        const defaults = { service: command.service, version: command.version, type: command.type, title: command.title, risk: command.risk, plannedStart: command.at, model: command.model, waves: command.waves, nextSlot: nextSlotFor(deps, command.service) };
         await deps.slack.client.views.open({ trigger_id: caller.triggerId, view: planModal(ctx.settings, defaults, { channel: caller.channel }) });
         return null;
       }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RELEASE_TYPES, RISKS } from '../../core/release.ts';
 import type { PlanInput } from '../../core/usecases/plan.ts';
+import { parseWaveOverride } from '../../core/rollout.ts';
 import { PLAN_FIELDS, VALUE } from '../blocks/ids.ts';
 
 type StateValues = Record<string, Record<string, any>>;
@@ -20,6 +21,7 @@ const FormSchema = z.object({
   rollbackPlan: z.string().max(3000).optional(),
   testEvidence: z.string().max(3000).optional(),
   trainingNeeded: z.boolean(),
+  waves: z.string().max(500).optional(),
 });
 
 /** Maps a PlanInput field to the modal block that shows its error. */
@@ -35,6 +37,7 @@ export const FIELD_BLOCKS: Record<string, string> = {
   rollbackPlan: PLAN_FIELDS.rollbackPlan,
   testEvidence: PLAN_FIELDS.testEvidence,
   trainingNeeded: PLAN_FIELDS.training,
+  waves: PLAN_FIELDS.waves,
 };
 
 export type PlanForm = { ok: true; input: PlanInput } | { ok: false; errors: Record<string, string> };
@@ -55,6 +58,7 @@ export function readPlanForm(values: StateValues, fixedService?: string): PlanFo
     rollbackPlan: text(get(PLAN_FIELDS.rollbackPlan)) ?? undefined,
     testEvidence: text(get(PLAN_FIELDS.testEvidence)) ?? undefined,
     trainingNeeded: (get(PLAN_FIELDS.training)?.selected_options ?? []).length > 0,
+    waves: text(get(PLAN_FIELDS.waves)) ?? undefined,
   });
   if (!parsed.success) {
     const errors: Record<string, string> = {};
@@ -64,9 +68,15 @@ export function readPlanForm(values: StateValues, fixedService?: string): PlanFo
     }
     return { ok: false, errors };
   }
-  const f = parsed.data;
+  const { waves, ...f } = parsed.data;
+  let override;
+  try {
+    override = waves?.trim() ? parseWaveOverride(waves) : undefined;
+  } catch (error) {
+    return { ok: false, errors: { [PLAN_FIELDS.waves]: (error as Error).message } };
+  }
   return {
     ok: true,
-    input: { ...f, title: f.title ?? '', description: f.description ?? '', rollbackPlan: f.rollbackPlan ?? '', testEvidence: f.testEvidence ?? '' },
+    input: { ...f, title: f.title ?? '', description: f.description ?? '', rollbackPlan: f.rollbackPlan ?? '', testEvidence: f.testEvidence ?? '', waves: override },
   };
 }

@@ -4,6 +4,7 @@ import { transition } from '../lifecycle.ts';
 import { approvalRuleFor, policyOf, serviceOf } from '../policy.ts';
 import { releaseKey } from '../release.ts';
 import { assertIncreasing, normaliseVersion } from '../versions.ts';
+import { validateWaveOverride } from '../rollout.ts';
 import { liveVersions, lockService, updateReleaseIf, type StoredRelease } from '../../store/repositories/releases.ts';
 import type { ReleaseUpdate } from '../../store/schema.ts';
 import { assertOwnerOrManager } from './access.ts';
@@ -49,6 +50,10 @@ export async function replanRelease(ctx: CoreContext, actor: string, id: number,
     if (changes.risk !== undefined && changes.risk !== current.risk) update.risk = changes.risk;
     if (changes.deploymentModel !== undefined && changes.deploymentModel !== current.deploymentModel) update.deployment_model = changes.deploymentModel;
     if (changes.trainingNeeded !== undefined && changes.trainingNeeded !== current.trainingNeeded) update.training_needed = changes.trainingNeeded;
+    if (changes.waves !== undefined && JSON.stringify(changes.waves) !== JSON.stringify(current.waves ?? undefined)) {
+      validateWaveOverride(ctx.settings.deploymentModels[changes.deploymentModel ?? current.deploymentModel]!, changes.waves);
+      update.waves = JSON.stringify(changes.waves);
+    }
     const startChanged = changes.plannedStart !== undefined && (changes.plannedStart?.getTime() ?? null) !== (current.plannedStart?.getTime() ?? null);
     if (startChanged) {
       update.planned_start = changes.plannedStart ?? null;
