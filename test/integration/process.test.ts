@@ -98,6 +98,7 @@ describe('the relm process', () => {
       '', // risk
       '', // planned start
       '', // model
+      '', // waves (the model's)
       'Redeploy 0.9.0', // rollback plan
       'CI run 42 green', // test evidence
       'n', // training
