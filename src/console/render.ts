@@ -12,6 +12,8 @@ const EMOJI: Record<string, string> = {
   memo: '📝', hourglass_flowing_sand: '⏳', white_check_mark: '✅', no_entry: '⛔', calendar: '📅', rocket: '🚀',
   double_vertical_bar: '⏸', tada: '🎉', x: '❌', rewind: '⏪', wastebasket: '🗑', warning: '⚠️', boom: '💥',
   outbox_tray: '📤', '+1': '👍', lock: '🔒', rotating_light: '🚨', arrows_counterclockwise: '🔄',
+  arrow_forward: '▶️', white_square: '⬜', ballot_box_with_check: '☑️', hourglass: '⌛', mag: '🔍',
+  fast_forward: '⏩', heavy_minus_sign: '➖', snowflake: '❄️', clock3: '🕒', repeat: '🔁', octagonal_sign: '🛑',
 };
 
 /** Slack mrkdwn as a terminal shows it: mentions by id, dates in the console's timezone, entities decoded. */
@@ -38,6 +40,10 @@ export function renderBlocks(blocks: any[], fallback: string, zone: string): { l
   for (const block of blocks) {
     if (block.type === 'section' || block.type === 'header') {
       if (block.text?.text) lines.push(...plainText(block.text.text, zone).split('\n'));
+      if (block.accessory?.type === 'button') {
+        const a = block.accessory;
+        buttons.push({ label: `${a.text?.text ?? a.action_id}: ${plainText(block.text?.text ?? '', zone).slice(0, 40)}`, actionId: a.action_id, value: a.value, blockId: block.block_id });
+      }
       if (block.fields) {
         const fields = (block.fields as any[]).map((f) => plainText(f.text, zone).replace(/\n/, ': '));
         for (let i = 0; i < fields.length; i += 2) lines.push(fields.slice(i, i + 2).map((f) => f.padEnd(38)).join('  ').trimEnd());
