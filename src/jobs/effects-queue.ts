@@ -90,7 +90,9 @@ export function startEffectsWorker(options: EffectsWorkerOptions): Worker<Effect
     {
       connection: options.connection,
       prefix: options.prefix,
-      concurrency: options.concurrency ?? 8,
+      // Fewer slots than the rollout queue: when many waves fall due at once, starting them on time
+      // matters more than how soon their cards and notes reach Slack (which rate-limits posts anyway).
+      concurrency: options.concurrency ?? 6,
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: Math.min(options.lockDurationMs ?? 30_000, 30_000),
     },

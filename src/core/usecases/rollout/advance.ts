@@ -24,6 +24,13 @@ interface Tick {
   now: Date;
   release: StoredRelease;
   outbox: number[];
+  /** The authorisation checked earlier in this tick, reused for the rest of it. */
+  auth?: Awaited<ReturnType<typeof authorisation>>;
+}
+
+async function authorised(t: Tick) {
+  t.auth ??= await authorisation(t.ctx, t.trx, t.release, t.now);
+  return t.auth;
 }
 
 async function change(t: Tick, action: string, after: Record<string, unknown>, effects: OutboxMessage[] = [], before?: unknown): Promise<void> {
@@ -89,7 +96,7 @@ async function finish(t: Tick): Promise<void> {
 /** Starts a pending step if the calendar and the approvals allow it now; otherwise says why and waits. */
 async function startStep(t: Tick, step: RolloutStep): Promise<'started' | 'waiting'> {
   if (step.kind === 'deploy') {
-    const auth = await authorisation(t.ctx, t.trx, t.release, t.now);
+    const auth = await authorised(t);
     if (!auth.ok) {
       await moveRelease(t, 'pause', 'rollout_paused', { rollout_note: `Paused before ${step.waveName}: ${auth.reason}. Roll back, or abort and plan again.` });
       return 'waiting';
@@ -126,7 +133,7 @@ async function tick(t: Tick): Promise<void> {
       t.outbox.push(...(await enqueueRaw(t, [wakeEffect(t.release.id, t.release.plannedStart)])));
       return;
     }
-    const auth = await authorisation(t.ctx, t.trx, t.release, t.now);
+    const auth = await authorised(t);
     if (!auth.ok) {
       // Lapsed before the rollout began: ask again, on a new revision so earlier approvers can decide afresh.
       await moveRelease(t, 'replan', 'reapproval_needed', { revision: t.release.revision + 1, rollout_note: `Approval needed again: ${auth.reason}.` });
@@ -137,12 +144,16 @@ async function tick(t: Tick): Promise<void> {
   }
   if (t.release.state !== 'in_progress') return;
 
+  let created: RolloutStep | undefined;
   for (let guard = 0; guard < 50; guard++) {
-    const steps = (await stepsOf(t.trx, t.release.id)).filter((s) => s.state !== 'cancelled');
-    const current = [...steps].reverse().find((s) => s.kind === (t.release.rolloutDirection === 'forward' ? 'deploy' : 'rollback'));
+    const steps = created ? [created] : (await stepsOf(t.trx, t.release.id)).filter((s) => s.state !== 'cancelled');
+    const current = created ?? [...steps].reverse().find((s) => s.kind === (t.release.rolloutDirection === 'forward' ? 'deploy' : 'rollback'));
+    created = undefined;
     if (!current || current.state === 'succeeded' || current.state === 'skipped') {
       const next = await nextStep(t, steps);
       if (next === 'done') return finish(t);
+      // A step just created is pending: go straight to starting it.
+      if (next.state === 'pending') created = next;
       continue;
     }
     switch (current.state) {
