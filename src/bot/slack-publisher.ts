@@ -7,6 +7,7 @@ import { renderApprovalRequest, renderClosedApprovalRequest } from './blocks/app
 import { renderCard } from './blocks/card.ts';
 import { renderChecklist } from './blocks/checklist.ts';
 import type { RolloutStep } from '../store/repositories/steps.ts';
+import type { StoredRelease } from '../store/repositories/releases.ts';
 import { renderAnnouncement, renderThreadNote } from './blocks/notes.ts';
 
 type Message = { text: string; blocks?: KnownBlock[]; threadTs?: string; broadcast?: boolean };
@@ -48,7 +49,7 @@ export class SlackPublisher implements Publisher {
     return ref;
   }
 
-  async postThreadNote(_detail: ReleaseDetail, card: PostedRef, entries: AuditEntry[], key: string, retry: boolean): Promise<PostedRef> {
+  async postThreadNote(_release: StoredRelease, card: PostedRef, entries: AuditEntry[], key: string, retry: boolean): Promise<PostedRef> {
     return this.#postOnce(card.channel, key, retry, { text: entries.map(renderThreadNote).join('\n'), threadTs: card.ts });
   }
 
@@ -60,12 +61,12 @@ export class SlackPublisher implements Publisher {
     await this.#slack.update(request, renderClosedApprovalRequest(detail, revision, outcome));
   }
 
-  async postChecklist(detail: ReleaseDetail, card: PostedRef, step: RolloutStep, key: string, retry: boolean): Promise<PostedRef> {
-    return this.#postOnce(card.channel, key, retry, { ...renderChecklist(detail, step, []), threadTs: card.ts });
+  async postChecklist(release: StoredRelease, card: PostedRef, step: RolloutStep, key: string, retry: boolean): Promise<PostedRef> {
+    return this.#postOnce(card.channel, key, retry, { ...renderChecklist(release, step, []), threadTs: card.ts });
   }
 
-  async updateChecklist(detail: ReleaseDetail, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void> {
-    await this.#slack.update(checklist, renderChecklist(detail, step, ticks));
+  async updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void> {
+    await this.#slack.update(checklist, renderChecklist(release, step, ticks));
   }
 
   async announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef> {

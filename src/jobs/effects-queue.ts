@@ -10,6 +10,8 @@ export const EFFECTS_QUEUE = 'effects';
 
 interface EffectJob {
   outboxId: number;
+  /** The effects of one transaction, performed in order by one job (a card before its thread note). */
+  outboxIds?: number[];
 }
 
 /** Job ids are derived from the outbox row, so enqueueing the same row twice is one job. */
@@ -39,7 +41,9 @@ export class BullEffectDispatcher implements EffectDispatcher {
   async dispatch(outboxIds: number[]): Promise<void> {
     if (outboxIds.length === 0) return;
     try {
-      await this.queue.addBulk(outboxIds.map((outboxId) => ({ name: 'effect', data: { outboxId }, opts: { ...JOB_OPTIONS, jobId: effectJobId(outboxId) } })));
+      // One job per transaction's effects: fewer jobs through Redis, and the effects run in the order written.
+      const jobId = outboxIds.length === 1 ? effectJobId(outboxIds[0]!) : `outbox-${outboxIds[0]}-to-${outboxIds[outboxIds.length - 1]}-n${outboxIds.length}`;
+      await this.queue.add('effect', { outboxId: outboxIds[0]!, outboxIds }, { ...JOB_OPTIONS, jobId });
     } catch (error) {
       this.#log.warn({ err: error, outboxIds }, 'could not enqueue effects now; the outbox relay will');
     }
@@ -83,9 +87,21 @@ export function startEffectsWorker(options: EffectsWorkerOptions): Worker<Effect
         await pruneDeliveries(ctx.db, new Date(ctx.clock().getTime() - 24 * 3_600_000));
         return {};
       }
-      const outcome = await performEffect(ctx, ports, job.data.outboxId);
-      if (outcome === 'failed') throw new UnrecoverableError(`effect ${job.data.outboxId} failed for good`);
-      return { outcome };
+      const ids = job.data.outboxIds ?? [job.data.outboxId];
+      const outcomes: string[] = [];
+      let retry: unknown;
+      for (const id of ids) {
+        // A done effect is skipped on a retry; one that cannot proceed yet does not hold up the rest.
+        try {
+          outcomes.push(await performEffect(ctx, ports, id));
+        } catch (error) {
+          retry ??= error;
+          outcomes.push('retry');
+        }
+      }
+      if (retry) throw retry;
+      if (ids.length === 1 && outcomes[0] === 'failed') throw new UnrecoverableError(`effect ${ids[0]} failed for good`);
+      return { outcomes };
     },
     {
       connection: options.connection,

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { ReleaseDetail } from '../../core/usecases/queries.ts';
+import type { StoredRelease } from '../../store/repositories/releases.ts';
 import type { RolloutStep } from '../../store/repositories/steps.ts';
 import { releaseKey } from '../../core/release.ts';
 import { ACTIONS } from './ids.ts';
@@ -11,10 +11,10 @@ export function tickValue(stepId: number, item: number): string {
 }
 
 /** A manual step's checklist: one Tick button per item, then Done and Failed; ticks show who and when. */
-export function renderChecklist(detail: ReleaseDetail, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): RenderedMessage {
+export function renderChecklist(release: StoredRelease, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): RenderedMessage {
   const open = step.state === 'running';
   const what = step.kind === 'deploy' ? 'Deploy' : 'Roll back';
-  const head = `*${what} wave ${escapeText(step.waveName)}* of ${releaseKey(detail.release.id)} (${escapeText(detail.release.service)} ${escapeText(detail.release.version)}) to ${step.targets.map(escapeText).join(', ')}${step.try > 1 ? ` · try ${step.try}` : ''}`;
+  const head = `*${what} wave ${escapeText(step.waveName)}* of ${releaseKey(release.id)} (${escapeText(release.service)} ${escapeText(release.version)}) to ${step.targets.map(escapeText).join(', ')}${step.try > 1 ? ` · try ${step.try}` : ''}`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: head } }];
   step.checklist.forEach((item, i) => {
     const tick = ticks.find((t) => t.item === i);
@@ -51,5 +51,5 @@ export function renderChecklist(detail: ReleaseDetail, step: RolloutStep, ticks:
   } else {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${step.state}${step.reportedBy ? ` · reported by ${mention(step.reportedBy)}` : ''}${step.error ? ` · ${clip(step.error, 200)}` : ''}` }] });
   }
-  return { text: `${what} wave ${step.waveName} of ${releaseKey(detail.release.id)}`.replace(/[<>&]/g, ''), blocks };
+  return { text: `${what} wave ${step.waveName} of ${releaseKey(release.id)}`.replace(/[<>&]/g, ''), blocks };
 }

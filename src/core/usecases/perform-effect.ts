@@ -1,8 +1,8 @@
 import type { CoreContext } from '../context.ts';
 import type { AuditEntry } from '../audit.ts';
 import { claimOutbox, completeOutbox, failOutbox, findOutbox } from '../../store/repositories/outbox.ts';
-import { findRelease, setCard } from '../../store/repositories/releases.ts';
-import { latestAuditSeq } from '../../store/repositories/audit.ts';
+import { findRelease, setCard, type StoredRelease } from '../../store/repositories/releases.ts';
+import { auditEntries, latestAuditSeq } from '../../store/repositories/audit.ts';
 import { releaseDetail, type ReleaseDetail } from './queries.ts';
 import { findStep, ticksOf, type RolloutStep } from '../../store/repositories/steps.ts';
 import { DeployRejectedError, type Deployer, type DeployStarted } from '../deployer.ts';
@@ -20,13 +20,13 @@ export interface PostedRef {
  */
 export interface Publisher {
   upsertCard(detail: ReleaseDetail, card: PostedRef | null, key: string, retry: boolean): Promise<PostedRef>;
-  postThreadNote(detail: ReleaseDetail, card: PostedRef, entries: AuditEntry[], key: string, retry: boolean): Promise<PostedRef>;
+  postThreadNote(release: StoredRelease, card: PostedRef, entries: AuditEntry[], key: string, retry: boolean): Promise<PostedRef>;
   postApprovalRequest(detail: ReleaseDetail, card: PostedRef, key: string, retry: boolean): Promise<PostedRef>;
   closeApprovalRequest(detail: ReleaseDetail, request: PostedRef, revision: number, outcome: string): Promise<void>;
   announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef>;
   /** The manual deployer's checklist for a step, in the card's thread, with a button per item. */
-  postChecklist(detail: ReleaseDetail, card: PostedRef, step: RolloutStep, key: string, retry: boolean): Promise<PostedRef>;
-  updateChecklist(detail: ReleaseDetail, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;
+  postChecklist(release: StoredRelease, card: PostedRef, step: RolloutStep, key: string, retry: boolean): Promise<PostedRef>;
+  updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;
 }
 
 /** Thrown by a publisher when retrying cannot help; the effect is marked failed for good. */
@@ -83,8 +83,9 @@ export async function performEffect(ctx: CoreContext, ports: EffectPorts, outbox
 /** Posts a manual step's checklist in the card's thread (what the manual deployer is built with). */
 export function checklistPoster(ctx: CoreContext, publisher: Publisher) {
   return async (releaseId: number, step: RolloutStep, retry: boolean): Promise<PostedRef> => {
-    const detail = await releaseDetail(ctx, releaseId);
-    return publisher.postChecklist(detail, await cardOf(ctx, releaseId), step, `checklist:${step.idempotencyKey}`, retry);
+    const release = await findRelease(ctx.db, releaseId);
+    if (!release?.cardChannel || !release.cardTs) throw new EffectNotReadyError(`the card of release ${releaseId} is not posted yet`);
+    return publisher.postChecklist(release, { channel: release.cardChannel, ts: release.cardTs }, step, `checklist:${step.idempotencyKey}`, retry);
   };
 }
 
@@ -128,7 +129,7 @@ async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: stri
         // The first post holds the release's row lock, so the card is posted once however many effects race.
         return ctx.db.transaction().execute(async (trx) => {
           const release = (await findRelease(trx, payload.releaseId, { lock: true }))!;
-          const detail = await releaseDetail(ctx, payload.releaseId, trx);
+          const detail = await releaseDetail(ctx, payload.releaseId, trx, { history: false });
           const existing = release.cardTs && release.cardChannel ? { channel: release.cardChannel, ts: release.cardTs } : null;
           const ref = await publisher.upsertCard(detail, existing, `card:${release.id}`, retry || existing === null);
           if (!existing) await setCard(trx, release.id, ref.channel, ref.ts);
@@ -139,34 +140,35 @@ async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: stri
       // so whichever finishes last, the card shows the latest.
       const card = { channel: current.cardChannel, ts: current.cardTs };
       for (let round = 0; round < 5; round++) {
-        const detail = await releaseDetail(ctx, payload.releaseId);
-        await publisher.upsertCard(detail, card, `card:${current.id}`, false);
-        const rendered = detail.history[detail.history.length - 1]?.seq ?? 0;
+        const rendered = await latestAuditSeq(ctx.db, payload.releaseId);
+        await publisher.upsertCard(await releaseDetail(ctx, payload.releaseId, ctx.db, { history: false }), card, `card:${current.id}`, false);
         if ((await latestAuditSeq(ctx.db, payload.releaseId)) <= rendered) break;
       }
       return { ...card };
     }
     case 'thread_note': {
-      const detail = await releaseDetail(ctx, payload.releaseId);
+      const release = await findRelease(ctx.db, payload.releaseId);
+      if (!release) throw new PermanentEffectError(`release ${payload.releaseId} is gone`);
+      if (!release.cardChannel || !release.cardTs) throw new EffectNotReadyError(`the card of release ${payload.releaseId} is not posted yet`);
       const seqs = payload.auditSeqs ?? (payload.auditSeq !== undefined ? [payload.auditSeq] : []);
-      const entries = detail.history.filter((e) => seqs.includes(e.seq));
+      const entries = await auditEntries(ctx.db, payload.releaseId, seqs);
       if (entries.length === 0) throw new PermanentEffectError(`audit entries ${seqs.join(', ')} are not in release ${payload.releaseId}'s history`);
-      return { ...(await publisher.postThreadNote(detail, await cardOf(ctx, payload.releaseId), entries, key, retry)) };
+      return { ...(await publisher.postThreadNote(release, { channel: release.cardChannel, ts: release.cardTs }, entries, key, retry)) };
     }
     case 'approval_request': {
-      const detail = await releaseDetail(ctx, payload.releaseId);
+      const detail = await releaseDetail(ctx, payload.releaseId, ctx.db, { history: false });
       return { ...(await publisher.postApprovalRequest(detail, await cardOf(ctx, payload.releaseId), key, retry)) };
     }
     case 'approval_request_closed': {
       const request = await findOutbox(ctx.db, `approval_request:${payload.releaseId}:${payload.revision}`);
       if (!request) return { skipped: 'no request was posted' };
       if (request.state !== 'done' || !request.result) throw new EffectNotReadyError('the approval request is not posted yet');
-      const detail = await releaseDetail(ctx, payload.releaseId);
+      const detail = await releaseDetail(ctx, payload.releaseId, ctx.db, { history: false });
       await publisher.closeApprovalRequest(detail, request.result as unknown as PostedRef, payload.revision!, payload.outcome ?? 'closed');
       return { closed: true };
     }
     case 'announce': {
-      const detail = await releaseDetail(ctx, payload.releaseId);
+      const detail = await releaseDetail(ctx, payload.releaseId, ctx.db, { history: false });
       return { ...(await publisher.announce(detail, await cardOf(ctx, payload.releaseId), payload.event ?? 'update', key, retry)) };
     }
     case 'wake':
@@ -188,8 +190,8 @@ async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: stri
       const posted = step ? await findOutbox(ctx.db, `deploy:${step.idempotencyKey}`) : undefined;
       const ref = (posted?.result as { checklist?: PostedRef } | null)?.checklist;
       if (!step || !ref) throw new EffectNotReadyError('the checklist is not posted yet');
-      const detail = await releaseDetail(ctx, payload.releaseId);
-      await publisher.updateChecklist(detail, ref, step, await ticksOf(ctx.db, step.id));
+      const release = (await findRelease(ctx.db, payload.releaseId))!;
+      await publisher.updateChecklist(release, ref, step, await ticksOf(ctx.db, step.id));
       return { refreshed: true };
     }
     default:

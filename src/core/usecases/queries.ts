@@ -22,8 +22,8 @@ export interface ReleaseDetail {
   history: AuditEntry[];
 }
 
-/** A release with its decisions, approval standing and history: what `show` and the card display. */
-export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB> | Transaction<DB> = ctx.db): Promise<ReleaseDetail> {
+/** A release with its decisions, approval standing, steps and (unless told not to) history: what `show` and the card display. */
+export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB> | Transaction<DB> = ctx.db, options: { history?: boolean } = {}): Promise<ReleaseDetail> {
   const release = await loadRelease(db, id);
   const policy = policyOf(ctx.settings, release.service);
   const decisions = await decisionsFor(db, id);
@@ -35,7 +35,7 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
   } catch {
     waves = [];
   }
-  return { release, waves, steps: await stepsOf(db, id), policy, decisions, approval, history: await auditFor(db, id) };
+  return { release, waves, steps: await stepsOf(db, id), policy, decisions, approval, history: options.history === false ? [] : await auditFor(db, id) };
 }
 
 export async function findReleases(ctx: CoreContext, filter: { service?: string; states?: ReleaseState[]; limit?: number }): Promise<StoredRelease[]> {

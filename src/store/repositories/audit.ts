@@ -98,3 +98,9 @@ export async function latestAuditSeq(db: Kysely<DB>, releaseId: number): Promise
   const row = await db.selectFrom('audit_log').select((eb) => eb.fn.max('seq').as('seq')).where('release_id', '=', releaseId).executeTakeFirst();
   return Number(row?.seq ?? 0);
 }
+
+export async function auditEntries(db: Kysely<DB>, releaseId: number, seqs: number[]): Promise<AuditEntry[]> {
+  if (seqs.length === 0) return [];
+  const rows = await db.selectFrom('audit_log').selectAll().where('release_id', '=', releaseId).where('seq', 'in', seqs).orderBy('seq').execute();
+  return rows.map(toEntry);
+}
