@@ -15,6 +15,7 @@ import { createSlackApp, type Connection } from './bot/app.ts';
 import { Metrics } from './http/metrics.ts';
 import { healthRoutes } from './http/health.ts';
 import { deployCallbackRoute } from './http/deploy-callback.ts';
+import { githubWebhookRoute } from './http/github-webhook.ts';
 import { BullWaker, startRolloutWorker } from './jobs/rollout-queue.ts';
 import { checklistPoster, type EffectPorts } from './core/usecases/perform-effect.ts';
 import { HttpVerifier } from './integrations/http/verifier.ts';
@@ -108,7 +109,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     }
 
     // A route that throws answers 500 and is logged; it never becomes an unhandled rejection.
-    const routes = [...healthRoutes({ db, redis: queueRedis, metrics }), deployCallbackRoute(ctx, secret)].map((route) => ({
+    const routes = [...healthRoutes({ db, redis: queueRedis, metrics }), deployCallbackRoute(ctx, secret), githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET)].map((route) => ({
       ...route,
       handler: (req: IncomingMessage, res: ServerResponse) =>
         Promise.resolve(route.handler(req, res)).catch((error) => {

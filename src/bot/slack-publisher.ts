@@ -1,5 +1,7 @@
 import type { KnownBlock } from '@slack/types';
 import type { AuditEntry } from '../core/audit.ts';
+import type { Alert } from '../core/usecases/perform-effect.ts';
+import { renderAlert } from './blocks/alert.ts';
 import type { ReleaseDetail } from '../core/usecases/queries.ts';
 import type { PostedRef, Publisher } from '../core/usecases/perform-effect.ts';
 import type { SlackWebApi } from '../integrations/slack/web-api.ts';
@@ -67,6 +69,10 @@ export class SlackPublisher implements Publisher {
 
   async updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void> {
     await this.#slack.update(checklist, renderChecklist(release, step, ticks));
+  }
+
+  async postAlert(alert: Alert, key: string, retry: boolean): Promise<PostedRef> {
+    return this.#postOnce(alert.channel, key, retry, renderAlert(alert));
   }
 
   async announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef> {

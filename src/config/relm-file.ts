@@ -223,5 +223,6 @@ function toSettings(file: RelmFile): Settings {
       ]),
     ),
     digests: file.digests.map((d) => ({ channel: d.channel, cron: d.cron, periodMs: parseDuration(d.period) })),
+    githubTag: typeof file.github?.tag === 'string' && file.github.tag.includes('{version}') ? file.github.tag : 'v{version}',
   };
 }

@@ -59,6 +59,8 @@ export interface Settings {
   policies: Record<string, Policy>;
   deploymentModels: Record<string, DeploymentModel>;
   digests: { channel: string; cron: string; periodMs: number }[];
+  /** How a version becomes a git tag, e.g. "v{version}". */
+  githubTag: string;
 }
 
 /** Looks up Slack user-group members (S… ids); the adapter caches. */

@@ -122,6 +122,29 @@ export interface DB {
   inbound_deliveries: InboundDeliveriesTable;
   rollout_steps: RolloutStepsTable;
   checklist_ticks: ChecklistTicksTable;
+  deployment_records: DeploymentRecordsTable;
+  unauthorised_versions: UnauthorisedVersionsTable;
+}
+
+export interface DeploymentRecordsTable {
+  id: Generated<number>;
+  service: string;
+  target: string;
+  version: string;
+  source: string;
+  release_id: number | null;
+  source_ref: string;
+  recorded_at: Timestamp;
+}
+
+export interface UnauthorisedVersionsTable {
+  id: Generated<number>;
+  service: string;
+  version: string;
+  kind: string;
+  detail: string;
+  source_ref: string;
+  detected_at: Timestamp;
 }
 
 export type ReleaseRow = Selectable<ReleasesTable>;

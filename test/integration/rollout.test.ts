@@ -107,6 +107,8 @@ describe('a manual rollout on schedule', () => {
       { wave_name: 'canary', state: 'succeeded' },
       { wave_name: 'rest', state: 'succeeded' },
     ]);
+    const where = await h.command('U0DEV', 'where shop', { channel: 'C0SHOP' });
+    for (const target of ['eu-1', 'eu-2', 'us-1']) expect(where.reply!.text).toMatch(new RegExp(`\\*${target}\\*: 1\\.0\\.0 since .*relm \\(REL-${id}\\)`));
   });
 });
 
@@ -150,6 +152,9 @@ describe('controls', () => {
     await waitFor(async () => (await state(id)) === 'rolled_back', 'the release to be rolled back');
     const order = await h.relm.db.selectFrom('rollout_steps').select(['kind', 'wave_name']).where('release_id', '=', id).where('kind', '=', 'rollback').orderBy('id').execute();
     expect(order.map((s) => s.wave_name)).toEqual(['rest', 'canary']);
+    // the configuration records show the earlier version back on the rolled-back targets
+    const where = await h.command('U0DEV', 'where shop', { channel: 'C0SHOP' });
+    expect(where.reply!.text).toMatch(/\*eu-1\*: 1\.0\.0 since .*relm rollback/);
   });
 
   it('retries a failed wave as a new try', async () => {

@@ -18,6 +18,7 @@ export const HELP_TEXT = [
   '• `cancel REL-12 [reason]` withdraws a release that has not started',
   '• `start REL-12` rolls out now; `pause`, `resume`, `retry` (the failed wave), `continue` (past it), `abort REL-12 <reason>`, `rollback REL-12 <reason>`',
   '• `calendar [days]`: the forward schedule of change, windows, freezes and the next free slot',
+  '• `where payments`: which version runs on which target (relm\'s rollouts and GitHub deployments)',
   '• `list [service] [--state submitted]`, `show REL-12`: what is planned and where it stands',
   '• `policy [service]`: who approves what, change windows and freezes',
   '• `audit [REL-12]`: the audit trail, and whether its hash chain is intact',

@@ -18,6 +18,7 @@ export type ReleaseCommand =
   | { verb: 'start' | 'pause' | 'resume' | 'retry' | 'continue'; id: number }
   | { verb: 'abort' | 'rollback'; id: number; reason: string }
   | { verb: 'calendar'; days: number }
+  | { verb: 'where'; service: string }
   | { verb: 'audit'; id?: number };
 
 /** A command that could not be understood; `message` says how to write it. */
@@ -149,6 +150,9 @@ export function parseReleaseCommand(text: string, zone: string): ReleaseCommand 
       if (!Number.isInteger(days) || days < 1 || days > 90) throw new CommandError('`calendar` takes a number of days from 1 to 90: `/release calendar 30`.');
       return { verb: 'calendar', days };
     }
+    case 'where':
+      if (!rest[0]) throw new CommandError('`where` needs a service: `/release where payments`.');
+      return { verb: 'where', service: rest[0].toLowerCase() };
     case 'audit':
       return rest[0] ? { verb: 'audit', id: releaseId(rest[0], 'audit', 'audit [REL-12]') } : { verb: 'audit' };
     default:

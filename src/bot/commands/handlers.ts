@@ -18,6 +18,8 @@ import { abortRollout, continueRollout, pauseRollout, resumeRollout, retryWave, 
 import { calendarView } from '../../core/usecases/calendar.ts';
 import { parseWaveOverride } from '../../core/rollout.ts';
 import { renderCalendar } from '../blocks/calendar.ts';
+import { whereRuns } from '../../core/usecases/configuration.ts';
+import { renderWhere } from '../blocks/where.ts';
 
 export interface CommandCaller {
   user: string;
@@ -100,6 +102,8 @@ export async function runCommand(deps: BotDeps, caller: CommandCaller, command: 
     case 'rollback':
       await rollbackRollout(ctx, caller.user, command.id, command.reason);
       return `:rewind: Rolling back *${releaseKey(command.id)}*: each wave that started is rolled back, newest first.`;
+    case 'where':
+      return renderWhere(command.service, await whereRuns(ctx, command.service));
     case 'calendar':
       return renderCalendar(await calendarView(ctx, command.days));
     case 'audit': {

@@ -26,6 +26,8 @@ export interface Publisher {
   announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef>;
   /** The manual deployer's checklist for a step, in the card's thread, with a button per item. */
   postChecklist(release: StoredRelease, card: PostedRef, step: RolloutStep, key: string, retry: boolean): Promise<PostedRef>;
+  /** A warning for a service's channel that is not about one release (an unauthorised version). */
+  postAlert(alert: Alert, key: string, retry: boolean): Promise<PostedRef>;
   updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;
 }
 
@@ -37,6 +39,15 @@ export class PermanentEffectError extends Error {
 /** Thrown when an effect must wait for another (a thread note before its card exists). */
 export class EffectNotReadyError extends Error {
   override name = 'EffectNotReadyError';
+}
+
+export interface Alert {
+  channel: string;
+  service: string;
+  version: string;
+  kind: string;
+  detail: string;
+  url: string | null;
 }
 
 export type EffectOutcome = 'done' | 'already_done' | 'failed';
@@ -171,6 +182,8 @@ async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: stri
       const detail = await releaseDetail(ctx, payload.releaseId, ctx.db, { history: false });
       return { ...(await publisher.announce(detail, await cardOf(ctx, payload.releaseId), payload.event ?? 'update', key, retry)) };
     }
+    case 'alert':
+      return { ...(await publisher.postAlert(payload as unknown as Alert, key, retry)) };
     case 'wake':
       await ports.waker.wakeAt(payload.releaseId, new Date(payload.at!));
       return { woken: payload.at };

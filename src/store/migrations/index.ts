@@ -2,10 +2,12 @@ import type { Migration } from 'kysely/migration';
 import * as foundation from './2026-11-23T00-00-foundation.ts';
 import * as rollouts from './2026-11-23T01-00-rollouts.ts';
 import * as auditChains from './2026-11-23T02-00-audit-chains.ts';
+import * as configurationRecords from './2026-11-23T03-00-configuration-records.ts';
 
 /** Every migration, keyed by its ISO-dated name; Kysely's Migrator runs them in name order. */
 export const migrations: Record<string, Migration> = {
   '2026-11-23T00-00-foundation': foundation,
   '2026-11-23T01-00-rollouts': rollouts,
   '2026-11-23T02-00-audit-chains': auditChains,
+  '2026-11-23T03-00-configuration-records': configurationRecords,
 };

@@ -7,6 +7,7 @@ import { updateReleaseIf } from '../../../store/repositories/releases.ts';
 import { findStep, tickItem, ticksOf, updateStepIf, type RolloutStep } from '../../../store/repositories/steps.ts';
 import { loadRelease } from '../load.ts';
 import { enqueueOutbox } from '../../../store/repositories/outbox.ts';
+import { recordStepOutcome } from '../configuration.ts';
 import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
 import { checklistRefreshEffect, wakeEffect } from './effects.ts';
 
@@ -61,6 +62,7 @@ export async function completeStep(ctx: CoreContext, stepId: number, outcome: 's
       } else {
         updated = await updateStepIf(trx, stepId, 'running', { state: 'succeeded', finished_at: now, reported_by: actor });
       }
+      if (updated) await recordStepOutcome(trx, release, updated, now);
       const wakeAt = updated?.state === 'baking' ? updated.bakeUntil! : now;
       outbox.push(...(await recordChange(trx, { release, actor, action: step.kind === 'deploy' ? 'wave_deployed' : 'rollback_step_done', after: { wave: step.waveName, next: updated?.state, detail }, at: now, effects: [wakeEffect(release.id, wakeAt), ...closeChecklist(step, 'done')] })).outboxIds);
     }

@@ -1,0 +1,62 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Webhooks } from '@octokit/webhooks';
+import type { CoreContext } from '../core/context.ts';
+import { observeChange } from '../core/usecases/configuration.ts';
+import { firstDelivery } from '../store/repositories/deliveries.ts';
+import { readLimited, MAX_WEBHOOK_BYTES } from './deploy-callback.ts';
+
+function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+const PRODUCTION = /^(prod|production|live)$/i;
+
+/** A wave target that is the last wave of some deployment model counts as production, as do "prod"/"production". */
+function isProduction(ctx: CoreContext, environment: string): boolean {
+  if (PRODUCTION.test(environment)) return true;
+  return Object.values(ctx.settings.deploymentModels).some((m) => m.waves[m.waves.length - 1]?.targets.includes(environment));
+}
+
+/**
+ * POST /webhooks/github: `deployment_status` and `release` events, verified with X-Hub-Signature-256
+ * (@octokit/webhooks). Each X-GitHub-Delivery is processed once.
+ */
+export function githubWebhookRoute(ctx: CoreContext, secret: string | undefined) {
+  const webhooks = secret ? new Webhooks({ secret }) : undefined;
+  return {
+    path: '/webhooks/github',
+    method: 'POST',
+    handler: async (req: IncomingMessage, res: ServerResponse) => {
+      if (!webhooks) return reply(res, 503, { error: 'GitHub webhooks are off: set GITHUB_WEBHOOK_SECRET' });
+      const body = await readLimited(req, MAX_WEBHOOK_BYTES);
+      if (body === undefined) return reply(res, 413, { error: 'body too large' });
+      const signature = req.headers['x-hub-signature-256'];
+      if (typeof signature !== 'string' || !(await webhooks.verify(body, signature).catch(() => false))) return reply(res, 401, { error: 'signature does not verify' });
+      const delivery = String(req.headers['x-github-delivery'] ?? '');
+      const event = String(req.headers['x-github-event'] ?? '');
+      if (!delivery) return reply(res, 400, { error: 'X-GitHub-Delivery is missing' });
+      if (!(await firstDelivery(ctx.db, `github:${delivery}`, ctx.clock()))) return reply(res, 200, { duplicate: true });
+      let payload: any;
+      try {
+        payload = JSON.parse(body);
+      } catch {
+        return reply(res, 400, { error: 'body is not JSON' });
+      }
+      const repo = payload?.repository?.full_name;
+      if (typeof repo !== 'string') return reply(res, 202, { ignored: 'no repository' });
+      if (event === 'deployment_status' && payload.deployment_status?.state === 'success') {
+        const deployment = payload.deployment ?? {};
+        const environment = String(deployment.environment ?? payload.deployment_status.environment ?? '');
+        const version = String(deployment.payload?.version ?? deployment.ref ?? deployment.sha ?? '');
+        const result = await observeChange(ctx, { kind: 'deployment', repo, environment, version, production: isProduction(ctx, environment), ref: `github:${delivery}`, url: deployment.url ?? payload.deployment_status.target_url });
+        return reply(res, 200, { recorded: Boolean(result.service), unauthorised: result.unauthorised });
+      }
+      if (event === 'release' && payload.action === 'published') {
+        const result = await observeChange(ctx, { kind: 'release', repo, tag: String(payload.release?.tag_name ?? ''), ref: `github:${delivery}`, url: payload.release?.html_url });
+        return reply(res, 200, { recorded: Boolean(result.service), unauthorised: result.unauthorised });
+      }
+      return reply(res, 202, { ignored: `${event}${payload.action ? `.${payload.action}` : ''}` });
+    },
+  };
+}
