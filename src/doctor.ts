@@ -79,7 +79,10 @@ function checks(env: Env): Check[] {
     },
     {
       name: 'github',
-      run: async () => ({ ok: true, detail: env.GITHUB_TOKEN ? `configured for ${env.GITHUB_API_URL}; release sync is not part of this build yet` : 'not configured: GitHub sync is off (set GITHUB_TOKEN)' }),
+      run: async () => ({
+        ok: true,
+        detail: `${env.GITHUB_WEBHOOK_SECRET ? 'webhook secret set: POST /webhooks/github records deployments and flags unauthorised versions' : 'no GITHUB_WEBHOOK_SECRET: POST /webhooks/github is off'}; ${env.GITHUB_TOKEN ? `token set for ${env.GITHUB_API_URL}, but relm's own GitHub calls are not in this build yet` : 'no GITHUB_TOKEN'}`,
+      }),
     },
   ];
 }
