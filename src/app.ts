@@ -84,6 +84,9 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     if (role !== 'bot') {
       const publisher = new SlackPublisher(slack);
       const ports: EffectPorts = {
+        // Twice the job lock: longer than any one attempt takes (HTTP calls time out in 10 s), short
+        // enough that a killed worker's effects are taken over soon.
+        leaseMs: env.RELM_JOB_LOCK_MS * 2,
         publisher,
         waker,
         verifier: new HttpVerifier(),

@@ -107,6 +107,7 @@ export interface OutboxTable {
   result: Json<Record<string, unknown>> | null;
   created_at: Timestamp;
   done_at: Timestamp | null;
+  claimed_until: Timestamp | null;
 }
 
 export interface InboundDeliveriesTable {

@@ -50,6 +50,8 @@ describe('side effects after commit', () => {
     // The earlier attempt posted, then the worker died before recording it: the row is left 'sending'.
     const [id] = await enqueueOutbox(h.relm.db, [{ kind: 'announce', releaseId: 1, dedupeKey: key, payload: { releaseId: 1, event: 'approved' } }], new Date());
     await claimOutbox(h.relm.db, id!);
+    // ...and its lease has run out.
+    await h.relm.db.updateTable('outbox').set({ claimed_until: new Date(Date.now() - 1_000) }).where('id', '=', id!).execute();
     const posted = await h.relm.slack.post({ channel: 'C0PAY', text: 'announced before the crash', threadTs: card.ts, idempotencyKey: key });
     await h.relm.ctx.effects.dispatch([id!]);
     await h.settle();

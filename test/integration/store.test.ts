@@ -4,7 +4,7 @@ import { createDatabase, migrateToLatest, migrator, type Database } from '../../
 import { insertRelease, updateReleaseIf, liveVersions } from '../../src/store/repositories/releases.ts';
 import { recordDecision, decisionsFor } from '../../src/store/repositories/decisions.ts';
 import { appendAudit, auditChain } from '../../src/store/repositories/audit.ts';
-import { claimOutbox, completeOutbox, enqueueOutbox, strandedOutbox } from '../../src/store/repositories/outbox.ts';
+import { claimOutbox, completeOutbox, enqueueOutbox, failOutbox, strandedOutbox } from '../../src/store/repositories/outbox.ts';
 import { firstDelivery } from '../../src/store/repositories/deliveries.ts';
 import { verifyChain } from '../../src/core/audit.ts';
 import { createTestDatabase } from '../support/postgres.ts';
@@ -123,13 +123,17 @@ describe.each(['postgres', 'pglite'] as const)('the store on %s', (kind) => {
     expect(ids).toHaveLength(1);
     expect(await enqueueOutbox(db, [{ kind: 'card', releaseId: 1, dedupeKey: 'card:1:1', payload: { releaseId: 1 } }], now)).toEqual([]);
     const first = await claimOutbox(db, ids[0]!);
-    expect(first?.previousState).toBe('pending');
-    const retry = await claimOutbox(db, ids[0]!);
-    expect(retry?.previousState).toBe('sending');
-    expect(retry?.attempts).toBe(2);
+    expect(first).toMatchObject({ previousState: 'pending' });
+    // a second worker finds the row leased and leaves it alone
+    expect(await claimOutbox(db, ids[0]!)).toBe('busy');
+    expect(await strandedOutbox(db, new Date(now.getTime() + 1))).not.toContain(ids[0]);
+    // a failed attempt gives the lease back: the retry knows an earlier attempt may have got through
+    await failOutbox(db, ids[0]!, 'Slack answered 500', false);
     expect(await strandedOutbox(db, new Date(now.getTime() + 1))).toContain(ids[0]);
+    const retry = await claimOutbox(db, ids[0]!);
+    expect(retry).toMatchObject({ previousState: 'sending', attempts: 2 });
     await completeOutbox(db, ids[0]!, { ts: '1.2' }, now);
-    expect(await claimOutbox(db, ids[0]!)).toBeUndefined();
+    expect(await claimOutbox(db, ids[0]!)).toBe('done');
     expect(await strandedOutbox(db, new Date(now.getTime() + 1))).not.toContain(ids[0]);
   });
 

@@ -50,7 +50,7 @@ export interface Alert {
   url: string | null;
 }
 
-export type EffectOutcome = 'done' | 'already_done' | 'failed';
+export type EffectOutcome = 'done' | 'already_done' | 'busy' | 'failed';
 
 /** Wakes a release's rollout at a time (BullMQ delayed jobs in relm). */
 export interface Waker {
@@ -68,6 +68,8 @@ export interface EffectPorts {
   waker: Waker;
   verifier: Verifier;
   deployers: Record<string, Deployer>;
+  /** How long one attempt may hold an effect before a worker presumes it dead and takes over. */
+  leaseMs?: number;
 }
 
 /**
@@ -75,8 +77,11 @@ export interface EffectPorts {
  * completed row is never performed again, so retries, relays and two workers cannot double a post.
  */
 export async function performEffect(ctx: CoreContext, ports: EffectPorts, outboxId: number): Promise<EffectOutcome> {
-  const row = await claimOutbox(ctx.db, outboxId);
-  if (!row) return 'already_done';
+  const row = await claimOutbox(ctx.db, outboxId, ports.leaseMs);
+  if (row === 'done') return 'already_done';
+  // Another worker is performing it right now; if that attempt dies, its lease runs out and the relay
+  // hands the row out again.
+  if (row === 'busy') return 'busy';
   const retry = row.previousState === 'sending';
   const payload = row.payload as EffectPayload;
   try {

@@ -24,14 +24,6 @@ export async function enqueueOutbox(db: Db, messages: OutboxMessage[], now: Date
 }
 
 /**
- * Claims a row for one attempt. Returns the row with its state *before* the claim, so a handler can
- * tell a first attempt ('pending') from a retry after a crash ('sending'); undefined when done.
- */
-export async function claimOutbox(db: Db, id: number): Promise<(OutboxRow & { previousState: string }) | undefined> {
-  return claim(db, id);
-}
-
-/**
  * The "done" mark of an effect commits without waiting for the disk: if a crash loses it, the row is
  * still durably 'sending' (the claim waited for the disk), so the next attempt looks for what the last
  * one posted before posting. Release state changes keep full durability.
@@ -43,27 +35,49 @@ async function relaxed<T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promis
   });
 }
 
-async function claim(db: Db, id: number): Promise<(OutboxRow & { previousState: string }) | undefined> {
-  const result = await sql<OutboxRow & { previous_state: string }>`
-    UPDATE outbox o SET state = 'sending', attempts = o.attempts + 1
-    FROM (SELECT id, state AS previous_state FROM outbox WHERE id = ${id} FOR UPDATE) prev
-    WHERE o.id = prev.id AND o.state IN ('pending', 'sending')
+/** How long one attempt at an effect may take, by default, before another worker may take the row over. */
+export const EFFECT_LEASE_MS = 60_000;
+
+export type Claim = (OutboxRow & { previousState: string }) | 'done' | 'busy';
+
+/**
+ * Claims a row for one attempt, under a lease, so two workers never perform the same effect at once.
+ * Returns the row with its state *before* the claim, so a handler can tell a first attempt ('pending')
+ * from one after a failure or a crash ('sending'); 'busy' while another attempt holds the lease.
+ */
+export async function claimOutbox(db: Db, id: number, leaseMs = EFFECT_LEASE_MS): Promise<Claim> {
+  const result = await sql<OutboxRow & { previous_state: string; leased: boolean }>`
+    WITH prev AS (SELECT id, state AS previous_state, claimed_until FROM outbox WHERE id = ${id} FOR UPDATE)
+    UPDATE outbox o SET state = 'sending', attempts = o.attempts + 1, claimed_until = now() + make_interval(secs => ${leaseMs / 1000})
+    FROM prev
+    WHERE o.id = prev.id
+      AND (o.state = 'pending' OR (o.state = 'sending' AND (prev.claimed_until IS NULL OR prev.claimed_until < now())))
     RETURNING o.*, prev.previous_state`.execute(db);
   const row = result.rows[0];
-  return row ? { ...row, previousState: row.previous_state } : undefined;
+  if (row) return { ...row, previousState: row.previous_state };
+  const current = await db.selectFrom('outbox').select('state').where('id', '=', id).executeTakeFirst();
+  return current?.state === 'sending' ? 'busy' : 'done';
 }
 
 export async function completeOutbox(db: Kysely<DB>, id: number, result: Record<string, unknown>, now: Date): Promise<void> {
   await relaxed(db, (trx) => trx.updateTable('outbox').set({ state: 'done', result: JSON.stringify(result), done_at: now, last_error: null }).where('id', '=', id).execute());
 }
 
+/** Records a failed attempt and gives the lease back, so the retry need not wait for it to run out. */
 export async function failOutbox(db: Db, id: number, error: string, permanent: boolean): Promise<void> {
-  await db.updateTable('outbox').set({ last_error: error.slice(0, 2000), ...(permanent ? { state: 'failed' } : {}) }).where('id', '=', id).execute();
+  await db.updateTable('outbox').set({ last_error: error.slice(0, 2000), claimed_until: null, ...(permanent ? { state: 'failed' } : {}) }).where('id', '=', id).execute();
 }
 
 /** Rows still owed an attempt and older than `olderThan`: what a crash between commit and enqueue left. */
 export async function strandedOutbox(db: Db, olderThan: Date, limit = 100): Promise<number[]> {
-  const rows = await db.selectFrom('outbox').select('id').where('state', 'in', ['pending', 'sending']).where('created_at', '<', olderThan).orderBy('id').limit(limit).execute();
+  const rows = await db
+    .selectFrom('outbox')
+    .select('id')
+    .where('created_at', '<', olderThan)
+    .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'sending'), eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', sql<Date>`now()`)])])]))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
   return rows.map((r) => r.id);
 }
 
