@@ -106,9 +106,10 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         await Promise.all(workers.map((w) => w.close()));
         await workerRedis.quit().catch(() => workerRedis.disconnect());
       });
-      await dispatcher.scheduleMaintenance(options.relayEveryMs);
-      // After Redis restarts empty, the recurring relay must exist again.
-      workerRedis.on('ready', () => void dispatcher.scheduleMaintenance(options.relayEveryMs).catch(() => {}));
+      const schedule = () => Promise.all([dispatcher.scheduleMaintenance(options.relayEveryMs), waker.scheduleSweep()]);
+      await schedule();
+      // After Redis restarts empty, the recurring relay and sweep must exist again.
+      workerRedis.on('ready', () => void schedule().catch(() => {}));
     }
 
     // A route that throws answers 500 and is logged; it never becomes an unhandled rejection.

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Webhooks } from '@octokit/webhooks';
 import type { CoreContext } from '../core/context.ts';
 import { observeChange } from '../core/usecases/configuration.ts';
-import { firstDelivery } from '../store/repositories/deliveries.ts';
 import { readLimited, MAX_WEBHOOK_BYTES } from './deploy-callback.ts';
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
@@ -36,7 +35,7 @@ export function githubWebhookRoute(ctx: CoreContext, secret: string | undefined)
       const delivery = String(req.headers['x-github-delivery'] ?? '');
       const event = String(req.headers['x-github-event'] ?? '');
       if (!delivery) return reply(res, 400, { error: 'X-GitHub-Delivery is missing' });
-      if (!(await firstDelivery(ctx.db, `github:${delivery}`, ctx.clock()))) return reply(res, 200, { duplicate: true });
+      const key = `github:${delivery}`;
       let payload: any;
       try {
         payload = JSON.parse(body);
@@ -44,17 +43,17 @@ export function githubWebhookRoute(ctx: CoreContext, secret: string | undefined)
         return reply(res, 400, { error: 'body is not JSON' });
       }
       const repo = payload?.repository?.full_name;
+      const answer = (result: { service?: string; unauthorised: boolean; duplicate?: boolean }) =>
+        reply(res, 200, result.duplicate ? { duplicate: true } : { recorded: Boolean(result.service), unauthorised: result.unauthorised });
       if (typeof repo !== 'string') return reply(res, 202, { ignored: 'no repository' });
       if (event === 'deployment_status' && payload.deployment_status?.state === 'success') {
         const deployment = payload.deployment ?? {};
         const environment = String(deployment.environment ?? payload.deployment_status.environment ?? '');
         const version = String(deployment.payload?.version ?? deployment.ref ?? deployment.sha ?? '');
-        const result = await observeChange(ctx, { kind: 'deployment', repo, environment, version, production: isProduction(ctx, environment), ref: `github:${delivery}`, url: deployment.url ?? payload.deployment_status.target_url });
-        return reply(res, 200, { recorded: Boolean(result.service), unauthorised: result.unauthorised });
+        return answer(await observeChange(ctx, { kind: 'deployment', repo, environment, version, production: isProduction(ctx, environment), ref: key, url: deployment.url ?? payload.deployment_status.target_url }, key));
       }
       if (event === 'release' && payload.action === 'published') {
-        const result = await observeChange(ctx, { kind: 'release', repo, tag: String(payload.release?.tag_name ?? ''), ref: `github:${delivery}`, url: payload.release?.html_url });
-        return reply(res, 200, { recorded: Boolean(result.service), unauthorised: result.unauthorised });
+        return answer(await observeChange(ctx, { kind: 'release', repo, tag: String(payload.release?.tag_name ?? ''), ref: key, url: payload.release?.html_url }, key));
       }
       return reply(res, 202, { ignored: `${event}${payload.action ? `.${payload.action}` : ''}` });
     },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -42,7 +43,7 @@ export class BullEffectDispatcher implements EffectDispatcher {
     if (outboxIds.length === 0) return;
     try {
       // One job per transaction's effects: fewer jobs through Redis, and the effects run in the order written.
-      const jobId = outboxIds.length === 1 ? effectJobId(outboxIds[0]!) : `outbox-${outboxIds[0]}-to-${outboxIds[outboxIds.length - 1]}-n${outboxIds.length}`;
+      const jobId = outboxIds.length === 1 ? effectJobId(outboxIds[0]!) : `outbox-batch-${createHash('sha1').update(outboxIds.join(',')).digest('hex')}`;
       await this.queue.add('effect', { outboxId: outboxIds[0]!, outboxIds }, { ...JOB_OPTIONS, jobId });
     } catch (error) {
       this.#log.warn({ err: error, outboxIds }, 'could not enqueue effects now; the outbox relay will');
@@ -80,7 +81,8 @@ export function startEffectsWorker(options: EffectsWorkerOptions): Worker<Effect
     async (job: Job<EffectJob>) => {
       if (job.name === 'relay') {
         const stranded = await strandedOutbox(ctx.db, new Date(ctx.clock().getTime() - (options.relayAfterMs ?? 15_000)));
-        await options.dispatcher.dispatch(stranded);
+        // One job per row: each keeps its own retries, and a row stuck waiting cannot hold up others.
+        for (const id of stranded) await options.dispatcher.dispatch([id]);
         return { relayed: stranded.length };
       }
       if (job.name === 'prune') {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { CoreContext } from '../core/context.ts';
 import type { Waker } from '../core/usecases/perform-effect.ts';
 import { advanceRollout } from '../core/usecases/rollout/advance.ts';
+import { releasesToSweep } from '../store/repositories/releases.ts';
 
 export const ROLLOUT_QUEUE = 'rollout';
 
@@ -38,6 +39,14 @@ export class BullWaker implements Waker {
     );
   }
 
+  /**
+   * A safety net under the delayed wake-ups: every minute, tick every release that is in progress or
+   * due. Ticks are idempotent, so this only ever catches up what a lost or exhausted job left behind.
+   */
+  async scheduleSweep(everyMs = 60_000): Promise<void> {
+    await this.queue.upsertJobScheduler('rollout-sweep', { every: everyMs }, { name: 'sweep', data: { releaseId: 0 }, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  }
+
   async close(): Promise<void> {
     await this.queue.close();
   }
@@ -57,6 +66,11 @@ export function startRolloutWorker(options: RolloutWorkerOptions): Worker<TickJo
   const worker = new Worker<TickJob>(
     ROLLOUT_QUEUE,
     async (job: Job<TickJob>) => {
+      if (job.name === 'sweep') {
+        const ids = await releasesToSweep(options.ctx.db, options.ctx.clock());
+        for (const id of ids) await advanceRollout(options.ctx, id).catch((error) => options.log.warn({ err: error, releaseId: id }, 'sweep tick failed'));
+        return { swept: ids.length };
+      }
       const release = await advanceRollout(options.ctx, job.data.releaseId);
       return { state: release.state };
     },

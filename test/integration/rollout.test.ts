@@ -176,6 +176,46 @@ describe('controls', () => {
   });
 });
 
+describe('rollback and re-approval edge cases', () => {
+  it('rolls back a wave that was still baking, and survives a second rollback request', async () => {
+    const id = await authorised('shop', '1.3.0', new Date(Date.now() + 1_000));
+    const canary = await checklistFor('shop', id, 'canary');
+    await tickAll(canary);
+    await h.click('U0INST', ACTIONS.stepDone, stepDoneValue(canary), canary);
+    await h.command('U0DEV', `rollback REL-${id} errors while baking`, { channel: 'C0SHOP' });
+    const back = await checklistFor('shop', id, 'canary', 'Roll back');
+    // a second request (a double-submitted modal, two people) must not end the rollback early
+    await h.command('U0APP1', `rollback REL-${id} same here`, { channel: 'C0SHOP' });
+    const again = await checklistFor('shop', id, 'canary', 'Roll back', 1);
+    expect(await state(id)).toBe('in_progress');
+    expect(back.ts).not.toBe(again.ts);
+    await tickAll(again);
+    await h.click('U0INST', ACTIONS.stepDone, stepDoneValue(again), again);
+    await waitFor(async () => (await state(id)) === 'rolled_back', 'the rollback to finish');
+    const rollbacks = await h.relm.db.selectFrom('rollout_steps').select(['wave_name', 'try', 'state']).where('release_id', '=', id).where('kind', '=', 'rollback').orderBy('id').execute();
+    expect(rollbacks).toEqual([
+      { wave_name: 'canary', try: 1, state: 'cancelled' },
+      { wave_name: 'canary', try: 2, state: 'succeeded' },
+    ]);
+  });
+
+  it('starts at once when approved again after its planned start passed', async () => {
+    const at = new Date(Date.now() + 1_500);
+    const id = await authorised('shop', '1.4.0', at);
+    // The plan changes before the start: approval is asked again, and given only after the start time.
+    const edit = await h.command('U0DEV', `edit REL-${id}`, { channel: 'C0SHOP' });
+    await h.submitView('U0DEV', edit.view, planValues({ version: '1.4.0', model: 'quick', rollback: 'Redeploy 1.3.0', evidence: 'CI green', start: at }));
+    expect(await state(id)).toBe('submitted');
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await h.command('U0APP2', `approve REL-${id}`, { channel: 'C0SHOP' });
+    await checklistFor('shop', id, 'canary');
+    expect(await state(id)).toBe('in_progress');
+    await h.command('U0DEV', `abort REL-${id} test over`, { channel: 'C0SHOP' });
+    const resumed = await h.command('U0DEV', `resume REL-${id}`, { channel: 'C0SHOP' });
+    expect(resumed.reply!.text).toContain('can only be rolled back');
+  });
+});
+
 describe('the calendar at run time', () => {
   it('holds a wave due in a freeze and says so, and lets an emergency with bypass_freeze go ahead on the record', async () => {
     const id = await authorised('frozen', '1.0.0', new Date(Date.now() + 1_000));

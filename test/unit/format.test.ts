@@ -21,14 +21,17 @@ describe('clip', () => {
     expect(clip('a < b')).toBe('a &lt; b');
   });
 
-  it('cuts at 600 characters by default, with an ellipsis', () => {
+  it('cuts to at most 600 characters by default, ellipsis included', () => {
     expect(clip('x'.repeat(600))).toBe('x'.repeat(600));
-    expect(clip('x'.repeat(601))).toBe(`${'x'.repeat(600)}…`);
+    expect(clip('x'.repeat(601))).toBe(`${'x'.repeat(599)}…`);
+    expect(clip('x'.repeat(601))).toHaveLength(600);
   });
 
-  it('cuts before escaping, so it never splits an entity', () => {
-    expect(clip('&&&&', 2)).toBe('&amp;&amp;…');
-    expect(clip('ab<cd', 3)).toBe('ab&lt;…');
+  it('counts the escaped length, as Slack does, and never splits an entity', () => {
+    expect(clip('&&&&', 11)).toBe('&amp;&amp;…');
+    expect(clip('&&&&', 9)).toBe('&amp;…');
+    expect(clip('ab<cd', 5)).toBe('ab…');
+    for (const max of [2, 5, 9, 11, 16]) expect(clip('&<>&<>', max).length).toBeLessThanOrEqual(max);
   });
 });
 

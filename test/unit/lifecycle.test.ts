@@ -47,8 +47,6 @@ describe('transition: the legal moves', () => {
     ['paused', 'fail', 'failed'],
     ['paused', 'back_out', 'in_progress'],
     ['paused', 'abort', 'failed'],
-    ['paused', 'cancel', 'cancelled'],
-    ['failed', 'resume', 'in_progress'],
     ['failed', 'back_out', 'in_progress'],
     ['completed', 'back_out', 'in_progress'],
   ])('%s --%s--> %s', (from, event, to) => {
@@ -74,7 +72,12 @@ describe('transition: illegal moves', () => {
     expect(() => transition({ id: 12, state: 'in_progress' }, 'cancel')).toThrow(
       'REL-12 is in progress; a rollout in progress is stopped with abort or rollback, not cancel.',
     );
-    expect(() => transition({ id: 3, state: 'rolled_back' }, 'resume')).toThrow(/^REL-3 is rolled back; only a paused or failed rollout can be resumed\.$/);
+    expect(() => transition({ id: 3, state: 'rolled_back' }, 'resume')).toThrow(/^REL-3 is rolled back; only a paused rollout can be resumed \(an aborted one can only be rolled back\)\.$/);
+  });
+
+  it('keeps a half-deployed rollout from being cancelled or resumed after an abort', () => {
+    expect(() => transition({ id: 4, state: 'paused' }, 'cancel')).toThrow(/abort or rollback, not cancel/);
+    expect(() => transition({ id: 4, state: 'failed' }, 'resume')).toThrow(/can only be rolled back/);
   });
 
   it.each<[ReleaseState, LifecycleEvent, string]>([

@@ -37,7 +37,7 @@ export function renderApprovalRequest(detail: ReleaseDetail): RenderedMessage {
           value,
           confirm: {
             title: { type: 'plain_text', text: `Approve ${releaseKey(r.id)}?` },
-            text: { type: 'mrkdwn', text: `You authorise ${releaseHeadline(detail)} (revision ${r.revision}) to go live as planned.` },
+            text: { type: 'mrkdwn', text: `You authorise ${releaseKey(r.id)} (revision ${r.revision}) to go live as planned.` },
             confirm: { type: 'plain_text', text: 'Approve' },
             deny: { type: 'plain_text', text: 'Not yet' },
           },

@@ -5,10 +5,17 @@ export function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Escaped and cut to `max` characters, for a field in a block (section text is capped at 3,000). */
+/**
+ * Escaped, then cut to at most `max` characters as Slack counts them (section text is capped at 3,000,
+ * confirm text at 300), never in the middle of an entity like `&amp;`.
+ */
 export function clip(text: string, max = 600): string {
-  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return escapeText(cut);
+  const escaped = escapeText(text);
+  if (escaped.length <= max) return escaped;
+  let cut = escaped.slice(0, max - 1);
+  const amp = cut.lastIndexOf('&');
+  if (amp >= 0 && !cut.slice(amp).includes(';')) cut = cut.slice(0, amp);
+  return `${cut}…`;
 }
 
 /** A time Slack shows in each viewer's own timezone, with a UTC fallback for plain-text clients. */

@@ -3,6 +3,7 @@ import type { DB } from '../../store/schema.ts';
 import type { CoreContext } from '../context.ts';
 import { releaseKey } from '../release.ts';
 import { appendAuditEntries } from '../../store/repositories/audit.ts';
+import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
 import { currentVersions, isAuthorisedVersion, previousVersion, recordDeployments, recordUnauthorised, type DeploymentRecord } from '../../store/repositories/configuration.ts';
 import type { StoredRelease } from '../../store/repositories/releases.ts';
@@ -46,12 +47,18 @@ function versionFromTag(template: string, tag: string): string {
  * approved relm release covers that version (ITIL's detection of unauthorised versions). Each GitHub
  * delivery is recorded and flagged at most once.
  */
-export async function observeChange(ctx: CoreContext, change: ObservedChange): Promise<{ service?: string; unauthorised: boolean }> {
+export async function observeChange(ctx: CoreContext, change: ObservedChange, deliveryKey?: string): Promise<{ service?: string; unauthorised: boolean; duplicate?: boolean }> {
   const service = Object.values(ctx.settings.services).find((s) => s.githubRepo?.toLowerCase() === change.repo.toLowerCase());
   if (!service) return { unauthorised: false };
   const now = ctx.clock();
   const version = change.kind === 'release' ? versionFromTag(ctx.settings.githubTag, change.tag) : versionFromTag(ctx.settings.githubTag, change.version);
+  let duplicate = false;
   const outbox = await ctx.db.transaction().execute(async (trx) => {
+    // The delivery is marked seen in the same transaction as its records, so a failure lets GitHub's redelivery in.
+    if (deliveryKey && !(await firstDelivery(trx, deliveryKey, now))) {
+      duplicate = true;
+      return null;
+    }
     if (change.kind === 'deployment') {
       await recordDeployments(trx, [{ service: service.key, target: change.environment, version, source: 'github', releaseId: null, sourceRef: change.ref }], now);
     }
@@ -63,7 +70,7 @@ export async function observeChange(ctx: CoreContext, change: ObservedChange): P
     return enqueueOutbox(trx, [{ kind: 'alert', releaseId: null, dedupeKey: `alert:${change.ref}`, payload: { channel: service.channel, service: service.key, version, kind: change.kind, detail, url: change.url ?? null } }], now);
   });
   if (outbox) await ctx.effects.dispatch(outbox);
-  return { service: service.key, unauthorised: outbox !== null };
+  return duplicate ? { service: service.key, unauthorised: false, duplicate } : { service: service.key, unauthorised: outbox !== null };
 }
 
 export function describeRecordSource(record: DeploymentRecord): string {

@@ -77,7 +77,8 @@ export async function approveRelease(ctx: CoreContext, actor: string, id: number
       effects: [
         closeApprovalRequestEffect(release, release.revision, 'approved'),
         { kind: 'announce', releaseId: id, dedupeKey: `announce:approved:${id}:${release.revision}`, payload: { releaseId: id, event: 'approved' } },
-        ...(release.plannedStart ? [wakeEffect(id, release.plannedStart)] : []),
+        // A planned start already past (approved late, or again after a plan change) starts now.
+        ...(release.plannedStart ? [wakeEffect(id, release.plannedStart > now ? release.plannedStart : now)] : []),
       ],
     });
     return { release, status, decisive: true, outboxIds: [...decisionChange.outboxIds, ...change.outboxIds] };

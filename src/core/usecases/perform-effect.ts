@@ -50,6 +50,8 @@ export interface Alert {
   url: string | null;
 }
 
+const MAX_NOT_READY_ATTEMPTS = 30;
+
 export type EffectOutcome = 'done' | 'already_done' | 'busy' | 'failed';
 
 /** Wakes a release's rollout at a time (BullMQ delayed jobs in relm). */
@@ -89,7 +91,9 @@ export async function performEffect(ctx: CoreContext, ports: EffectPorts, outbox
     await completeOutbox(ctx.db, outboxId, result, ctx.clock());
     return 'done';
   } catch (error) {
-    const permanent = error instanceof PermanentEffectError || (error as Error).name === 'PermanentSlackError';
+    // An effect that waits for another (a note for a card that could never be posted) gives up in the end.
+    const exhausted = error instanceof EffectNotReadyError && row.attempts >= MAX_NOT_READY_ATTEMPTS;
+    const permanent = exhausted || error instanceof PermanentEffectError || (error as Error).name === 'PermanentSlackError';
     await failOutbox(ctx.db, outboxId, (error as Error).message, permanent);
     if (permanent) return 'failed';
     throw error;

@@ -1,8 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../schema.ts';
 
 /** Records an inbound delivery id; false when it was seen before (a retry). */
-export async function firstDelivery(db: Kysely<DB>, key: string, now: Date): Promise<boolean> {
+export async function firstDelivery(db: Kysely<DB> | Transaction<DB>, key: string, now: Date): Promise<boolean> {
   const row = await db.insertInto('inbound_deliveries').values({ key, received_at: now }).onConflict((oc) => oc.column('key').doNothing()).returning('key').executeTakeFirst();
   return row !== undefined;
 }

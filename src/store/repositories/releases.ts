@@ -83,3 +83,15 @@ export async function listReleases(db: Db, filter: { service?: string; states?: 
   if (filter.states && filter.states.length > 0) query = query.where('state', 'in', filter.states);
   return (await query.execute()).map(toRelease);
 }
+
+/** Releases whose rollout should be moving: in progress, or scheduled and due. */
+export async function releasesToSweep(db: Db, now: Date, limit = 500): Promise<number[]> {
+  const rows = await db
+    .selectFrom('releases')
+    .select('id')
+    .where((eb) => eb.or([eb('state', '=', 'in_progress'), eb.and([eb('state', '=', 'scheduled'), eb('planned_start', '<=', now)])]))
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}

@@ -59,26 +59,39 @@ function rollbackOrder(steps: RolloutStep[]): number[] {
   return [...new Set(started)].sort((a, b) => b - a);
 }
 
-async function nextStep(t: Tick, steps: RolloutStep[]): Promise<RolloutStep | 'done'> {
+/** The next try of a step: one more than any try so far, cancelled ones included (their keys are taken). */
+function nextTry(all: RolloutStep[], kind: RolloutStep['kind'], waveIndex: number): number {
+  return Math.max(0, ...all.filter((s) => s.kind === kind && s.waveIndex === waveIndex).map((s) => s.try)) + 1;
+}
+
+/**
+ * Creates the step to run next, reading every step so far (cancelled ones too): a wave cancelled
+ * mid-flight by a rollback is still rolled back, and a new try never collides with an old one's key.
+ */
+async function nextStep(t: Tick, all: RolloutStep[]): Promise<RolloutStep | 'done'> {
   const waves = wavesOf(t.ctx.settings, t.release);
   const model = modelOf(t.ctx.settings, t.release);
+  let create: Parameters<typeof createStep>[1];
   if (t.release.rolloutDirection === 'forward') {
-    const deploys = steps.filter((s) => s.kind === 'deploy');
-    const last = deploys[deploys.length - 1];
-    const index = last ? last.waveIndex + 1 : 0;
+    const finished = all.filter((s) => s.kind === 'deploy' && (s.state === 'succeeded' || s.state === 'skipped'));
+    const index = finished.length ? Math.max(...finished.map((s) => s.waveIndex)) + 1 : 0;
     if (index >= waves.length) return 'done';
     const wave = waves[index]!;
-    const step = await createStep(t.trx, { releaseId: t.release.id, kind: 'deploy', waveIndex: index, waveName: wave.name, try: 1, targets: wave.targets, deployer: model.deployer, checklist: wave.checklist, dueAt: t.now }, t.now);
-    return step ?? (await stepsOf(t.trx, t.release.id)).find((s) => s.kind === 'deploy' && s.waveIndex === index)!;
+    create = { releaseId: t.release.id, kind: 'deploy', waveIndex: index, waveName: wave.name, try: nextTry(all, 'deploy', index), targets: wave.targets, deployer: model.deployer, checklist: wave.checklist, dueAt: t.now };
+  } else {
+    const done = new Set(all.filter((s) => s.kind === 'rollback' && (s.state === 'succeeded' || s.state === 'skipped')).map((s) => s.waveIndex));
+    const index = rollbackOrder(all).find((i) => !done.has(i));
+    if (index === undefined) return 'done';
+    const wave = waves[index];
+    const checklist = wave?.rollback.length ? wave.rollback : [`Roll back ${(wave?.targets ?? []).join(', ')} to the previous version`];
+    create = { releaseId: t.release.id, kind: 'rollback', waveIndex: index, waveName: wave?.name ?? `wave ${index + 1}`, try: nextTry(all, 'rollback', index), targets: wave?.targets ?? [], deployer: model.deployer, checklist, dueAt: t.now };
   }
-  const done = new Set(steps.filter((s) => s.kind === 'rollback' && (s.state === 'succeeded' || s.state === 'skipped')).map((s) => s.waveIndex));
-  const index = rollbackOrder(steps).find((i) => !done.has(i));
-  if (index === undefined) return 'done';
-  const wave = waves[index];
-  const tries = steps.filter((s) => s.kind === 'rollback' && s.waveIndex === index).length;
-  const checklist = wave?.rollback.length ? wave.rollback : [`Roll back ${(wave?.targets ?? []).join(', ')} to the previous version`];
-  const step = await createStep(t.trx, { releaseId: t.release.id, kind: 'rollback', waveIndex: index, waveName: wave?.name ?? `wave ${index + 1}`, try: tries + 1, targets: wave?.targets ?? [], deployer: model.deployer, checklist, dueAt: t.now }, t.now);
-  return step ?? 'done';
+  const step = await createStep(t.trx, create, t.now);
+  if (step) return step;
+  // Another tick created it first (we hold the release's row lock, so this is only a safety net).
+  const existing = (await stepsOf(t.trx, t.release.id)).find((s) => s.kind === create.kind && s.waveIndex === create.waveIndex && s.try === create.try);
+  if (!existing) throw new Error(`step ${create.kind} ${create.waveIndex} try ${create.try} of release ${t.release.id} neither created nor found`);
+  return existing;
 }
 
 async function finish(t: Tick): Promise<void> {
@@ -146,11 +159,12 @@ async function tick(t: Tick): Promise<void> {
 
   let created: RolloutStep | undefined;
   for (let guard = 0; guard < 50; guard++) {
-    const steps = created ? [created] : (await stepsOf(t.trx, t.release.id)).filter((s) => s.state !== 'cancelled');
-    const current = created ?? [...steps].reverse().find((s) => s.kind === (t.release.rolloutDirection === 'forward' ? 'deploy' : 'rollback'));
+    const all = created ? [] : await stepsOf(t.trx, t.release.id);
+    const live = all.filter((s) => s.state !== 'cancelled');
+    const current = created ?? [...live].reverse().find((s) => s.kind === (t.release.rolloutDirection === 'forward' ? 'deploy' : 'rollback'));
     created = undefined;
     if (!current || current.state === 'succeeded' || current.state === 'skipped') {
-      const next = await nextStep(t, steps);
+      const next = await nextStep(t, all);
       if (next === 'done') return finish(t);
       // A step just created is pending: go straight to starting it.
       if (next.state === 'pending') created = next;
@@ -176,6 +190,7 @@ async function tick(t: Tick): Promise<void> {
         return;
     }
   }
+  throw new Error(`the rollout of release ${t.release.id} did not settle within one tick`);
 }
 
 function enqueueRaw(t: Tick, messages: OutboxMessage[]): Promise<number[]> {

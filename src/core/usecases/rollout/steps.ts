@@ -6,6 +6,8 @@ import { releaseKey } from '../../release.ts';
 import { updateReleaseIf } from '../../../store/repositories/releases.ts';
 import { findStep, tickItem, ticksOf, updateStepIf, type RolloutStep } from '../../../store/repositories/steps.ts';
 import { loadRelease } from '../load.ts';
+import type { Transaction } from 'kysely';
+import type { DB } from '../../../store/schema.ts';
 import { enqueueOutbox } from '../../../store/repositories/outbox.ts';
 import { recordStepOutcome } from '../configuration.ts';
 import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
@@ -30,46 +32,47 @@ async function loadStep(ctx: CoreContext, stepId: number): Promise<RolloutStep> 
  * failure pauses the rollout and asks the team to retry, continue or roll back.
  */
 export async function completeStep(ctx: CoreContext, stepId: number, outcome: 'succeeded' | 'failed', actor: string, detail: string | null): Promise<RolloutStep> {
-  const first = await loadStep(ctx, stepId);
+  await loadStep(ctx, stepId);
+  return changeTransaction(ctx, (trx) => completeStepIn(ctx, trx, stepId, outcome, actor, detail, 'running'));
+}
+
+/** The body of completeStep, inside the caller's transaction; `from` is the state the step must be in. */
+async function completeStepIn(ctx: CoreContext, trx: Transaction<DB>, stepId: number, outcome: 'succeeded' | 'failed', actor: string, detail: string | null, from: 'running' | 'verifying'): Promise<RolloutStep> {
   const now = ctx.clock();
-  const result = await changeTransaction(ctx, async (trx) => {
-    const release = await loadRelease(trx, first.releaseId, { lock: true });
-    const step = (await findStep(trx, stepId, { lock: true }))!;
-    if (step.state !== 'running') {
-      if ((step.state === 'succeeded' || step.state === 'verifying' || step.state === 'baking') && outcome === 'succeeded') return { step, outbox: [] as number[] };
-      throw new DomainError('conflict', `${step.waveName} is ${step.state}, not waiting for a result.`);
+  const first = (await findStep(trx, stepId))!;
+  const release = await loadRelease(trx, first.releaseId, { lock: true });
+  const step = (await findStep(trx, stepId, { lock: true }))!;
+  if (step.state !== from) {
+    if ((step.state === 'succeeded' || step.state === 'verifying' || step.state === 'baking') && outcome === 'succeeded') return step;
+    throw new DomainError('conflict', `${step.waveName} is ${step.state}, not waiting for a result.`);
+  }
+  const wave = wavesOf(ctx.settings, release)[step.waveIndex];
+  let updated: RolloutStep | undefined;
+  if (outcome === 'failed') {
+    updated = await updateStepIf(trx, stepId, from, { state: 'failed', finished_at: now, error: detail ?? 'reported failed', reported_by: actor });
+    const what = step.kind === 'deploy' ? `Wave ${step.waveName} failed` : `Rolling back ${step.waveName} failed`;
+    const note = `${what}${detail ? `: ${detail}` : ''}. ${step.kind === 'deploy' ? 'Retry it, continue with the next wave, or roll back.' : 'Retry the rollback step or finish it by hand.'}`;
+    let current = release;
+    if (release.state === 'in_progress') {
+      const paused = await updateReleaseIf(trx, release.id, 'in_progress', { state: transition(release, 'pause'), rollout_note: note, updated_at: now });
+      current = paused ?? release;
     }
-    const wave = wavesOf(ctx.settings, release)[step.waveIndex];
-    let updated: RolloutStep | undefined;
-    const outbox: number[] = [];
-    if (outcome === 'failed') {
-      updated = await updateStepIf(trx, stepId, 'running', { state: 'failed', finished_at: now, error: detail ?? 'reported failed', reported_by: actor });
-      const what = step.kind === 'deploy' ? `Wave ${step.waveName} failed` : `Rolling back ${step.waveName} failed`;
-      const note = `${what}${detail ? `: ${detail}` : ''}. ${step.kind === 'deploy' ? 'Retry it, continue with the next wave, or roll back.' : 'Retry the rollback step or finish it by hand.'}`;
-      let current = release;
-      if (release.state === 'in_progress') {
-        const paused = await updateReleaseIf(trx, release.id, 'in_progress', { state: transition(release, 'pause'), rollout_note: note, updated_at: now });
-        current = paused ?? release;
-      }
-      outbox.push(...(await recordChange(trx, { release: current, actor, action: step.kind === 'deploy' ? 'wave_failed' : 'rollback_step_failed', before: snapshot(release), after: { ...snapshot(current), wave: step.waveName, detail }, at: now, effects: closeChecklist(step, 'failed') })).outboxIds);
+    await recordChange(trx, { release: current, actor, action: step.kind === 'deploy' ? 'wave_failed' : 'rollback_step_failed', before: snapshot(release), after: { ...snapshot(current), wave: step.waveName, detail }, at: now, effects: closeChecklist(step, 'failed') });
+  } else {
+    const verify = step.kind === 'deploy' ? wave?.verify : undefined;
+    const bakeMs = step.kind === 'deploy' ? (wave?.bakeMs ?? 0) : 0;
+    if (verify) {
+      updated = await updateStepIf(trx, stepId, from, { state: 'verifying', verify_deadline: new Date(now.getTime() + (verify.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS)), reported_by: actor });
+    } else if (bakeMs > 0) {
+      updated = await updateStepIf(trx, stepId, from, { state: 'baking', bake_until: new Date(now.getTime() + bakeMs), reported_by: actor });
     } else {
-      const verify = step.kind === 'deploy' ? wave?.verify : undefined;
-      const bakeMs = step.kind === 'deploy' ? (wave?.bakeMs ?? 0) : 0;
-      if (verify) {
-        updated = await updateStepIf(trx, stepId, 'running', { state: 'verifying', verify_deadline: new Date(now.getTime() + (verify.timeoutMs ?? DEFAULT_VERIFY_TIMEOUT_MS)), reported_by: actor });
-      } else if (bakeMs > 0) {
-        updated = await updateStepIf(trx, stepId, 'running', { state: 'baking', bake_until: new Date(now.getTime() + bakeMs), reported_by: actor });
-      } else {
-        updated = await updateStepIf(trx, stepId, 'running', { state: 'succeeded', finished_at: now, reported_by: actor });
-      }
-      if (updated) await recordStepOutcome(trx, release, updated, now);
-      const wakeAt = updated?.state === 'baking' ? updated.bakeUntil! : now;
-      outbox.push(...(await recordChange(trx, { release, actor, action: step.kind === 'deploy' ? 'wave_deployed' : 'rollback_step_done', after: { wave: step.waveName, next: updated?.state, detail }, at: now, effects: [wakeEffect(release.id, wakeAt), ...closeChecklist(step, 'done')] })).outboxIds);
+      updated = await updateStepIf(trx, stepId, from, { state: 'succeeded', finished_at: now, reported_by: actor });
     }
-    return { step: updated ?? step, outbox };
-  });
-  await ctx.effects.dispatch(result.outbox);
-  return result.step;
+    if (updated) await recordStepOutcome(trx, release, updated, now);
+    const wakeAt = updated?.state === 'baking' ? updated.bakeUntil! : now;
+    await recordChange(trx, { release, actor, action: step.kind === 'deploy' ? 'wave_deployed' : 'rollback_step_done', after: { wave: step.waveName, next: updated?.state, detail }, at: now, effects: [wakeEffect(release.id, wakeAt), ...closeChecklist(step, 'done')] });
+  }
+  return updated ?? step;
 }
 
 /** One answer from a wave's verification URL: passes, keeps polling until the deadline, or fails the wave. */
@@ -89,13 +92,10 @@ export async function recordVerification(ctx: CoreContext, stepId: number, passe
     if (step.verifyDeadline && now < step.verifyDeadline) {
       return enqueueOutbox(trx, [wakeEffect(release.id, new Date(now.getTime() + VERIFY_INTERVAL_MS))], now);
     }
-    await updateStepIf(trx, stepId, 'verifying', { state: 'running' });
-    return null;
+    // Past the deadline: the wave fails in this same transaction, so a crash cannot strand it half-way.
+    await completeStepIn(ctx, trx, stepId, 'failed', 'relm', `verification did not pass before its deadline (${detail})`, 'verifying');
+    return [];
   });
-  if (outbox === null) {
-    await completeStep(ctx, stepId, 'failed', 'relm', `verification did not pass before its deadline (${detail})`);
-    return;
-  }
   await ctx.effects.dispatch(outbox);
 }
 
