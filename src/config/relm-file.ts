@@ -78,6 +78,7 @@ const RelmFileSchema = z
     timezone: timezone.default('UTC'),
     approvers_can_self_approve: z.boolean().default(false),
     release_managers: z.array(z.string()).default([]),
+    installers: z.array(z.string()).default([]),
     groups: z.record(identifier, z.array(slackUser)).default({}),
     services: z.record(identifier, service),
     policies: z.record(identifier, policy),
@@ -178,6 +179,7 @@ function toSettings(file: RelmFile): Settings {
     timezone: file.timezone,
     approversCanSelfApprove: file.approvers_can_self_approve,
     releaseManagers: file.release_managers.flatMap((entry) => file.groups[entry] ?? [entry]),
+    installers: file.installers.flatMap((entry) => file.groups[entry] ?? [entry]),
     groups: file.groups,
     services: Object.fromEntries(
       Object.entries(file.services).map(([key, s]) => [

@@ -54,6 +54,8 @@ export interface Settings {
   timezone: string;
   approversCanSelfApprove: boolean;
   releaseManagers: string[];
+  /** Who may tick checklists and report a manual wave done or failed, besides the owner, approvers and release managers. */
+  installers: string[];
   groups: Record<string, string[]>;
   services: Record<string, ServiceSettings>;
   policies: Record<string, Policy>;

@@ -76,6 +76,8 @@ describe('a manual rollout on schedule', () => {
     expect(step.started_at!.getTime()).toBeGreaterThanOrEqual(planned_start!.getTime());
     expect(await state(id)).toBe('in_progress');
 
+    const stranger = await h.click('U0NOBODY', ACTIONS.stepDone, stepDoneValue(canary), canary);
+    expect(stranger.reply!.text).toContain('an installer');
     const early = await h.click('U0INST', ACTIONS.stepDone, stepDoneValue(canary), canary);
     expect(early.reply!.text).toContain('Tick every item before Done');
     await tickAll(canary, 'U0INST');

@@ -10,6 +10,7 @@ export function writeRolloutConfig(options: { deployerUrl: string; secretEnv: st
   const yaml = `
 timezone: UTC
 release_managers: [U0RM]
+installers: [U0INST]
 groups:
   approvers: [U0APP1, U0APP2]
 services:

@@ -1,7 +1,8 @@
 import type { CoreContext } from '../context.ts';
 import type { AuditEntry } from '../audit.ts';
 import { claimOutbox, completeOutbox, failOutbox, findOutbox } from '../../store/repositories/outbox.ts';
-import { findRelease, setCard, type StoredRelease } from '../../store/repositories/releases.ts';
+import { claimCardPost, findRelease, setCard, type StoredRelease } from '../../store/repositories/releases.ts';
+import { serviceOf } from '../policy.ts';
 import { auditEntries, latestAuditSeq } from '../../store/repositories/audit.ts';
 import { releaseDetail, type ReleaseDetail } from './queries.ts';
 import { findStep, ticksOf, type RolloutStep } from '../../store/repositories/steps.ts';
@@ -100,12 +101,21 @@ export async function performEffect(ctx: CoreContext, ports: EffectPorts, outbox
   }
 }
 
+const POSTING = 'posting:';
+
+/** The card's message, once it is really posted (not while an attempt holds the posting marker). */
+function postedCard(release: StoredRelease | undefined): PostedRef | undefined {
+  if (!release?.cardChannel || !release.cardTs || release.cardTs.startsWith(POSTING)) return undefined;
+  return { channel: release.cardChannel, ts: release.cardTs };
+}
+
 /** Posts a manual step's checklist in the card's thread (what the manual deployer is built with). */
 export function checklistPoster(ctx: CoreContext, publisher: Publisher) {
   return async (releaseId: number, step: RolloutStep, retry: boolean): Promise<PostedRef> => {
     const release = await findRelease(ctx.db, releaseId);
-    if (!release?.cardChannel || !release.cardTs) throw new EffectNotReadyError(`the card of release ${releaseId} is not posted yet`);
-    return publisher.postChecklist(release, { channel: release.cardChannel, ts: release.cardTs }, step, `checklist:${step.idempotencyKey}`, retry);
+    const card = postedCard(release);
+    if (!release || !card) throw new EffectNotReadyError(`the card of release ${releaseId} is not posted yet`);
+    return publisher.postChecklist(release, card, step, `checklist:${step.idempotencyKey}`, retry);
   };
 }
 
@@ -133,8 +143,9 @@ async function deployStep(ctx: CoreContext, ports: EffectPorts, stepId: number, 
 
 async function cardOf(ctx: CoreContext, releaseId: number): Promise<PostedRef> {
   const release = await findRelease(ctx.db, releaseId);
-  if (!release?.cardChannel || !release.cardTs) throw new EffectNotReadyError(`the card of release ${releaseId} is not posted yet`);
-  return { channel: release.cardChannel, ts: release.cardTs };
+  const card = postedCard(release);
+  if (!card) throw new EffectNotReadyError(`the card of release ${releaseId} is not posted yet`);
+  return card;
 }
 
 type EffectPayload = { releaseId: number; auditSeq?: number; auditSeqs?: number[]; revision?: number; outcome?: string; event?: string; stepId?: number; at?: string };
@@ -145,20 +156,30 @@ async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: stri
     case 'card': {
       const current = await findRelease(ctx.db, payload.releaseId);
       if (!current) throw new PermanentEffectError(`release ${payload.releaseId} is gone`);
-      if (!current.cardTs || !current.cardChannel) {
-        // The first post holds the release's row lock, so the card is posted once however many effects race.
-        return ctx.db.transaction().execute(async (trx) => {
-          const release = (await findRelease(trx, payload.releaseId, { lock: true }))!;
-          const detail = await releaseDetail(ctx, payload.releaseId, trx, { history: false });
-          const existing = release.cardTs && release.cardChannel ? { channel: release.cardChannel, ts: release.cardTs } : null;
-          const ref = await publisher.upsertCard(detail, existing, `card:${release.id}`, retry || existing === null);
-          if (!existing) await setCard(trx, release.id, ref.channel, ref.ts);
-          return { ...ref };
-        });
+      if (!postedCard(current)) {
+        // The first post is claimed with a marker (no transaction is held over the Slack call); a
+        // marker older than the lease belongs to an attempt that died, and is taken over.
+        const marker = `${POSTING}${Date.now()}`;
+        const stale = current.cardTs?.startsWith(POSTING) && Date.now() - Number(current.cardTs.slice(POSTING.length)) > (ports.leaseMs ?? 60_000);
+        if (current.cardTs && !stale) throw new EffectNotReadyError(`the card of release ${current.id} is being posted`);
+        if (!(await claimCardPost(ctx.db, current.id, current.cardTs, marker))) throw new EffectNotReadyError(`the card of release ${current.id} is being posted`);
+        const channel = current.cardChannel ?? serviceOf(ctx.settings, current.service).channel;
+        const detail = await releaseDetail(ctx, payload.releaseId, ctx.db, { history: false });
+        // Always look first: an attempt that died may have posted before it could record the card.
+        let ref: PostedRef;
+        try {
+          ref = await publisher.upsertCard({ ...detail, release: { ...detail.release, cardChannel: channel } }, null, `card:${current.id}`, true);
+        } catch (error) {
+          // Give the marker back so the retry (or another card effect) can post at once.
+          await claimCardPost(ctx.db, current.id, marker, null);
+          throw error;
+        }
+        await setCard(ctx.db, current.id, ref.channel, ref.ts);
+        return { ...ref };
       }
       // Updates hold no lock: an update that rendered an older state than the newest is simply run again,
       // so whichever finishes last, the card shows the latest.
-      const card = { channel: current.cardChannel, ts: current.cardTs };
+      const card = postedCard(current)!;
       for (let round = 0; round < 5; round++) {
         const rendered = await latestAuditSeq(ctx.db, payload.releaseId);
         await publisher.upsertCard(await releaseDetail(ctx, payload.releaseId, ctx.db, { history: false }), card, `card:${current.id}`, false);
@@ -169,11 +190,12 @@ async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: stri
     case 'thread_note': {
       const release = await findRelease(ctx.db, payload.releaseId);
       if (!release) throw new PermanentEffectError(`release ${payload.releaseId} is gone`);
-      if (!release.cardChannel || !release.cardTs) throw new EffectNotReadyError(`the card of release ${payload.releaseId} is not posted yet`);
+      const card = postedCard(release);
+      if (!card) throw new EffectNotReadyError(`the card of release ${payload.releaseId} is not posted yet`);
       const seqs = payload.auditSeqs ?? (payload.auditSeq !== undefined ? [payload.auditSeq] : []);
       const entries = await auditEntries(ctx.db, payload.releaseId, seqs);
       if (entries.length === 0) throw new PermanentEffectError(`audit entries ${seqs.join(', ')} are not in release ${payload.releaseId}'s history`);
-      return { ...(await publisher.postThreadNote(release, { channel: release.cardChannel, ts: release.cardTs }, entries, key, retry)) };
+      return { ...(await publisher.postThreadNote(release, card, entries, key, retry)) };
     }
     case 'approval_request': {
       const detail = await releaseDetail(ctx, payload.releaseId, ctx.db, { history: false });

@@ -62,6 +62,18 @@ export async function updateReleaseIf(db: Db, id: number, from: ReleaseState, ch
   return row ? toRelease(row) : undefined;
 }
 
+/** Claims the first post of a card: only the caller whose expected value still stands gets it. */
+export async function claimCardPost(db: Db, id: number, expected: string | null, marker: string | null): Promise<boolean> {
+  const row = await db
+    .updateTable('releases')
+    .set({ card_ts: marker })
+    .where('id', '=', id)
+    .where((eb) => (expected === null ? eb('card_ts', 'is', null) : eb('card_ts', '=', expected)))
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function setCard(db: Db, id: number, channel: string, ts: string): Promise<void> {
   await db.updateTable('releases').set({ card_channel: channel, card_ts: ts }).where('id', '=', id).execute();
 }

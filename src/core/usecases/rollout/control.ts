@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../../store/schema.ts';
 import type { CoreContext } from '../../context.ts';
 import { DomainError } from '../../errors.ts';
@@ -16,11 +16,13 @@ import { wakeEffect } from './effects.ts';
 import { authorisation } from './gate.ts';
 
 /** Rollout controls are for the release's owner, its approvers and the release managers. */
-async function assertMayControl(ctx: CoreContext, trx: Transaction<DB>, release: StoredRelease, actor: string): Promise<void> {
+export async function assertMayControl(ctx: CoreContext, trx: Kysely<DB> | Transaction<DB>, release: StoredRelease, actor: string, options: { installers?: boolean } = {}): Promise<void> {
   if (release.requester === actor || isReleaseManager(ctx.settings, actor)) return;
+  if (options.installers && ctx.settings.installers.includes(actor)) return;
   const approvers = (await decisionsFor(trx, release.id)).filter((d) => d.decision === 'approve').map((d) => d.approver);
   if (approvers.includes(actor)) return;
-  throw new DomainError('not_authorised', `Only <@${release.requester}>, the approvers of ${releaseKey(release.id)} or a release manager can control its rollout.`);
+  const who = options.installers ? 'an installer, ' : '';
+  throw new DomainError('not_authorised', `Only <@${release.requester}>, ${who}the approvers of ${releaseKey(release.id)} or a release manager can ${options.installers ? 'work its checklists' : 'control its rollout'}.`);
 }
 
 interface ControlSpec {

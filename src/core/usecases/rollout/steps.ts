@@ -10,6 +10,7 @@ import type { Transaction } from 'kysely';
 import type { DB } from '../../../store/schema.ts';
 import { enqueueOutbox } from '../../../store/repositories/outbox.ts';
 import { recordStepOutcome } from '../configuration.ts';
+import { assertMayControl } from './control.ts';
 import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
 import { checklistRefreshEffect, wakeEffect } from './effects.ts';
 
@@ -104,6 +105,7 @@ export async function tickChecklist(ctx: CoreContext, actor: string, stepId: num
   const step = await loadStep(ctx, stepId);
   if (item < 0 || item >= step.checklist.length) throw new DomainError('invalid_input', 'That checklist item does not exist.');
   if (step.state !== 'running') throw new DomainError('conflict', `${step.waveName} is ${step.state}; its checklist is closed.`);
+  await assertMayControl(ctx, ctx.db, await loadRelease(ctx.db, step.releaseId), actor, { installers: true });
   const now = ctx.clock();
   const result = await changeTransaction(ctx, async (trx) => {
     const ticked = await tickItem(trx, stepId, item, actor, now);
@@ -119,6 +121,7 @@ export async function tickChecklist(ctx: CoreContext, actor: string, stepId: num
 /** Done on a manual step: every item must be ticked first. */
 export async function reportManualStep(ctx: CoreContext, actor: string, stepId: number, outcome: 'succeeded' | 'failed', detail: string | null): Promise<RolloutStep> {
   const step = await loadStep(ctx, stepId);
+  await assertMayControl(ctx, ctx.db, await loadRelease(ctx.db, step.releaseId), actor, { installers: true });
   if (outcome === 'succeeded') {
     const ticked = new Set((await ticksOf(ctx.db, stepId)).map((t) => t.item));
     const open = step.checklist.filter((_, i) => !ticked.has(i));
