@@ -3,7 +3,7 @@ import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { fragment } from '../text.ts';
 import { approvalRuleFor, policyOf, serviceOf, type Policy, type Settings } from '../policy.ts';
-import type { ReleasePlan, ReleaseType, Risk } from '../release.ts';
+import { releaseKey, type ReleasePlan, type ReleaseType, type Risk } from '../release.ts';
 import { assertIncreasing, normaliseVersion } from '../versions.ts';
 import { checkSlot, nextAllowedSlot } from '../windows.ts';
 import { validateWaveOverride } from '../rollout.ts';
@@ -127,7 +127,7 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
   await ctx.effects.dispatch(outboxIds);
 
   const warnings = slotWarnings(policy, type, release.plannedStart);
-  if (!release.rollbackPlan) warnings.push('Add a rollback plan before you submit (`/release new` modal, or edit the plan).');
+  if (!release.rollbackPlan) warnings.push(`Add a rollback plan before you submit: \`/release edit ${releaseKey(release.id)}\`.`);
   if (!release.testEvidence && type !== 'emergency') warnings.push('Add test evidence before you submit.');
   return { release, warnings };
 }
