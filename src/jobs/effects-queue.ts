@@ -95,7 +95,10 @@ export function startEffectsWorker(options: EffectsWorkerOptions): Worker<Effect
       for (const id of ids) {
         // A done effect is skipped on a retry; one that cannot proceed yet does not hold up the rest.
         try {
-          outcomes.push(await performEffect(ctx, ports, id));
+          const outcome = await performEffect(ctx, ports, id);
+          // Leased by another attempt: try again after a backoff, by when it is done or its lease has run out.
+          if (outcome === 'busy') throw new Error(`effect ${id} is being performed by another attempt`);
+          outcomes.push(outcome);
         } catch (error) {
           retry ??= error;
           outcomes.push('retry');
