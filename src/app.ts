@@ -21,6 +21,7 @@ import { checklistPoster, type EffectPorts } from './core/usecases/perform-effec
 import { HttpVerifier } from './integrations/http/verifier.ts';
 import { ManualDeployer } from './deployers/manual/index.ts';
 import { WebhookDeployer } from './deployers/webhook/index.ts';
+import { GitHubCodeHost } from './integrations/github/github-code-host.ts';
 import { createLogger } from './log.ts';
 
 export type Role = 'all' | 'bot' | 'worker';
@@ -77,7 +78,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     closers.unshift(() => waker.close());
 
     const slack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL });
-    const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock };
+    const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN) };
     const relm: Relm = { ctx, db, slack, metrics, log, stop: async () => {} };
     const secret = (name: string) => process.env[name];
 
@@ -87,6 +88,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         // Twice the job lock: longer than any one attempt takes (HTTP calls time out in 10 s), short
         // enough that a killed worker's effects are taken over soon.
         leaseMs: env.RELM_JOB_LOCK_MS * 2,
+        codeHost: env.GITHUB_TOKEN ? new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log }) : undefined,
         publisher,
         waker,
         verifier: new HttpVerifier(),

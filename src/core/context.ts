@@ -14,4 +14,6 @@ export interface CoreContext {
   directory: Directory;
   effects: EffectDispatcher;
   clock: () => Date;
+  /** GitHub releases are kept in step (GITHUB_TOKEN is set). */
+  github?: boolean;
 }

@@ -15,7 +15,7 @@ groups:
   approvers: [U0APP1, U0APP2]
 services:
   shop: { name: Shop, channel: C0SHOP, policy: open, deployment_model: quick }
-  hooks: { name: Hooks, channel: C0HOOK, policy: open, deployment_model: hooked }
+  hooks: { name: Hooks, channel: C0HOOK, policy: open, deployment_model: hooked, github_repo: acme/hooks }
   frozen: { name: Frozen, channel: C0FRZ, policy: frozen, deployment_model: quick }
 policies:
   open:

@@ -41,6 +41,7 @@ export function renderShow(detail: ReleaseDetail): string {
     r.description ? `*Description:* ${clip(r.description, 800)}` : '',
     `*Rollback plan:* ${r.rollbackPlan ? clip(r.rollbackPlan, 800) : '_none_'}`,
     `*Test evidence:* ${r.testEvidence ? clip(r.testEvidence, 800) : '_none_'}`,
+    ...detail.syncProblems.map((p) => `:warning: *${escapeText(p.kind.replace(/_/g, ' '))} failed:* ${clip(p.error, 300)}`),
     '*History*',
     ...detail.history.slice(-15).map((e) => `${slackTime(e.at)} ${renderThreadNote(e)}`),
   ];

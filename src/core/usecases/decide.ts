@@ -2,7 +2,7 @@ import type { CoreContext } from '../context.ts';
 import { approvalStatus, type ApprovalStatus } from '../approvals.ts';
 import { DomainError } from '../errors.ts';
 import { nextState, transition } from '../lifecycle.ts';
-import { wakeEffect } from './rollout/effects.ts';
+import { githubEffects, wakeEffect } from './rollout/effects.ts';
 import { approvalRuleFor, eligibleApprovers, policyOf } from '../policy.ts';
 import { releaseKey } from '../release.ts';
 import { decisionsFor, recordDecision } from '../../store/repositories/decisions.ts';
@@ -79,6 +79,7 @@ export async function approveRelease(ctx: CoreContext, actor: string, id: number
         { kind: 'announce', releaseId: id, dedupeKey: `announce:approved:${id}:${release.revision}`, payload: { releaseId: id, event: 'approved' } },
         // A planned start already past (approved late, or again after a plan change) starts now.
         ...(release.plannedStart ? [wakeEffect(id, release.plannedStart > now ? release.plannedStart : now)] : []),
+        ...githubEffects(ctx, release, 'draft'),
       ],
     });
     return { release, status, decisive: true, outboxIds: [...decisionChange.outboxIds, ...change.outboxIds] };

@@ -3,6 +3,8 @@ import type { AuditEntry } from '../audit.ts';
 import { claimOutbox, completeOutbox, failOutbox, findOutbox } from '../../store/repositories/outbox.ts';
 import { claimCardPost, findRelease, setCard, type StoredRelease } from '../../store/repositories/releases.ts';
 import { serviceOf } from '../policy.ts';
+import { CodeHostRejectedError, type CodeHost } from '../code-host.ts';
+import { releaseKey } from '../release.ts';
 import { auditEntries, latestAuditSeq } from '../../store/repositories/audit.ts';
 import { releaseDetail, type ReleaseDetail } from './queries.ts';
 import { findStep, ticksOf, type RolloutStep } from '../../store/repositories/steps.ts';
@@ -71,6 +73,8 @@ export interface EffectPorts {
   waker: Waker;
   verifier: Verifier;
   deployers: Record<string, Deployer>;
+  /** GitHub releases (absent when GITHUB_TOKEN is not set). */
+  codeHost?: CodeHost;
   /** How long one attempt may hold an effect before a worker presumes it dead and takes over. */
   leaseMs?: number;
 }
@@ -117,6 +121,35 @@ export function checklistPoster(ctx: CoreContext, publisher: Publisher) {
     if (!release || !card) throw new EffectNotReadyError(`the card of release ${releaseId} is not posted yet`);
     return publisher.postChecklist(release, card, step, `checklist:${step.idempotencyKey}`, retry);
   };
+}
+
+/** The GitHub side of a release: draft on approval, publish on completion, a note on rollback. */
+async function githubRelease(ctx: CoreContext, ports: EffectPorts, kind: string, releaseId: number, version: string | undefined): Promise<Record<string, unknown>> {
+  if (!ports.codeHost) throw new PermanentEffectError('GitHub is not configured (GITHUB_TOKEN)');
+  const release = await findRelease(ctx.db, releaseId);
+  if (!release) throw new PermanentEffectError(`release ${releaseId} is gone`);
+  const service = serviceOf(ctx.settings, release.service);
+  if (!service.githubRepo) return { skipped: 'no github_repo' };
+  const v = version ?? release.version;
+  try {
+    if (kind === 'github_draft') {
+      const tag = ctx.settings.githubTag.replace('{version}', v);
+      const body = [`${release.title}`, release.description, `Authorised in relm as ${releaseKey(release.id)} (${release.type}, risk ${release.risk}).`].filter(Boolean).join('\n\n');
+      return { ...(await ports.codeHost.ensureDraftRelease(service.githubRepo, { tag, name: `${service.name} ${v}`, body })) };
+    }
+    const draft = await findOutbox(ctx.db, `github:draft:${releaseId}:${v}`);
+    const id = (draft?.result as { id?: number } | null)?.id;
+    if (!id) {
+      if (draft && draft.state !== 'failed') throw new EffectNotReadyError('the GitHub draft release is not created yet');
+      throw new PermanentEffectError('there is no GitHub release to update (its draft was never created)');
+    }
+    if (kind === 'github_publish') return { ...(await ports.codeHost.publishRelease(service.githubRepo, id)) };
+    await ports.codeHost.annotateRelease(service.githubRepo, id, `> **Rolled back** on ${ctx.clock().toISOString().slice(0, 10)} (${releaseKey(release.id)} in relm).`);
+    return { annotated: true };
+  } catch (error) {
+    if (error instanceof CodeHostRejectedError) throw new PermanentEffectError(error.message);
+    throw error;
+  }
 }
 
 /** Hands a step to its deployer; an immediate verdict is recorded at once, a later one by callback or button. */
@@ -215,6 +248,10 @@ async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: stri
     }
     case 'alert':
       return { ...(await publisher.postAlert(payload as unknown as Alert, key, retry)) };
+    case 'github_draft':
+    case 'github_publish':
+    case 'github_rolled_back':
+      return githubRelease(ctx, ports, kind, payload.releaseId, (payload as { version?: string }).version);
     case 'wake':
       await ports.waker.wakeAt(payload.releaseId, new Date(payload.at!));
       return { woken: payload.at };

@@ -20,6 +20,8 @@ export interface ReleaseDetail {
   decisions: Decision[];
   approval: ApprovalStatus;
   history: AuditEntry[];
+  /** Side effects that failed for good (a GitHub refusal, a Slack channel gone), with the reason. */
+  syncProblems: { kind: string; error: string }[];
 }
 
 /** A release with its decisions, approval standing, steps and (unless told not to) history: what `show` and the card display. */
@@ -35,7 +37,17 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
   } catch {
     waves = [];
   }
-  return { release, waves, steps: await stepsOf(db, id), policy, decisions, approval, history: options.history === false ? [] : await auditFor(db, id) };
+  const failed = await db.selectFrom('outbox').select(['kind', 'last_error']).where('release_id', '=', id).where('state', '=', 'failed').orderBy('id').execute();
+  return {
+    release,
+    waves,
+    steps: await stepsOf(db, id),
+    policy,
+    decisions,
+    approval,
+    history: options.history === false ? [] : await auditFor(db, id),
+    syncProblems: failed.map((f) => ({ kind: f.kind, error: f.last_error ?? 'failed' })),
+  };
 }
 
 export async function findReleases(ctx: CoreContext, filter: { service?: string; states?: ReleaseState[]; limit?: number }): Promise<StoredRelease[]> {

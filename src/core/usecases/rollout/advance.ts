@@ -9,7 +9,7 @@ import { createStep, stepsOf, updateStepIf, type RolloutStep } from '../../../st
 import { loadRelease } from '../load.ts';
 import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
 import { approvalRequestEffect } from '../submit.ts';
-import { deployEffect, verifyEffect, wakeEffect } from './effects.ts';
+import { deployEffect, githubEffects, verifyEffect, wakeEffect } from './effects.ts';
 import { authorisation, slotFor } from './gate.ts';
 
 const ACTOR = 'relm';
@@ -98,10 +98,12 @@ async function finish(t: Tick): Promise<void> {
   if (t.release.rolloutDirection === 'forward') {
     await moveRelease(t, 'complete', 'rollout_completed', { finished_at: t.now, rollout_note: null }, [
       { kind: 'announce', releaseId: t.release.id, dedupeKey: `announce:completed:${t.release.id}`, payload: { releaseId: t.release.id, event: 'completed' } },
+      ...githubEffects(t.ctx, t.release, 'publish'),
     ]);
   } else {
     await moveRelease(t, 'rollback', 'rolled_back', { finished_at: t.now, rollout_note: null }, [
       { kind: 'announce', releaseId: t.release.id, dedupeKey: `announce:rolled_back:${t.release.id}`, payload: { releaseId: t.release.id, event: 'rolled_back' } },
+      ...githubEffects(t.ctx, t.release, 'rolled_back'),
     ]);
   }
 }

@@ -1,4 +1,6 @@
 import type { OutboxMessage } from '../../../store/repositories/outbox.ts';
+import type { CoreContext } from '../../context.ts';
+import type { StoredRelease } from '../../../store/repositories/releases.ts';
 import type { RolloutStep } from '../../../store/repositories/steps.ts';
 
 /** Wake the rollout of a release at `at` (a BullMQ delayed job, after commit). */
@@ -17,4 +19,13 @@ export function verifyEffect(step: RolloutStep, at: Date): OutboxMessage {
 
 export function checklistRefreshEffect(step: RolloutStep, version: string): OutboxMessage {
   return { kind: 'checklist_refresh', releaseId: step.releaseId, dedupeKey: `checklist:${step.id}:${version}`, payload: { releaseId: step.releaseId, stepId: step.id } };
+}
+
+/**
+ * Keeps the GitHub release of a release in step: a draft with generated notes on approval, published
+ * when the rollout completes, marked when it is rolled back. Only for services with a github_repo.
+ */
+export function githubEffects(ctx: CoreContext, release: StoredRelease, stage: 'draft' | 'publish' | 'rolled_back'): OutboxMessage[] {
+  if (!ctx.github || !ctx.settings.services[release.service]?.githubRepo) return [];
+  return [{ kind: `github_${stage}`, releaseId: release.id, dedupeKey: `github:${stage}:${release.id}:${release.version}`, payload: { releaseId: release.id, version: release.version } }];
 }

@@ -1,0 +1,82 @@
+import { Octokit } from '@octokit/rest';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import type { Logger } from 'pino';
+import { CodeHostRejectedError, type CodeHost } from '../../core/code-host.ts';
+
+const RelmOctokit = Octokit.plugin(retry, throttling);
+
+export interface GitHubOptions {
+  token: string;
+  /** https://api.github.com, or https://ghe.example.com/api/v3 for GitHub Enterprise Server. */
+  apiUrl: string;
+  log: Logger;
+  /** How many times one call is retried after a rate limit, honouring Retry-After. */
+  rateLimitRetries?: number;
+}
+
+function split(repo: string): { owner: string; repo: string } {
+  const [owner, name] = repo.split('/') as [string, string];
+  return { owner, repo: name };
+}
+
+/** Turns a 4xx (other than 429 and secondary rate limits, which the plugins retry) into a permanent error. */
+async function call<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status && status >= 400 && status < 500 && status !== 429) throw new CodeHostRejectedError(`GitHub refused to ${what} (${status}): ${(error as Error).message}`);
+    throw error;
+  }
+}
+
+/**
+ * GitHub releases through Octokit, with GitHub's retry and throttling plugins: 5xx and network errors
+ * are retried, 429 and secondary rate limits wait for Retry-After.
+ */
+export class GitHubCodeHost implements CodeHost {
+  readonly octokit: InstanceType<typeof RelmOctokit>;
+
+  constructor(options: GitHubOptions) {
+    const retries = options.rateLimitRetries ?? 2;
+    this.octokit = new RelmOctokit({
+      auth: options.token,
+      baseUrl: options.apiUrl.replace(/\/$/, ''),
+      userAgent: 'relm',
+      throttle: {
+        onRateLimit: (retryAfter, opts, _octokit, retryCount) => {
+          options.log.warn({ retryAfter, url: (opts as { url?: string }).url }, 'GitHub rate limit');
+          return retryCount < retries;
+        },
+        onSecondaryRateLimit: (retryAfter, opts, _octokit, retryCount) => {
+          options.log.warn({ retryAfter, url: (opts as { url?: string }).url }, 'GitHub secondary rate limit');
+          return retryCount < retries;
+        },
+      },
+    });
+  }
+
+  async ensureDraftRelease(repo: string, input: { tag: string; name: string; body: string }): Promise<{ id: number; url: string; created: boolean }> {
+    const target = split(repo);
+    // getReleaseByTag does not see drafts, so look through the list (newest first) for the tag.
+    const existing = await call('list releases', () => this.octokit.rest.repos.listReleases({ ...target, per_page: 100 }));
+    const found = existing.data.find((r) => r.tag_name === input.tag);
+    if (found) return { id: found.id, url: found.html_url, created: false };
+    const created = await call('create the release', () =>
+      this.octokit.rest.repos.createRelease({ ...target, tag_name: input.tag, name: input.name, body: input.body, draft: true, generate_release_notes: true }),
+    );
+    return { id: created.data.id, url: created.data.html_url, created: true };
+  }
+
+  async publishRelease(repo: string, id: number, body?: string): Promise<{ url: string }> {
+    const updated = await call('publish the release', () => this.octokit.rest.repos.updateRelease({ ...split(repo), release_id: id, draft: false, ...(body ? { body } : {}) }));
+    return { url: updated.data.html_url };
+  }
+
+  async annotateRelease(repo: string, id: number, note: string): Promise<void> {
+    const current = await call('read the release', () => this.octokit.rest.repos.getRelease({ ...split(repo), release_id: id }));
+    if (current.data.body?.startsWith(note)) return;
+    await call('update the release notes', () => this.octokit.rest.repos.updateRelease({ ...split(repo), release_id: id, body: `${note}\n\n${current.data.body ?? ''}` }));
+  }
+}

@@ -1,0 +1,90 @@
+import { createServer, type Server } from 'node:http';
+
+export interface GitHubCall {
+  method: string;
+  path: string;
+  body: any;
+  auth?: string;
+}
+
+interface FakeRelease {
+  id: number;
+  tag_name: string;
+  name: string;
+  body: string;
+  draft: boolean;
+  html_url: string;
+  generate_release_notes?: boolean;
+}
+
+type Fault = { status: number; method?: string; headers?: Record<string, string>; body?: unknown };
+
+/**
+ * The GitHub REST endpoints relm uses for releases, on 127.0.0.1, answering in GitHub's shapes
+ * (id, tag_name, draft, html_url, upload_url…); it records every call and can be told to fail.
+ */
+export class FakeGitHub {
+  readonly calls: GitHubCall[] = [];
+  readonly releases: FakeRelease[] = [];
+  readonly faults: Fault[] = [];
+  url = '';
+  #server?: Server;
+  #id = 1000;
+
+  async start(): Promise<this> {
+    this.#server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const body = raw ? JSON.parse(raw) : undefined;
+      const path = (req.url ?? '').split('?')[0]!;
+      this.calls.push({ method: req.method!, path, body, auth: req.headers.authorization });
+      const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-request-id': `F${this.calls.length}`, ...headers });
+        res.end(payload === undefined ? '' : JSON.stringify(payload));
+      };
+      const at = this.faults.findIndex((f) => !f.method || f.method === req.method);
+      const fault = at >= 0 ? this.faults.splice(at, 1)[0] : undefined;
+      if (fault) return send(fault.status, fault.body ?? { message: 'Injected failure', documentation_url: 'https://docs.github.com/rest' }, fault.headers);
+      const list = /^\/repos\/([^/]+)\/([^/]+)\/releases$/.exec(path);
+      const one = /^\/repos\/([^/]+)\/([^/]+)\/releases\/(\d+)$/.exec(path);
+      const shape = (r: FakeRelease, owner: string, repo: string) => ({
+        ...r,
+        url: `${this.url}/repos/${owner}/${repo}/releases/${r.id}`,
+        upload_url: `${this.url}/repos/${owner}/${repo}/releases/${r.id}/assets{?name,label}`,
+        prerelease: false,
+        assets: [],
+        author: { login: 'relm-bot' },
+        created_at: new Date().toISOString(),
+        published_at: r.draft ? null : new Date().toISOString(),
+      });
+      if (list && req.method === 'GET') return send(200, [...this.releases].reverse().map((r) => shape(r, list[1]!, list[2]!)));
+      if (list && req.method === 'POST') {
+        if (this.releases.some((r) => r.tag_name === body.tag_name)) return send(422, { message: 'Validation Failed', errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }] });
+        const release: FakeRelease = { id: ++this.#id, tag_name: body.tag_name, name: body.name, body: `${body.body ?? ''}${body.generate_release_notes ? '\n\n## What\'s Changed\n* generated notes' : ''}`, draft: Boolean(body.draft), html_url: `https://github.example/${list[1]}/${list[2]}/releases/tag/${body.tag_name}`, generate_release_notes: body.generate_release_notes };
+        this.releases.push(release);
+        return send(201, shape(release, list[1]!, list[2]!));
+      }
+      if (one) {
+        const release = this.releases.find((r) => r.id === Number(one[3]));
+        if (!release) return send(404, { message: 'Not Found' });
+        if (req.method === 'GET') return send(200, shape(release, one[1]!, one[2]!));
+        if (req.method === 'PATCH') {
+          if (body.draft !== undefined) release.draft = body.draft;
+          if (body.body !== undefined) release.body = body.body;
+          return send(200, shape(release, one[1]!, one[2]!));
+        }
+      }
+      return send(404, { message: 'Not Found' });
+    });
+    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    const address = this.#server.address();
+    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.#server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+}
