@@ -22,6 +22,7 @@ import { HttpVerifier } from './integrations/http/verifier.ts';
 import { ManualDeployer } from './deployers/manual/index.ts';
 import { WebhookDeployer } from './deployers/webhook/index.ts';
 import { GitHubCodeHost } from './integrations/github/github-code-host.ts';
+import { GitHubDeployer } from './deployers/github/index.ts';
 import { createLogger } from './log.ts';
 
 export type Role = 'all' | 'bot' | 'worker';
@@ -84,17 +85,21 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
 
     if (role !== 'bot') {
       const publisher = new SlackPublisher(slack);
+      const github = env.GITHUB_TOKEN ? new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log }) : undefined;
       const ports: EffectPorts = {
         // Twice the job lock: longer than any one attempt takes (HTTP calls time out in 10 s), short
         // enough that a killed worker's effects are taken over soon.
         leaseMs: env.RELM_JOB_LOCK_MS * 2,
-        codeHost: env.GITHUB_TOKEN ? new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log }) : undefined,
+        codeHost: github,
         publisher,
         waker,
         verifier: new HttpVerifier(),
         deployers: {
           manual: new ManualDeployer(checklistPoster(ctx, publisher)),
           webhook: new WebhookDeployer({ secret, callbackUrl: env.RELM_PUBLIC_URL ? new URL('/webhooks/deploy', env.RELM_PUBLIC_URL).toString() : undefined }),
+          ...(github
+            ? { github: new GitHubDeployer({ host: github, db, repoOf: (service) => settings.services[service]?.githubRepo, refOf: (version) => settings.githubTag.replace('{version}', version) }) }
+            : {}),
         },
       };
       const workerRedis = createRedis(env.REDIS_URL, { forWorker: true, name: 'relm-worker' });

@@ -8,6 +8,20 @@ export interface CodeHost {
   annotateRelease(repo: string, id: number, note: string): Promise<void>;
 }
 
+export interface DeploymentRequest {
+  ref: string;
+  environment: string;
+  description: string;
+  /** Stored in the deployment's payload, so a retry finds the deployment an earlier attempt created. */
+  idempotencyKey: string;
+  payload: Record<string, unknown>;
+}
+
+/** Deployments per environment (the github deployer). */
+export interface DeploymentHost {
+  ensureDeployment(repo: string, request: DeploymentRequest): Promise<{ id: number; created: boolean }>;
+}
+
 /** A refusal from the code host that retrying will not change (a 4xx other than rate limits). */
 export class CodeHostRejectedError extends Error {
   override name = 'CodeHostRejectedError';

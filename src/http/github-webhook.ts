@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Webhooks } from '@octokit/webhooks';
 import type { CoreContext } from '../core/context.ts';
 import { observeChange } from '../core/usecases/configuration.ts';
+import { reportGitHubDeployment } from '../core/usecases/github-deployments.ts';
 import { readLimited, MAX_WEBHOOK_BYTES } from './deploy-callback.ts';
 
 function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
@@ -46,6 +47,13 @@ export function githubWebhookRoute(ctx: CoreContext, secret: string | undefined)
       const answer = (result: { service?: string; unauthorised: boolean; duplicate?: boolean }) =>
         reply(res, 200, result.duplicate ? { duplicate: true } : { recorded: Boolean(result.service), unauthorised: result.unauthorised });
       if (typeof repo !== 'string') return reply(res, 202, { ignored: 'no repository' });
+      let ours = false;
+      if (event === 'deployment_status' && typeof payload.deployment?.id === 'number') {
+        // relm's own deployments (the github deployer) report the result of their rollout step.
+        const relmKey = typeof payload.deployment.payload?.relm_key === 'string' ? payload.deployment.payload.relm_key : undefined;
+        ours = await reportGitHubDeployment(ctx, payload.deployment.id, String(payload.deployment_status?.state ?? ''), payload.deployment_status?.description ?? null, relmKey);
+      }
+      if (ours && payload.deployment_status?.state !== 'success') return reply(res, 200, { step: 'updated' });
       if (event === 'deployment_status' && payload.deployment_status?.state === 'success') {
         const deployment = payload.deployment ?? {};
         const environment = String(deployment.environment ?? payload.deployment_status.environment ?? '');

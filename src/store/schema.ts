@@ -125,6 +125,15 @@ export interface DB {
   checklist_ticks: ChecklistTicksTable;
   deployment_records: DeploymentRecordsTable;
   unauthorised_versions: UnauthorisedVersionsTable;
+  github_deployments: GitHubDeploymentsTable;
+}
+
+export interface GitHubDeploymentsTable {
+  step_id: number;
+  target: string;
+  deployment_id: ColumnType<string, number | string, number | string>;
+  state: string;
+  updated_at: Timestamp;
 }
 
 export interface DeploymentRecordsTable {

@@ -17,7 +17,7 @@ beforeAll(async () => {
   h = await startHarness({
     store: 'pglite',
     config: writeRolloutConfig({ deployerUrl: deployer.url, secretEnv: SECRET_ENV }),
-    env: { GITHUB_TOKEN: 'ghp_test_token_0123456789', GITHUB_API_URL: `${github.url}/` },
+    env: { GITHUB_TOKEN: 'ghp_test_token_0123456789', GITHUB_API_URL: `${github.url}/`, GITHUB_WEBHOOK_SECRET: 'gh-webhook-secret' },
   });
 });
 
@@ -60,4 +60,45 @@ describe('GitHub releases', () => {
     // a refusal is not retried
     expect(github.calls.filter((c) => c.method === 'POST' && c.body.tag_name === 'v1.1.0')).toHaveLength(1);
   });
+});
+
+describe('the github deployer', () => {
+  async function status(deploymentId: number, environment: string, state: string) {
+    const { createHmac, randomUUID } = await import('node:crypto');
+    const payload = github.deployments.find((d) => d.id === deploymentId)!.payload;
+    const body = JSON.stringify({ action: 'created', deployment_status: { state, environment, description: `${state} in ${environment}` }, deployment: { id: deploymentId, ref: 'v3.0.0', environment, payload }, repository: { full_name: 'acme/gh' } });
+    const res = await fetch(`${h.baseUrl}/webhooks/github`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-github-event': 'deployment_status', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': `sha256=${createHmac('sha256', 'gh-webhook-secret').update(body).digest('hex')}` },
+    });
+    expect(res.status).toBe(200);
+  }
+
+  it('creates one deployment per target and wave, once, and moves on as GitHub reports them', async () => {
+    github.faults.push({ status: 502, method: 'POST' });
+    const at = new Date(Date.now() + 1_000);
+    const planned = await h.command('U0DEV', `new gh 3.0.0 --at ${at.toISOString()}`, { channel: 'C0GH' });
+    const id = Number(/REL-(\d+)/.exec(planned.reply!.text)![1]);
+    const edit = await h.command('U0DEV', `edit REL-${id}`, { channel: 'C0GH' });
+    await h.submitView('U0DEV', edit.view, planValues({ version: '3.0.0', model: 'gh-envs', rollback: 'redeploy', evidence: 'ci', start: at }));
+    await h.command('U0DEV', `submit REL-${id}`, { channel: 'C0GH' });
+    await h.command('U0APP1', `approve REL-${id}`, { channel: 'C0GH' });
+
+    const staging = await waitFor(() => github.deployments.find((d) => d.repo === 'acme/gh' && d.environment === 'staging'), 'the staging deployment', 15_000);
+    expect(staging).toMatchObject({ ref: 'v3.0.0', auto_merge: false, payload: { release: `REL-${id}`, version: '3.0.0', relm_key: expect.stringMatching(/^rel-\d+-deploy-w0-t1:staging$/) } });
+    await status(staging.id, 'staging', 'in_progress');
+    await status(staging.id, 'staging', 'success');
+    const prodEu = await waitFor(() => github.deployments.find((d) => d.repo === 'acme/gh' && d.environment === 'prod-eu'), 'the production deployments');
+    const prodUs = await waitFor(() => github.deployments.find((d) => d.repo === 'acme/gh' && d.environment === 'prod-us'), 'the production deployments');
+    await status(prodEu.id, 'prod-eu', 'success');
+    expect((await h.relm.db.selectFrom('releases').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('in_progress');
+    await status(prodUs.id, 'prod-us', 'success');
+    await waitFor(async () => (await h.relm.db.selectFrom('releases').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state === 'completed', 'the rollout to complete');
+    expect(github.deployments.filter((d) => d.repo === 'acme/gh')).toHaveLength(3);
+    const where = await h.command('U0DEV', 'where gh', { channel: 'C0GH' });
+    expect(where.reply!.text).toMatch(/\*prod-us\*: 3\.0\.0/);
+    // relm's own authorised deployment is not flagged
+    expect(await h.relm.db.selectFrom('unauthorised_versions').selectAll().where('service', '=', 'gh').execute()).toEqual([]);
+  }, 40_000);
 });

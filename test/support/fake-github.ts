@@ -27,6 +27,7 @@ export class FakeGitHub {
   readonly calls: GitHubCall[] = [];
   readonly releases: FakeRelease[] = [];
   readonly faults: Fault[] = [];
+  readonly deployments: { id: number; ref: string; environment: string; payload: Record<string, unknown>; auto_merge?: boolean; repo: string }[] = [];
   url = '';
   #server?: Server;
   #id = 1000;
@@ -58,6 +59,18 @@ export class FakeGitHub {
         created_at: new Date().toISOString(),
         published_at: r.draft ? null : new Date().toISOString(),
       });
+      const deployments = /^\/repos\/([^/]+)\/([^/]+)\/deployments$/.exec(path);
+      if (deployments && req.method === 'GET') {
+        const query = new URL(req.url ?? '', 'http://x').searchParams;
+        const repo = `${deployments[1]}/${deployments[2]}`;
+        const found = this.deployments.filter((d) => d.repo === repo && (!query.get('environment') || d.environment === query.get('environment')) && (!query.get('ref') || d.ref === query.get('ref')));
+        return send(200, found.map((d) => ({ id: d.id, ref: d.ref, environment: d.environment, payload: d.payload, sha: 'abc123', task: 'deploy', created_at: new Date().toISOString() })));
+      }
+      if (deployments && req.method === 'POST') {
+        const deployment = { id: ++this.#id, ref: body.ref, environment: body.environment, payload: body.payload ?? {}, auto_merge: body.auto_merge, repo: `${deployments[1]}/${deployments[2]}` };
+        this.deployments.push(deployment);
+        return send(201, { id: deployment.id, ref: deployment.ref, environment: deployment.environment, payload: deployment.payload, sha: 'abc123', task: 'deploy', url: `${this.url}${path}/${deployment.id}`, created_at: new Date().toISOString() });
+      }
       if (list && req.method === 'GET') return send(200, [...this.releases].reverse().map((r) => shape(r, list[1]!, list[2]!)));
       if (list && req.method === 'POST') {
         if (this.releases.some((r) => r.tag_name === body.tag_name)) return send(422, { message: 'Validation Failed', errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }] });

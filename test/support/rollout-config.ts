@@ -17,6 +17,7 @@ services:
   shop: { name: Shop, channel: C0SHOP, policy: open, deployment_model: quick }
   hooks: { name: Hooks, channel: C0HOOK, policy: open, deployment_model: hooked, github_repo: acme/hooks }
   frozen: { name: Frozen, channel: C0FRZ, policy: frozen, deployment_model: quick }
+  gh: { name: GH, channel: C0GH, policy: open, deployment_model: gh-envs, github_repo: acme/gh }
 policies:
   open:
     approvals: ${approvals}
@@ -24,6 +25,11 @@ policies:
     approvals: ${approvals}
     freezes: [{ from: ${today}, to: ${tomorrow}, reason: Test freeze }]
 deployment_models:
+  gh-envs:
+    deployer: github
+    waves:
+      - { name: staging, targets: [staging] }
+      - { name: production, targets: [prod-eu, prod-us] }
   quick:
     deployer: manual
     waves:

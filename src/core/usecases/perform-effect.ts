@@ -159,7 +159,12 @@ async function deployStep(ctx: CoreContext, ports: EffectPorts, stepId: number, 
   const release = (await findRelease(ctx.db, step.releaseId))!;
   const model = modelOf(ctx.settings, release);
   const deployer = ports.deployers[step.deployer];
-  if (!deployer) throw new PermanentEffectError(`no deployer named "${step.deployer}" is installed`);
+  if (!deployer) {
+    // The wave fails (and the rollout pauses, saying why) rather than waiting for ever.
+    const hint = step.deployer === 'github' ? ' (set GITHUB_TOKEN)' : '';
+    await completeStep(ctx, stepId, 'failed', 'relm', `no deployer named "${step.deployer}" is installed${hint}`);
+    return { failed: 'no deployer' };
+  }
   let started: DeployStarted;
   try {
     started = await deployer.start({ release, step, model, retry });

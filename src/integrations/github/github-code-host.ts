@@ -2,7 +2,7 @@ import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import type { Logger } from 'pino';
-import { CodeHostRejectedError, type CodeHost } from '../../core/code-host.ts';
+import { CodeHostRejectedError, type CodeHost, type DeploymentHost, type DeploymentRequest } from '../../core/code-host.ts';
 
 const RelmOctokit = Octokit.plugin(retry, throttling);
 
@@ -35,7 +35,7 @@ async function call<T>(what: string, work: () => Promise<T>): Promise<T> {
  * GitHub releases through Octokit, with GitHub's retry and throttling plugins: 5xx and network errors
  * are retried, 429 and secondary rate limits wait for Retry-After.
  */
-export class GitHubCodeHost implements CodeHost {
+export class GitHubCodeHost implements CodeHost, DeploymentHost {
   readonly octokit: InstanceType<typeof RelmOctokit>;
 
   constructor(options: GitHubOptions) {
@@ -67,6 +67,27 @@ export class GitHubCodeHost implements CodeHost {
       this.octokit.rest.repos.createRelease({ ...target, tag_name: input.tag, name: input.name, body: input.body, draft: true, generate_release_notes: true }),
     );
     return { id: created.data.id, url: created.data.html_url, created: true };
+  }
+
+  async ensureDeployment(repo: string, request: DeploymentRequest): Promise<{ id: number; created: boolean }> {
+    const target = split(repo);
+    const existing = await call('list deployments', () => this.octokit.rest.repos.listDeployments({ ...target, environment: request.environment, ref: request.ref, per_page: 100 }));
+    const found = existing.data.find((d) => (d.payload as { relm_key?: string } | string | undefined) && typeof d.payload === 'object' && (d.payload as { relm_key?: string }).relm_key === request.idempotencyKey);
+    if (found) return { id: found.id, created: false };
+    const created = await call('create the deployment', () =>
+      this.octokit.rest.repos.createDeployment({
+        ...target,
+        ref: request.ref,
+        environment: request.environment,
+        description: request.description.slice(0, 140),
+        auto_merge: false,
+        required_contexts: [],
+        payload: { ...request.payload, relm_key: request.idempotencyKey },
+      }),
+    );
+    const id = (created.data as { id?: number }).id;
+    if (!id) throw new CodeHostRejectedError(`GitHub did not create the deployment: ${(created.data as { message?: string }).message ?? 'no id'}`);
+    return { id, created: true };
   }
 
   async publishRelease(repo: string, id: number, body?: string): Promise<{ url: string }> {

@@ -4,6 +4,7 @@ import * as rollouts from './2026-11-23T01-00-rollouts.ts';
 import * as auditChains from './2026-11-23T02-00-audit-chains.ts';
 import * as configurationRecords from './2026-11-23T03-00-configuration-records.ts';
 import * as outboxLease from './2026-11-23T04-00-outbox-lease.ts';
+import * as githubDeployments from './2026-11-23T05-00-github-deployments.ts';
 
 /** Every migration, keyed by its ISO-dated name; Kysely's Migrator runs them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23T02-00-audit-chains': auditChains,
   '2026-11-23T03-00-configuration-records': configurationRecords,
   '2026-11-23T04-00-outbox-lease': outboxLease,
+  '2026-11-23T05-00-github-deployments': githubDeployments,
 };
