@@ -23,6 +23,7 @@ import { ManualDeployer } from './deployers/manual/index.ts';
 import { WebhookDeployer } from './deployers/webhook/index.ts';
 import { GitHubCodeHost } from './integrations/github/github-code-host.ts';
 import { GitHubDeployer } from './deployers/github/index.ts';
+import { JiraChangeTracker } from './integrations/jira/jira-tracker.ts';
 import { createLogger } from './log.ts';
 
 export type Role = 'all' | 'bot' | 'worker';
@@ -79,7 +80,8 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     closers.unshift(() => waker.close());
 
     const slack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL });
-    const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN) };
+    const jiraConfigured = Boolean(env.JIRA_HOST && env.JIRA_EMAIL && env.JIRA_API_TOKEN);
+    const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN), jira: jiraConfigured };
     const relm: Relm = { ctx, db, slack, metrics, log, stop: async () => {} };
     const secret = (name: string) => process.env[name];
 
@@ -91,6 +93,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         // enough that a killed worker's effects are taken over soon.
         leaseMs: env.RELM_JOB_LOCK_MS * 2,
         codeHost: github,
+        changeTracker: jiraConfigured ? new JiraChangeTracker({ host: env.JIRA_HOST!, email: env.JIRA_EMAIL!, apiToken: env.JIRA_API_TOKEN! }) : undefined,
         publisher,
         waker,
         verifier: new HttpVerifier(),

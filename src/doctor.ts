@@ -5,6 +5,7 @@ import { ConfigFileError, loadRelmFile } from './config/relm-file.ts';
 import { createDatabase, describeDatabase, migrator } from './store/database.ts';
 import { createRedis } from './jobs/redis.ts';
 import { SlackWebApi } from './integrations/slack/web-api.ts';
+import { JiraChangeTracker } from './integrations/jira/jira-tracker.ts';
 
 type Check = { name: string; run: () => Promise<{ ok: boolean; detail: string; fix?: string }> };
 
@@ -75,7 +76,16 @@ function checks(env: Env): Check[] {
     },
     {
       name: 'jira',
-      run: async () => ({ ok: true, detail: env.JIRA_HOST ? `configured for ${env.JIRA_HOST}; change-ticket sync is not part of this build yet` : 'not configured: Jira sync is off (set JIRA_HOST, JIRA_EMAIL, JIRA_API_TOKEN)' }),
+      run: async () => {
+        if (!env.JIRA_HOST) return { ok: true, detail: 'not configured: change tickets are off (set JIRA_HOST, JIRA_EMAIL, JIRA_API_TOKEN)' };
+        if (!env.JIRA_EMAIL || !env.JIRA_API_TOKEN) return { ok: false, detail: 'JIRA_HOST is set but JIRA_EMAIL or JIRA_API_TOKEN is not', fix: 'Create an API token at id.atlassian.com and set both.' };
+        try {
+          const who = await timed(10_000, new JiraChangeTracker({ host: env.JIRA_HOST, email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN }).whoAmI());
+          return { ok: true, detail: `${env.JIRA_HOST}: signed in as ${who}; the Jira webhook back to relm is not in this build yet` };
+        } catch (error) {
+          return { ok: false, detail: `${env.JIRA_HOST}: ${(error as Error).message}`, fix: 'Check JIRA_HOST (https://your-site.atlassian.net), JIRA_EMAIL and JIRA_API_TOKEN.' };
+        }
+      },
     },
     {
       name: 'github',

@@ -3,7 +3,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { parseWindow } from '../core/windows.ts';
-import { RELEASE_TYPES } from '../core/release.ts';
+import { RELEASE_STATES, RELEASE_TYPES } from '../core/release.ts';
 import type { Settings } from '../core/policy.ts';
 
 const duration = z.string().regex(DURATION_PATTERN, 'a duration like 30s, 15m, 2h or 7d');
@@ -84,7 +84,14 @@ const RelmFileSchema = z
     policies: z.record(identifier, policy),
     deployment_models: z.record(identifier, deploymentModel),
     digests: z.array(z.strictObject({ channel: channelId, cron: z.string().min(9), period: duration.default('7d') })).default([]),
-    jira: z.record(z.string(), z.unknown()).optional(),
+    jira: z
+      .object({
+        issue_type: z.string().min(1).default('Change'),
+        transitions: z.partialRecord(z.enum(RELEASE_STATES), z.string().min(1)).default({}),
+        approved_statuses: z.array(z.string()).default(['Approved']),
+        declined_statuses: z.array(z.string()).default(['Declined']),
+      })
+      .optional(),
     github: z.record(z.string(), z.unknown()).optional(),
   })
   .superRefine((file, ctx) => {
@@ -225,6 +232,7 @@ function toSettings(file: RelmFile): Settings {
       ]),
     ),
     digests: file.digests.map((d) => ({ channel: d.channel, cron: d.cron, periodMs: parseDuration(d.period) })),
+    jira: { issueType: file.jira?.issue_type ?? 'Change', transitions: file.jira?.transitions ?? {} },
     githubTag: typeof file.github?.tag === 'string' && file.github.tag.includes('{version}') ? file.github.tag : 'v{version}',
   };
 }

@@ -16,4 +16,6 @@ export interface CoreContext {
   clock: () => Date;
   /** GitHub releases are kept in step (GITHUB_TOKEN is set). */
   github?: boolean;
+  /** Change tickets are kept in Jira (JIRA_HOST and its credentials are set). */
+  jira?: boolean;
 }

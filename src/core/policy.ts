@@ -63,6 +63,13 @@ export interface Settings {
   digests: { channel: string; cron: string; periodMs: number }[];
   /** How a version becomes a git tag, e.g. "v{version}". */
   githubTag: string;
+  jira: JiraSettings;
+}
+
+export interface JiraSettings {
+  issueType: string;
+  /** relm state → the name of the Jira transition that follows it (ids differ per workflow). */
+  transitions: Partial<Record<string, string>>;
 }
 
 /** Looks up Slack user-group members (S… ids); the adapter caches. */

@@ -50,6 +50,8 @@ export interface Release {
   bypassedFreeze: boolean;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** The change ticket in Jira, once raised. */
+  jiraKey: string | null;
 }
 
 /** The plan fields a team writes; everything else is relm's. */

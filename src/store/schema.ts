@@ -33,6 +33,7 @@ export interface ReleasesTable {
   bypassed_freeze: Generated<boolean>;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  jira_key: string | null;
 }
 
 /** A wave as stored with a release that overrides its model's waves. */

@@ -4,6 +4,7 @@ import { claimOutbox, completeOutbox, failOutbox, findOutbox } from '../../store
 import { claimCardPost, findRelease, setCard, type StoredRelease } from '../../store/repositories/releases.ts';
 import { serviceOf } from '../policy.ts';
 import { CodeHostRejectedError, type CodeHost } from '../code-host.ts';
+import { ChangeTrackerRejectedError, type ChangeTracker } from '../change-tracker.ts';
 import { releaseKey } from '../release.ts';
 import { auditEntries, latestAuditSeq } from '../../store/repositories/audit.ts';
 import { releaseDetail, type ReleaseDetail } from './queries.ts';
@@ -73,6 +74,8 @@ export interface EffectPorts {
   waker: Waker;
   verifier: Verifier;
   deployers: Record<string, Deployer>;
+  /** Change tickets (absent when Jira is not configured). */
+  changeTracker?: ChangeTracker;
   /** GitHub releases (absent when GITHUB_TOKEN is not set). */
   codeHost?: CodeHost;
   /** How long one attempt may hold an effect before a worker presumes it dead and takes over. */
@@ -121,6 +124,45 @@ export function checklistPoster(ctx: CoreContext, publisher: Publisher) {
     if (!release || !card) throw new EffectNotReadyError(`the card of release ${releaseId} is not posted yet`);
     return publisher.postChecklist(release, card, step, `checklist:${step.idempotencyKey}`, retry);
   };
+}
+
+/** The change ticket of a release: raised on submission, moved with its state, told what happened. */
+async function jiraTicket(ctx: CoreContext, ports: EffectPorts, kind: string, payload: EffectPayload & { transition?: string; text?: string }): Promise<Record<string, unknown>> {
+  if (!ports.changeTracker) throw new PermanentEffectError('Jira is not configured (JIRA_HOST, JIRA_EMAIL, JIRA_API_TOKEN)');
+  const release = await findRelease(ctx.db, payload.releaseId);
+  if (!release) throw new PermanentEffectError(`release ${payload.releaseId} is gone`);
+  const service = serviceOf(ctx.settings, release.service);
+  try {
+    if (kind === 'jira_raise') {
+      const key = releaseKey(release.id);
+      const { key: ticket, created } = await ports.changeTracker.raise({
+        project: service.jiraProject!,
+        issueType: ctx.settings.jira.issueType,
+        summary: `${key}: ${service.name} ${release.version}: ${release.title}`,
+        correlation: `relm-${key.toLowerCase()}`,
+        sections: [
+          { heading: 'Release', text: `${key} · ${release.type} · risk ${release.risk} · planned start ${release.plannedStart?.toISOString() ?? 'not set'} · deployment model ${release.deploymentModel}` },
+          ...(release.description ? [{ heading: 'Description', text: release.description }] : []),
+          { heading: 'Waves', text: wavesOf(ctx.settings, release).map((w) => `${w.name}: ${w.targets.join(', ')}${w.bakeMs ? ` (bake ${Math.round(w.bakeMs / 1000)}s)` : ''}`).join('\n') },
+          { heading: 'Rollback plan', text: release.rollbackPlan || 'none' },
+          { heading: 'Test evidence', text: release.testEvidence || 'none' },
+        ],
+      });
+      await ctx.db.updateTable('releases').set({ jira_key: ticket }).where('id', '=', release.id).execute();
+      return { key: ticket, created };
+    }
+    if (!release.jiraKey) {
+      const raise = await findOutbox(ctx.db, `jira:raise:${release.id}`);
+      if (!raise || raise.state === 'failed') throw new PermanentEffectError('the change ticket was never raised');
+      throw new EffectNotReadyError('the change ticket is not raised yet');
+    }
+    if (kind === 'jira_transition') return { key: release.jiraKey, transition: payload.transition, outcome: await ports.changeTracker.moveTo(release.jiraKey, payload.transition!) };
+    await ports.changeTracker.comment(release.jiraKey, payload.text ?? '');
+    return { key: release.jiraKey, commented: true };
+  } catch (error) {
+    if (error instanceof ChangeTrackerRejectedError) throw new PermanentEffectError(error.message);
+    throw error;
+  }
 }
 
 /** The GitHub side of a release: draft on approval, publish on completion, a note on rollback. */
@@ -253,6 +295,10 @@ async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: stri
     }
     case 'alert':
       return { ...(await publisher.postAlert(payload as unknown as Alert, key, retry)) };
+    case 'jira_raise':
+    case 'jira_transition':
+    case 'jira_comment':
+      return jiraTicket(ctx, ports, kind, payload as EffectPayload & { transition?: string; text?: string });
     case 'github_draft':
     case 'github_publish':
     case 'github_rolled_back':

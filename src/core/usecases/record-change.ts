@@ -44,7 +44,34 @@ export async function recordChange(trx: Transaction<DB>, change: PendingChange):
   return { outboxIds: [] };
 }
 
-async function flush(trx: Transaction<DB>, changes: PendingChange[]): Promise<number[]> {
+/** What the change ticket hears of: actions worth a comment, in the words of the release's history. */
+const JIRA_COMMENTS: Record<string, (after: Record<string, unknown>, actor: string) => string> = {
+  approval_given: (a, actor) => `Approved by Slack user ${actor} (revision ${a.revision})${a.comment ? `: ${a.comment}` : ''}.`,
+  rejected: (a, actor) => `Rejected by Slack user ${actor}: ${a.reason ?? ''}`,
+  rescheduled: (a) => `Rescheduled to ${a.plannedStart ?? 'no planned start'}.`,
+  rollout_completed: () => 'Rolled out to every target.',
+  rolled_back: () => 'Rolled back.',
+  wave_failed: (a) => `Wave ${a.wave} failed${a.detail ? `: ${a.detail}` : ''}.`,
+  rollout_aborted: (a) => `Rollout aborted: ${a.reason ?? ''}`,
+};
+
+/** The Jira side of a change: a transition when the state moved (by the configured name), a comment when it says something. */
+function jiraEffects(ctx: CoreContext, change: PendingChange, seq: number): OutboxMessage[] {
+  if (!ctx.jira || !ctx.settings.services[change.release.service]?.jiraProject) return [];
+  const before = (change.before as { state?: string } | undefined)?.state;
+  const after = change.after as Record<string, unknown> | undefined;
+  const state = after?.state as string | undefined;
+  const effects: OutboxMessage[] = [];
+  // An approval that goes straight onto the calendar still moves the ticket by the "approved" transition.
+  const moved = state !== undefined && state !== before;
+  const transition = moved ? (ctx.settings.jira.transitions[change.action] ?? ctx.settings.jira.transitions[state]) : undefined;
+  if (transition) effects.push({ kind: 'jira_transition', releaseId: change.release.id, dedupeKey: `jira:transition:${seq}`, payload: { releaseId: change.release.id, transition } });
+  const comment = JIRA_COMMENTS[change.action]?.(after ?? {}, change.actor);
+  if (comment) effects.push({ kind: 'jira_comment', releaseId: change.release.id, dedupeKey: `jira:comment:${seq}`, payload: { releaseId: change.release.id, text: comment } });
+  return effects;
+}
+
+async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingChange[]): Promise<number[]> {
   if (changes.length === 0) return [];
   const entries = await appendAuditEntries(
     trx,
@@ -54,7 +81,7 @@ async function flush(trx: Transaction<DB>, changes: PendingChange[]): Promise<nu
   const seqsOf = new Map<number, number[]>();
   changes.forEach((change, i) => {
     seqsOf.set(change.release.id, [...(seqsOf.get(change.release.id) ?? []), entries[i]!.seq]);
-    messages.push(...(change.effects ?? []));
+    messages.push(...(change.effects ?? []), ...jiraEffects(ctx, change, entries[i]!.seq));
   });
   // Per release and transaction: one card refresh (the state as of commit) and one thread note that
   // tells every entry, which also keeps relm well inside Slack's per-channel posting rate.
@@ -76,7 +103,7 @@ export async function changeTransaction<T>(ctx: CoreContext, body: (trx: Transac
   const { value, outboxIds } = await ctx.db.transaction().execute(async (trx) => {
     pending.set(trx, []);
     const value = await body(trx);
-    const outboxIds = await flush(trx, pending.get(trx)!);
+    const outboxIds = await flush(ctx, trx, pending.get(trx)!);
     return { value, outboxIds };
   });
   await ctx.effects.dispatch(outboxIds);

@@ -49,7 +49,8 @@ export async function submitRelease(ctx: CoreContext, actor: string, id: number)
     approvalRuleFor(policyOf(ctx.settings, current.service), current.type);
     const release = await updateReleaseIf(trx, id, current.state, { state: to, submitted_at: now, updated_at: now });
     if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed while you were submitting it; look again with \`/release show ${releaseKey(id)}\`.`);
-    const change = await recordChange(trx, { release, actor, action: 'submitted', before: snapshot(current), after: snapshot(release), at: now, effects: [approvalRequestEffect(release)] });
+    const jira = ctx.jira && ctx.settings.services[release.service]?.jiraProject ? [{ kind: 'jira_raise', releaseId: id, dedupeKey: `jira:raise:${id}`, payload: { releaseId: id } }] : [];
+    const change = await recordChange(trx, { release, actor, action: 'submitted', before: snapshot(current), after: snapshot(release), at: now, effects: [approvalRequestEffect(release), ...jira] });
     return { release, outboxIds: change.outboxIds };
   });
   await ctx.effects.dispatch(outboxIds);

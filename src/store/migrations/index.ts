@@ -5,6 +5,7 @@ import * as auditChains from './2026-11-23T02-00-audit-chains.ts';
 import * as configurationRecords from './2026-11-23T03-00-configuration-records.ts';
 import * as outboxLease from './2026-11-23T04-00-outbox-lease.ts';
 import * as githubDeployments from './2026-11-23T05-00-github-deployments.ts';
+import * as jira from './2026-11-23T06-00-jira.ts';
 
 /** Every migration, keyed by its ISO-dated name; Kysely's Migrator runs them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23T03-00-configuration-records': configurationRecords,
   '2026-11-23T04-00-outbox-lease': outboxLease,
   '2026-11-23T05-00-github-deployments': githubDeployments,
+  '2026-11-23T06-00-jira': jira,
 };

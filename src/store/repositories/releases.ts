@@ -37,6 +37,7 @@ export function toRelease(row: ReleaseRow): StoredRelease {
     bypassedFreeze: row.bypassed_freeze,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    jiraKey: row.jira_key,
     cardChannel: row.card_channel,
     cardTs: row.card_ts,
   };

@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHarness, waitFor, type Harness } from '../support/harness.ts';
+import { FakeJira } from '../support/fake-jira.ts';
+import { planValues } from '../support/slack-views.ts';
+
+let h: Harness;
+let jira: FakeJira;
+
+beforeAll(async () => {
+  jira = await new FakeJira().start();
+  h = await startHarness({ store: 'postgres', env: { JIRA_HOST: jira.url, JIRA_EMAIL: 'relm@example.com', JIRA_API_TOKEN: 'jira-api-token-123' } });
+});
+
+afterAll(async () => {
+  await h?.stop();
+  await jira?.stop();
+});
+
+async function submitted(version: string): Promise<number> {
+  const planned = await h.command('U0DEV', `new payments ${version} --title "Checkout <fast>"`);
+  const id = Number(/REL-(\d+)/.exec(planned.reply!.text)![1]);
+  const edit = await h.command('U0DEV', `edit REL-${id}`);
+  await h.submitView('U0DEV', edit.view, planValues({ version, title: 'Checkout <fast>', rollback: 'Redeploy the previous image', evidence: 'CI run 7 green' }));
+  await h.command('U0DEV', `submit REL-${id}`);
+  return id;
+}
+
+describe('the change ticket in Jira', () => {
+  it('raises one ticket on submit, through a Jira 5xx, with the plan in Atlassian Document Format', async () => {
+    jira.faults.push({ status: 503, method: 'POST', path: /\/rest\/api\/3\/issue$/ });
+    const id = await submitted('1.0.0');
+    const ticket = await waitFor(() => jira.tickets.find((t) => t.fields.labels?.includes(`relm-rel-${id}`)), 'the change ticket');
+    expect(jira.tickets).toHaveLength(1);
+    expect(ticket.fields).toMatchObject({ project: { key: 'CHG' }, issuetype: { name: 'Change' }, summary: `REL-${id}: Payments API 1.0.0: Checkout <fast>` });
+    expect(ticket.fields.description.type).toBe('doc');
+    expect(JSON.stringify(ticket.fields.description)).toContain('Redeploy the previous image');
+    await h.settle();
+    expect(ticket.status).toBe('Awaiting approval');
+    expect(jira.calls.every((c) => c.auth === `Basic ${Buffer.from('relm@example.com:jira-api-token-123').toString('base64')}`)).toBe(true);
+    const show = await h.command('U0DEV', `show REL-${id}`);
+    expect(show.reply!.text).toContain(`Change ticket: ${ticket.key} (in sync)`);
+  });
+
+  it('moves the ticket by transition name and comments on each approval', async () => {
+    const [ticket] = jira.tickets;
+    await h.command('U0APP1', 'approve REL-1 looks right');
+    await h.command('U0APP2', 'approve REL-1');
+    await h.settle();
+    expect(ticket!.status).toBe('Approved');
+    const comments = ticket!.comments.map((c) => JSON.stringify(c.body));
+    expect(comments.filter((c) => c.includes('Approved by Slack user'))).toHaveLength(2);
+    expect(comments.some((c) => c.includes('looks right'))).toBe(true);
+    // transitions are looked up by name (ids differ per workflow), never hard-coded
+    expect(jira.calls.filter((c) => c.method === 'GET' && c.path.endsWith('/transitions')).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('records a rejection as the Declined transition with the reason', async () => {
+    const id = await submitted('1.1.0');
+    await h.settle();
+    await h.command('U0APP1', `reject REL-${id} no load test`);
+    await h.settle();
+    const ticket = jira.tickets.find((t) => t.fields.labels?.includes(`relm-rel-${id}`))!;
+    expect(ticket.status).toBe('Declined');
+    expect(JSON.stringify(ticket.comments)).toContain('no load test');
+  });
+
+  it('shows a refusal from Jira on the release, and the release flow goes on', async () => {
+    jira.faults.push({ status: 400, method: 'POST', path: /\/rest\/api\/3\/issue$/, body: { errorMessages: [], errors: { issuetype: 'The issue type selected is invalid.' } } });
+    const id = await submitted('1.2.0');
+    await h.settle();
+    const show = await h.command('U0DEV', `show REL-${id}`);
+    expect(show.reply!.text).toContain('Awaiting approval');
+    expect(show.reply!.text).toMatch(/jira raise failed:\* Jira refused to create the change ticket \(400\)/);
+    const approved = await h.command('U0APP1', `approve REL-${id}`);
+    expect(approved.reply!.text).toContain('(1 of 2)');
+  });
+});
