@@ -16,6 +16,7 @@ import { Metrics } from './http/metrics.ts';
 import { healthRoutes } from './http/health.ts';
 import { deployCallbackRoute } from './http/deploy-callback.ts';
 import { githubWebhookRoute } from './http/github-webhook.ts';
+import { jiraWebhookRoute } from './http/jira-webhook.ts';
 import { BullWaker, startRolloutWorker } from './jobs/rollout-queue.ts';
 import { checklistPoster, type EffectPorts } from './core/usecases/perform-effect.ts';
 import { HttpVerifier } from './integrations/http/verifier.ts';
@@ -123,7 +124,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     }
 
     // A route that throws answers 500 and is logged; it never becomes an unhandled rejection.
-    const routes = [...healthRoutes({ db, redis: queueRedis, metrics }), deployCallbackRoute(ctx, secret), githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET)].map((route) => ({
+    const routes = [...healthRoutes({ db, redis: queueRedis, metrics }), deployCallbackRoute(ctx, secret), githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET), jiraWebhookRoute(ctx, env.JIRA_WEBHOOK_SECRET, { approved: settings.jira.approvedStatuses, declined: settings.jira.declinedStatuses })].map((route) => ({
       ...route,
       handler: (req: IncomingMessage, res: ServerResponse) =>
         Promise.resolve(route.handler(req, res)).catch((error) => {

@@ -232,7 +232,12 @@ function toSettings(file: RelmFile): Settings {
       ]),
     ),
     digests: file.digests.map((d) => ({ channel: d.channel, cron: d.cron, periodMs: parseDuration(d.period) })),
-    jira: { issueType: file.jira?.issue_type ?? 'Change', transitions: file.jira?.transitions ?? {} },
+    jira: {
+      issueType: file.jira?.issue_type ?? 'Change',
+      transitions: file.jira?.transitions ?? {},
+      approvedStatuses: file.jira?.approved_statuses ?? ['Approved'],
+      declinedStatuses: file.jira?.declined_statuses ?? ['Declined'],
+    },
     githubTag: typeof file.github?.tag === 'string' && file.github.tag.includes('{version}') ? file.github.tag : 'v{version}',
   };
 }

@@ -40,3 +40,24 @@ export function approvalStatus(
   const validUntil = expiresAfterMs !== null && earliest ? new Date(earliest.getTime() + expiresAfterMs) : null;
   return { valid, expired, required, quorum: valid.length >= required, validUntil };
 }
+
+/** The approver recorded for an approval or rejection that came from the change ticket in Jira. */
+export const JIRA_APPROVER = 'jira';
+
+/**
+ * The standing of a revision under its policy's approval source: Slack approvals (`slack`), the change
+ * ticket's approval in Jira (`jira`), or both.
+ */
+export function policyApproval(
+  source: 'slack' | 'jira' | 'both',
+  decisions: readonly Decision[],
+  revision: number,
+  required: number,
+  now: Date,
+  expiresAfterMs: number | null,
+): ApprovalStatus & { jira: boolean } {
+  const status = approvalStatus(decisions.filter((d) => d.approver !== JIRA_APPROVER), revision, required, now, expiresAfterMs);
+  const jira = decisions.some((d) => d.approver === JIRA_APPROVER && d.decision === 'approve' && d.revision === revision);
+  const quorum = source === 'slack' ? status.quorum : source === 'jira' ? jira : status.quorum && jira;
+  return { ...status, quorum, jira };
+}

@@ -70,6 +70,9 @@ export interface JiraSettings {
   issueType: string;
   /** relm state → the name of the Jira transition that follows it (ids differ per workflow). */
   transitions: Partial<Record<string, string>>;
+  /** Ticket statuses that count as approved / declined where a policy takes Jira as an approval source. */
+  approvedStatuses: string[];
+  declinedStatuses: string[];
 }
 
 /** Looks up Slack user-group members (S… ids); the adapter caches. */

@@ -8,7 +8,7 @@ let jira: FakeJira;
 
 beforeAll(async () => {
   jira = await new FakeJira().start();
-  h = await startHarness({ store: 'postgres', env: { JIRA_HOST: jira.url, JIRA_EMAIL: 'relm@example.com', JIRA_API_TOKEN: 'jira-api-token-123' } });
+  h = await startHarness({ store: 'postgres', env: { JIRA_HOST: jira.url, JIRA_EMAIL: 'relm@example.com', JIRA_API_TOKEN: 'jira-api-token-123', JIRA_WEBHOOK_SECRET: 'jira-hook-secret' } });
 });
 
 afterAll(async () => {
@@ -73,5 +73,52 @@ describe('the change ticket in Jira', () => {
     expect(show.reply!.text).toMatch(/jira raise failed:\* Jira refused to create the change ticket \(400\)/);
     const approved = await h.command('U0APP1', `approve REL-${id}`);
     expect(approved.reply!.text).toContain('(1 of 2)');
+  });
+});
+
+describe('approval in Jira (approval_source: both)', () => {
+  async function jiraWebhook(key: string, status: string, options: { secret?: string; id?: string } = {}) {
+    const { createHmac, randomUUID } = await import('node:crypto');
+    const body = JSON.stringify({ timestamp: Date.now(), webhookEvent: 'jira:issue_updated', user: { accountId: '5b10', displayName: 'Carol CAB' }, issue: { id: '10001', key, fields: { status: { name: status } } }, changelog: { items: [{ field: 'status', fieldtype: 'jira', fromString: 'Awaiting approval', toString: status }] } });
+    const res = await fetch(`${h.baseUrl}/webhooks/jira`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-atlassian-webhook-identifier': options.id ?? randomUUID(), 'x-hub-signature': `sha256=${createHmac('sha256', options.secret ?? 'jira-hook-secret').update(body).digest('hex')}` },
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  async function billing(version: string): Promise<{ id: number; key: string }> {
+    const planned = await h.command('U0DEV', `new billing ${version}`, { channel: 'C0BILL' });
+    const id = Number(/REL-(\d+)/.exec(planned.reply!.text)![1]);
+    const edit = await h.command('U0DEV', `edit REL-${id}`, { channel: 'C0BILL' });
+    await h.submitView('U0DEV', edit.view, planValues({ version, rollback: 'redeploy', evidence: 'ci' }));
+    await h.command('U0DEV', `submit REL-${id}`, { channel: 'C0BILL' });
+    await h.settle();
+    const row = await h.relm.db.selectFrom('releases').select('jira_key').where('id', '=', id).executeTakeFirstOrThrow();
+    return { id, key: row.jira_key! };
+  }
+
+  async function state(id: number) {
+    return (await h.relm.db.selectFrom('releases').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state;
+  }
+
+  it('needs both the Slack approvals and the ticket approved in Jira, and takes each webhook delivery once', async () => {
+    const { id, key } = await billing('1.0.0');
+    expect((await jiraWebhook(key, 'Approved', { secret: 'wrong' })).status).toBe(401);
+    await h.command('U0APP1', `approve REL-${id}`, { channel: 'C0BILL' });
+    expect(await state(id)).toBe('submitted');
+    const delivery = 'jira-delivery-1';
+    expect((await jiraWebhook(key, 'Approved', { id: delivery })).body).toEqual({ release: id, outcome: 'approved' });
+    expect(await state(id)).toBe('approved');
+    expect((await jiraWebhook(key, 'Approved', { id: delivery })).body).toEqual({ duplicate: true });
+    const show = await h.command('U0DEV', `show REL-${id}`, { channel: 'C0BILL' });
+    expect(show.reply!.text).toContain('approved in Jira by Carol CAB');
+  });
+
+  it('rejects the release when the ticket is declined in Jira', async () => {
+    const { id, key } = await billing('1.1.0');
+    expect((await jiraWebhook(key, 'Declined')).body).toEqual({ release: id, outcome: 'rejected' });
+    expect(await state(id)).toBe('rejected');
   });
 });

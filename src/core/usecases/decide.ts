@@ -1,5 +1,7 @@
 import type { CoreContext } from '../context.ts';
-import { approvalStatus, type ApprovalStatus } from '../approvals.ts';
+import { JIRA_APPROVER, policyApproval, type ApprovalStatus } from '../approvals.ts';
+import type { Transaction } from 'kysely';
+import type { DB } from '../../store/schema.ts';
 import { DomainError } from '../errors.ts';
 import { nextState, transition } from '../lifecycle.ts';
 import { githubEffects, wakeEffect } from './rollout/effects.ts';
@@ -49,19 +51,33 @@ export async function approveRelease(ctx: CoreContext, actor: string, id: number
     const current = await loadRelease(trx, id, { lock: true });
     if (current.state !== 'submitted') transition(current, 'approve');
     assertSameRevision(current, seenRevision);
+    if (policyOf(ctx.settings, current.service).approvalSource === 'jira') {
+      throw new DomainError('not_authorised', `${releaseKey(id)} is approved in Jira, on its change ticket${current.jiraKey ? ` ${current.jiraKey}` : ''}, not in Slack.`);
+    }
     const required = await assertMayDecide(ctx, current, actor);
     const recorded = await recordDecision(trx, id, { approver: actor, decision: 'approve', revision: current.revision, decidedAt: now, comment });
     if (!recorded) throw new DomainError('already_decided', `You have already decided on revision ${current.revision} of ${releaseKey(id)}.`);
-    const expires = policyOf(ctx.settings, current.service).approvalExpiresAfterMs;
-    const status = approvalStatus(await decisionsFor(trx, id, current.revision), current.revision, required, now, expires);
+    const policy = policyOf(ctx.settings, current.service);
+    const status = policyApproval(policy.approvalSource, await decisionsFor(trx, id, current.revision), current.revision, required, now, policy.approvalExpiresAfterMs);
     const decisionChange = await recordChange(trx, {
       release: current,
       actor,
       action: 'approval_given',
-      after: { revision: current.revision, comment, approvals: status.valid.length, required },
+      after: { revision: current.revision, comment, approvals: status.valid.length, required, ...(policy.approvalSource === 'both' ? { jiraApproved: status.jira } : {}) },
       at: now,
     });
     if (!status.quorum) return { release: current, status, decisive: false, outboxIds: decisionChange.outboxIds };
+    const release = await markApproved(ctx, trx, current, status, actor, now);
+    return { release, status, decisive: true, outboxIds: decisionChange.outboxIds };
+  });
+  await ctx.effects.dispatch(result.outboxIds);
+  return { release: result.release, status: result.status, decisive: result.decisive };
+}
+
+/** Moves a submitted release whose approvals are complete to approved (or straight onto the calendar). */
+async function markApproved(ctx: CoreContext, trx: Transaction<DB>, current: StoredRelease, status: ApprovalStatus, actor: string, now: Date): Promise<StoredRelease> {
+  const id = current.id;
+  {
     // An approved release with a planned start goes straight onto the calendar.
     const approvedState = transition(current, 'approve');
     const to = current.plannedStart ? nextState(approvedState, 'schedule')! : approvedState;
@@ -82,10 +98,35 @@ export async function approveRelease(ctx: CoreContext, actor: string, id: number
         ...githubEffects(ctx, release, 'draft'),
       ],
     });
-    return { release, status, decisive: true, outboxIds: [...decisionChange.outboxIds, ...change.outboxIds] };
+    return release;
+  }
+}
+
+/**
+ * The change ticket was approved or declined in Jira (its webhook). Counts only where the policy takes
+ * Jira as an approval source; a second delivery of the same news changes nothing.
+ */
+export async function jiraDecision(ctx: CoreContext, id: number, decision: 'approve' | 'reject', who: string): Promise<'approved' | 'rejected' | 'recorded' | 'ignored'> {
+  const now = ctx.clock();
+  return changeTransaction(ctx, async (trx) => {
+    const current = await loadRelease(trx, id, { lock: true });
+    const policy = policyOf(ctx.settings, current.service);
+    if (policy.approvalSource === 'slack' || current.state !== 'submitted') return 'ignored';
+    const comment = `${decision === 'approve' ? 'approved' : 'declined'} in Jira by ${who}`;
+    if (!(await recordDecision(trx, id, { approver: JIRA_APPROVER, decision, revision: current.revision, decidedAt: now, comment }))) return 'ignored';
+    if (decision === 'reject') {
+      const release = await updateReleaseIf(trx, id, 'submitted', { state: transition(current, 'reject'), updated_at: now });
+      if (!release) return 'ignored';
+      await recordChange(trx, { release, actor: JIRA_APPROVER, action: 'rejected', before: snapshot(current), after: { ...snapshot(release), reason: comment }, at: now, effects: [closeApprovalRequestEffect(release, release.revision, 'rejected')] });
+      return 'rejected';
+    }
+    const rule = policy.approvals[current.type];
+    const status = policyApproval(policy.approvalSource, await decisionsFor(trx, id, current.revision), current.revision, rule?.required ?? 1, now, policy.approvalExpiresAfterMs);
+    await recordChange(trx, { release: current, actor: JIRA_APPROVER, action: 'approval_given', after: { revision: current.revision, comment, approvals: status.valid.length, required: rule?.required ?? 1, jiraApproved: true }, at: now });
+    if (!status.quorum) return 'recorded';
+    await markApproved(ctx, trx, current, status, JIRA_APPROVER, now);
+    return 'approved';
   });
-  await ctx.effects.dispatch(result.outboxIds);
-  return { release: result.release, status: result.status, decisive: result.decisive };
 }
 
 /** Rejects a submitted release with a reason; one rejection is enough. */

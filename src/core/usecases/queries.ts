@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { CoreContext } from '../context.ts';
 import type { DB } from '../../store/schema.ts';
-import { approvalStatus, type ApprovalStatus, type Decision } from '../approvals.ts';
+import { policyApproval, type ApprovalStatus, type Decision } from '../approvals.ts';
 import { approvalRuleFor, policyOf, type Policy, type Wave } from '../policy.ts';
 import { wavesOf } from '../rollout.ts';
 import { stepsOf, type RolloutStep } from '../../store/repositories/steps.ts';
@@ -30,7 +30,7 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
   const policy = policyOf(ctx.settings, release.service);
   const decisions = await decisionsFor(db, id);
   const required = policy.approvals[release.type] ? approvalRuleFor(policy, release.type).required : 0;
-  const approval = approvalStatus(decisions, release.revision, required, ctx.clock(), policy.approvalExpiresAfterMs);
+  const approval = policyApproval(policy.approvalSource, decisions, release.revision, required, ctx.clock(), policy.approvalExpiresAfterMs);
   let waves: Wave[] = [];
   try {
     waves = wavesOf(ctx.settings, release);

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../../store/schema.ts';
 import type { CoreContext } from '../../context.ts';
-import { approvalStatus } from '../../approvals.ts';
+import { policyApproval } from '../../approvals.ts';
 import { approvalRuleFor, policyOf } from '../../policy.ts';
 import { decisionsFor } from '../../../store/repositories/decisions.ts';
 import type { StoredRelease } from '../../../store/repositories/releases.ts';
@@ -11,9 +11,11 @@ import { checkSlot, nextAllowedSlot, type SlotCheck } from '../../windows.ts';
 export async function authorisation(ctx: CoreContext, db: Kysely<DB> | Transaction<DB>, release: StoredRelease, now: Date): Promise<{ ok: boolean; reason?: string; approvers: string[] }> {
   const policy = policyOf(ctx.settings, release.service);
   const rule = approvalRuleFor(policy, release.type);
-  const status = approvalStatus(await decisionsFor(db, release.id, release.revision), release.revision, rule.required, now, policy.approvalExpiresAfterMs);
+  const status = policyApproval(policy.approvalSource, await decisionsFor(db, release.id, release.revision), release.revision, rule.required, now, policy.approvalExpiresAfterMs);
   if (status.quorum) return { ok: true, approvers: status.valid.map((d) => d.approver) };
-  const reason = status.expired.length
+  const reason = policy.approvalSource !== 'slack' && !status.jira
+    ? 'the change ticket is not approved in Jira'
+    : status.expired.length
     ? `approvals expired (${status.valid.length} of ${rule.required} still valid)`
     : `only ${status.valid.length} of ${rule.required} approvals for revision ${release.revision}`;
   return { ok: false, reason, approvers: status.valid.map((d) => d.approver) };
