@@ -6,6 +6,8 @@ import { createDatabase, describeDatabase, migrator } from './store/database.ts'
 import { createRedis } from './jobs/redis.ts';
 import { SlackWebApi } from './integrations/slack/web-api.ts';
 import { JiraChangeTracker } from './integrations/jira/jira-tracker.ts';
+import { GitHubCodeHost } from './integrations/github/github-code-host.ts';
+import { createLogger } from './log.ts';
 
 type Check = { name: string; run: () => Promise<{ ok: boolean; detail: string; fix?: string }> };
 
@@ -81,7 +83,7 @@ function checks(env: Env): Check[] {
         if (!env.JIRA_EMAIL || !env.JIRA_API_TOKEN) return { ok: false, detail: 'JIRA_HOST is set but JIRA_EMAIL or JIRA_API_TOKEN is not', fix: 'Create an API token at id.atlassian.com and set both.' };
         try {
           const who = await timed(10_000, new JiraChangeTracker({ host: env.JIRA_HOST, email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN }).whoAmI());
-          return { ok: true, detail: `${env.JIRA_HOST}: signed in as ${who}; the Jira webhook back to relm is not in this build yet` };
+          return { ok: true, detail: `${env.JIRA_HOST}: signed in as ${who}; ${env.JIRA_WEBHOOK_SECRET ? 'webhook secret set' : 'no JIRA_WEBHOOK_SECRET, so POST /webhooks/jira is off'}` };
         } catch (error) {
           return { ok: false, detail: `${env.JIRA_HOST}: ${(error as Error).message}`, fix: 'Check JIRA_HOST (https://your-site.atlassian.net), JIRA_EMAIL and JIRA_API_TOKEN.' };
         }
@@ -89,10 +91,17 @@ function checks(env: Env): Check[] {
     },
     {
       name: 'github',
-      run: async () => ({
-        ok: true,
-        detail: `${env.GITHUB_WEBHOOK_SECRET ? 'webhook secret set: POST /webhooks/github records deployments and flags unauthorised versions' : 'no GITHUB_WEBHOOK_SECRET: POST /webhooks/github is off'}; ${env.GITHUB_TOKEN ? `token set for ${env.GITHUB_API_URL}, but relm's own GitHub calls are not in this build yet` : 'no GITHUB_TOKEN'}`,
-      }),
+      run: async () => {
+        const hook = env.GITHUB_WEBHOOK_SECRET ? 'webhook secret set' : 'no GITHUB_WEBHOOK_SECRET, so POST /webhooks/github is off';
+        if (!env.GITHUB_TOKEN) return { ok: true, detail: `not configured: releases and the github deployer are off (set GITHUB_TOKEN); ${hook}` };
+        try {
+          const host = new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log: createLogger('silent') });
+          const me = await timed(10_000, host.octokit.rest.users.getAuthenticated());
+          return { ok: true, detail: `${env.GITHUB_API_URL}: signed in as ${me.data.login}; ${hook}` };
+        } catch (error) {
+          return { ok: false, detail: `${env.GITHUB_API_URL}: ${(error as Error).message}`, fix: 'Check GITHUB_TOKEN (contents and deployments: read and write) and GITHUB_API_URL (https://HOST/api/v3 for GitHub Enterprise Server).' };
+        }
+      },
     },
   ];
 }
