@@ -6,25 +6,8 @@ import { completeStep } from '../core/usecases/rollout/steps.ts';
 import { findRelease } from '../store/repositories/releases.ts';
 import { findStepByKey } from '../store/repositories/steps.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyBody } from '../deployers/webhook/signature.ts';
+import { MAX_WEBHOOK_BYTES, readLimited, replyJson } from './respond.ts';
 
-export const MAX_WEBHOOK_BYTES = 1024 * 1024;
-
-/** Reads a request body up to `limit` bytes; undefined when it is larger. */
-export async function readLimited(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
 
 /**
  * POST /webhooks/deploy: a webhook deployer's result for a step, signed with the deployment model's
@@ -36,12 +19,12 @@ export function deployCallbackRoute(ctx: CoreContext, secret: (envName: string) 
     method: 'POST',
     handler: async (req: IncomingMessage, res: ServerResponse) => {
       const body = await readLimited(req, MAX_WEBHOOK_BYTES);
-      if (body === undefined) return reply(res, 413, { error: 'body too large' });
+      if (body === undefined) return replyJson(res, 413, { error: 'body too large' });
       let parsed: { idempotency_key?: unknown; status?: unknown; detail?: unknown };
       try {
         parsed = JSON.parse(body);
       } catch {
-        return reply(res, 400, { error: 'body is not JSON' });
+        return replyJson(res, 400, { error: 'body is not JSON' });
       }
       const step = typeof parsed.idempotency_key === 'string' ? await findStepByKey(ctx.db, parsed.idempotency_key) : undefined;
       const release = step ? await findRelease(ctx.db, step.releaseId) : undefined;
@@ -49,13 +32,13 @@ export function deployCallbackRoute(ctx: CoreContext, secret: (envName: string) 
       const key = model?.webhook ? secret(model.webhook.secretEnv) : undefined;
       const headers = { signature: req.headers[SIGNATURE_HEADER] as string | undefined, timestamp: req.headers[TIMESTAMP_HEADER] as string | undefined };
       // The same answer for an unknown step as for a bad signature, so callers cannot probe for keys.
-      if (!step || !key || !verifyBody(key, headers, body)) return reply(res, 401, { error: 'signature does not verify' });
-      if (parsed.status !== 'succeeded' && parsed.status !== 'failed') return reply(res, 400, { error: 'status must be "succeeded" or "failed"' });
+      if (!step || !key || !verifyBody(key, headers, body)) return replyJson(res, 401, { error: 'signature does not verify' });
+      if (parsed.status !== 'succeeded' && parsed.status !== 'failed') return replyJson(res, 400, { error: 'status must be "succeeded" or "failed"' });
       try {
         const done = await completeStep(ctx, step.id, parsed.status, 'webhook', typeof parsed.detail === 'string' ? parsed.detail.slice(0, 500) : null);
-        return reply(res, 200, { step: step.idempotencyKey, state: done.state });
+        return replyJson(res, 200, { step: step.idempotencyKey, state: done.state });
       } catch (error) {
-        if (isDomainError(error)) return reply(res, 409, { error: error.message });
+        if (isDomainError(error)) return replyJson(res, 409, { error: error.message });
         throw error;
       }
     },

@@ -3,12 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreContext } from '../core/context.ts';
 import { jiraDecision } from '../core/usecases/decide.ts';
 import { firstDelivery } from '../store/repositories/deliveries.ts';
-import { readLimited, MAX_WEBHOOK_BYTES } from './deploy-callback.ts';
+import { MAX_WEBHOOK_BYTES, readLimited, replyJson } from './respond.ts';
 
-function reply(res: ServerResponse, status: number, body: Record<string, unknown>): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
 
 /** Jira Cloud signs webhooks that have a secret with `X-Hub-Signature: sha256=<HMAC-SHA256 of the body>`. */
 export function verifyJiraSignature(secret: string, body: string, header: string | undefined): boolean {
@@ -27,27 +23,27 @@ export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, s
     path: '/webhooks/jira',
     method: 'POST',
     handler: async (req: IncomingMessage, res: ServerResponse) => {
-      if (!secret) return reply(res, 503, { error: 'Jira webhooks are off: set JIRA_WEBHOOK_SECRET' });
+      if (!secret) return replyJson(res, 503, { error: 'Jira webhooks are off: set JIRA_WEBHOOK_SECRET' });
       const body = await readLimited(req, MAX_WEBHOOK_BYTES);
-      if (body === undefined) return reply(res, 413, { error: 'body too large' });
-      if (!verifyJiraSignature(secret, body, req.headers['x-hub-signature'] as string | undefined)) return reply(res, 401, { error: 'signature does not verify' });
+      if (body === undefined) return replyJson(res, 413, { error: 'body too large' });
+      if (!verifyJiraSignature(secret, body, req.headers['x-hub-signature'] as string | undefined)) return replyJson(res, 401, { error: 'signature does not verify' });
       let payload: any;
       try {
         payload = JSON.parse(body);
       } catch {
-        return reply(res, 400, { error: 'body is not JSON' });
+        return replyJson(res, 400, { error: 'body is not JSON' });
       }
       const delivery = String(req.headers['x-atlassian-webhook-identifier'] ?? '');
-      if (delivery && !(await firstDelivery(ctx.db, `jira:${delivery}`, ctx.clock()))) return reply(res, 200, { duplicate: true });
+      if (delivery && !(await firstDelivery(ctx.db, `jira:${delivery}`, ctx.clock()))) return replyJson(res, 200, { duplicate: true });
       const key = payload?.issue?.key;
       const status = payload?.changelog?.items?.find((i: { field?: string }) => i.field === 'status')?.toString ?? payload?.issue?.fields?.status?.name;
-      if (typeof key !== 'string' || typeof status !== 'string') return reply(res, 202, { ignored: 'no issue status' });
+      if (typeof key !== 'string' || typeof status !== 'string') return replyJson(res, 202, { ignored: 'no issue status' });
       const release = await ctx.db.selectFrom('releases').select('id').where('jira_key', '=', key).executeTakeFirst();
-      if (!release) return reply(res, 202, { ignored: `${key} is not a relm change ticket` });
+      if (!release) return replyJson(res, 202, { ignored: `${key} is not a relm change ticket` });
       const who = String(payload?.user?.displayName ?? 'someone');
       const decision = statuses.approved.includes(status) ? 'approve' : statuses.declined.includes(status) ? 'reject' : undefined;
-      if (!decision) return reply(res, 202, { ignored: `status ${status}` });
-      return reply(res, 200, { release: release.id, outcome: await jiraDecision(ctx, release.id, decision, who) });
+      if (!decision) return replyJson(res, 202, { ignored: `status ${status}` });
+      return replyJson(res, 200, { release: release.id, outcome: await jiraDecision(ctx, release.id, decision, who) });
     },
   };
 }

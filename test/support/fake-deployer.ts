@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { closeNow, listenLocally, readBody } from './local-server.ts';
 import { verifyBody, signBody, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/deployers/webhook/signature.ts';
 
 export interface DeployCall {
@@ -30,9 +31,7 @@ export class FakeDeployer {
 
   async start(): Promise<this> {
     this.#server = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const raw = Buffer.concat(chunks).toString('utf8');
+      const raw = await readBody(req);
       if (req.url === '/health') {
         this.healthHits++;
         res.writeHead(this.health.shift() ?? 200).end('ok');
@@ -44,15 +43,12 @@ export class FakeDeployer {
       const answer = this.answers.get(body.wave)?.shift() ?? { status: 200, body: { status: 'succeeded' } };
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body === undefined ? '' : JSON.stringify(answer.body));
     });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    const address = this.#server.address();
-    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    this.url = await listenLocally(this.#server);
     return this;
   }
 
   async stop(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    await closeNow(this.#server);
   }
 
   /** A callback as the deploy system would send it to relm. */

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { closeNow, listenLocally, readBody } from './local-server.ts';
 
 export interface GitHubCall {
   method: string;
@@ -34,9 +35,7 @@ export class FakeGitHub {
 
   async start(): Promise<this> {
     this.#server = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const raw = Buffer.concat(chunks).toString('utf8');
+      const raw = await readBody(req);
       const body = raw ? JSON.parse(raw) : undefined;
       const path = (req.url ?? '').split('?')[0]!;
       this.calls.push({ method: req.method!, path, body, auth: req.headers.authorization });
@@ -90,14 +89,11 @@ export class FakeGitHub {
       }
       return send(404, { message: 'Not Found' });
     });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    const address = this.#server.address();
-    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    this.url = await listenLocally(this.#server);
     return this;
   }
 
   async stop(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    await closeNow(this.#server);
   }
 }

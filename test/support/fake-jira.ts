@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { closeNow, listenLocally, readBody } from './local-server.ts';
 
 export interface JiraCall {
   method: string;
@@ -34,9 +35,7 @@ export class FakeJira {
 
   async start(): Promise<this> {
     this.#server = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const raw = Buffer.concat(chunks).toString('utf8');
+      const raw = await readBody(req);
       const url = new URL(req.url ?? '/', 'http://jira');
       const body = raw ? JSON.parse(raw) : undefined;
       this.calls.push({ method: req.method!, path: url.pathname, query: Object.fromEntries(url.searchParams), body, auth: req.headers.authorization });
@@ -84,14 +83,11 @@ export class FakeJira {
       if (ticket && req.method === 'GET') return send(200, { id: ticket.id, key: ticket.key, self: self(ticket), fields: { ...ticket.fields, status: { name: ticket.status } } });
       return send(404, { errorMessages: ['Not found'], errors: {} });
     });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    const address = this.#server.address();
-    this.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    this.url = await listenLocally(this.#server);
     return this;
   }
 
   async stop(): Promise<void> {
-    this.#server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    await closeNow(this.#server);
   }
 }
