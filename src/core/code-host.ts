@@ -4,6 +4,8 @@ export interface CodeHost {
   ensureDraftRelease(repo: string, input: { tag: string; name: string; body: string }): Promise<{ id: number; url: string; created: boolean }>;
   /** Publishes a draft, optionally replacing its body. */
   publishRelease(repo: string, id: number, body?: string): Promise<{ url: string }>;
+  /** The assets on the release `id`, or else on the release for `tag` (draft or published), with their sha256 digests where GitHub knows them. */
+  releaseAssets(repo: string, release: { tag: string; id?: number }): Promise<{ name: string; sha256: string | null }[] | undefined>;
   /** Adds a line at the top of a release's notes (for example, that it was rolled back). */
   annotateRelease(repo: string, id: number, note: string): Promise<void>;
 }

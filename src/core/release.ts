@@ -52,6 +52,10 @@ export interface Release {
   finishedAt: Date | null;
   /** The change ticket in Jira, once raised. */
   jiraKey: string | null;
+  /** Release assets the plan names, checked on GitHub (presence and sha256) before the first wave. */
+  assets: { name: string; sha256: string }[] | null;
+  assetsVerifiedAt: Date | null;
+  assetsProblem: string | null;
 }
 
 /** The plan fields a team writes; everything else is relm's. */
@@ -69,6 +73,7 @@ export type ReleasePlan = Pick<
   | 'testEvidence'
   | 'trainingNeeded'
   | 'waves'
+  | 'assets'
 >;
 
 export function releaseKey(id: number): string {

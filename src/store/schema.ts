@@ -34,6 +34,15 @@ export interface ReleasesTable {
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
   jira_key: string | null;
+  assets: Json<ReleaseAsset[]> | null;
+  assets_verified_at: Timestamp | null;
+  assets_problem: string | null;
+}
+
+/** A release asset the plan names, with the sha256 digest it must have. */
+export interface ReleaseAsset {
+  name: string;
+  sha256: string;
 }
 
 /** A wave as stored with a release that overrides its model's waves. */

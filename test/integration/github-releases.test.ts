@@ -102,3 +102,47 @@ describe('the github deployer', () => {
     expect(await h.relm.db.selectFrom('unauthorised_versions').selectAll().where('service', '=', 'gh').execute()).toEqual([]);
   }, 40_000);
 });
+
+describe('release assets before the first wave', () => {
+  const GOOD = 'a'.repeat(64);
+  const BAD = 'b'.repeat(64);
+
+  async function withAssets(version: string, at: Date): Promise<number> {
+    const planned = await h.command('U0DEV', `new hooks ${version} --at ${at.toISOString()}`, { channel: 'C0HOOK' });
+    const id = Number(/REL-(\d+)/.exec(planned.reply!.text)![1]);
+    const edit = await h.command('U0DEV', `edit REL-${id}`, { channel: 'C0HOOK' });
+    const values = { ...planValues({ version, model: 'hooked', rollback: 'redeploy', evidence: 'ci', start: at }), assets: { value: { type: 'plain_text_input', value: `hooks-linux.tar.gz ${GOOD}` } } };
+    const bad = await h.submitView('U0DEV', edit.view, { ...values, assets: { value: { type: 'plain_text_input', value: 'hooks-linux.tar.gz not-a-digest' } } });
+    expect(bad.body.errors.assets).toContain('64-character sha256');
+    expect((await h.submitView('U0DEV', edit.view, values)).body).toBeUndefined();
+    await h.command('U0DEV', `submit REL-${id}`, { channel: 'C0HOOK' });
+    await h.command('U0APP1', `approve REL-${id}`, { channel: 'C0HOOK' });
+    return id;
+  }
+
+  const state = async (id: number) => h.relm.db.selectFrom('releases').select(['state', 'rollout_note']).where('id', '=', id).executeTakeFirstOrThrow();
+
+  it('starts the first wave only once the planned assets are on the GitHub release with their sha256', async () => {
+    const id = await withAssets('2.0.0', new Date(Date.now() + 2_000));
+    const draft = await waitFor(() => github.releases.find((r) => r.tag_name === 'v2.0.0'), 'the draft');
+    draft.assets = [{ name: 'hooks-linux.tar.gz', digest: `sha256:${GOOD}` }];
+    await waitFor(() => deployer.calls.some((c) => c.body.release.id === id), 'the first wave to be deployed', 15_000);
+    const audit = await h.relm.db.selectFrom('audit_log').select('action').where('release_id', '=', id).execute();
+    expect(audit.map((a) => a.action)).toContain('assets_verified');
+    const show = await h.command('U0DEV', `show REL-${id}`, { channel: 'C0HOOK' });
+    expect(show.reply!.text).toMatch(/Release assets:\* hooks-linux\.tar\.gz \(aaaaaaaaaaaa…\) · verified on GitHub/);
+  });
+
+  it('pauses before the first wave on a wrong digest, and goes on once it is fixed and resumed', async () => {
+    const id = await withAssets('2.1.0', new Date(Date.now() + 2_000));
+    const draft = await waitFor(() => github.releases.find((r) => r.tag_name === 'v2.1.0'), 'the draft');
+    draft.assets = [{ name: 'hooks-linux.tar.gz', digest: `sha256:${BAD}` }];
+    const paused = await waitFor(async () => ((await state(id)).state === 'paused' ? state(id) : undefined), 'the pause', 15_000);
+    expect(paused.rollout_note).toContain('asset hooks-linux.tar.gz has sha256 bbbbbbbbbbbb');
+    expect(deployer.calls.some((c) => c.body.release.id === id)).toBe(false);
+    expect((await h.command('U0DEV', `show REL-${id}`, { channel: 'C0HOOK' })).reply!.text).toContain(':x: asset hooks-linux.tar.gz has sha256 bbbbbbbbbbbb');
+    draft.assets = [{ name: 'hooks-linux.tar.gz', digest: `sha256:${GOOD}` }];
+    await h.command('U0DEV', `resume REL-${id}`, { channel: 'C0HOOK' });
+    await waitFor(() => deployer.calls.some((c) => c.body.release.id === id), 'the first wave after the fix', 15_000);
+  });
+});

@@ -99,6 +99,7 @@ describe('the relm process', () => {
       '', // planned start
       '', // model
       '', // waves (the model's)
+      '', // release assets (none)
       'Redeploy 0.9.0', // rollback plan
       'CI run 42 green', // test evidence
       'n', // training

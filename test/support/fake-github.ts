@@ -16,6 +16,7 @@ interface FakeRelease {
   draft: boolean;
   html_url: string;
   generate_release_notes?: boolean;
+  assets?: { name: string; digest: string | null }[];
 }
 
 type Fault = { status: number; method?: string; headers?: Record<string, string>; body?: unknown };
@@ -53,7 +54,7 @@ export class FakeGitHub {
         url: `${this.url}/repos/${owner}/${repo}/releases/${r.id}`,
         upload_url: `${this.url}/repos/${owner}/${repo}/releases/${r.id}/assets{?name,label}`,
         prerelease: false,
-        assets: [],
+        assets: (r.assets ?? []).map((a, i) => ({ id: r.id * 100 + i, name: a.name, state: 'uploaded', digest: a.digest, size: 1024, content_type: 'application/gzip', browser_download_url: `${r.html_url}/${a.name}` })),
         author: { login: 'relm-bot' },
         created_at: new Date().toISOString(),
         published_at: r.draft ? null : new Date().toISOString(),

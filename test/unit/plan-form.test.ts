@@ -40,8 +40,20 @@ describe('readPlanForm', () => {
         rollbackPlan: 'Redeploy 1.3.9',
         testEvidence: 'CI run 4411 green',
         trainingNeeded: false,
+        assets: [],
       },
     });
+  });
+
+  it('reads release assets as name and sha256 per line, and says which line is wrong', () => {
+    const sum = 'AB'.repeat(32);
+    const ok = readPlanForm(values({ assets: text(`app.tar.gz ${sum}\n\n  app.sbom.json sha256:${'c'.repeat(64)}  `) }));
+    expect(ok.ok && ok.input.assets).toEqual([
+      { name: 'app.tar.gz', sha256: 'ab'.repeat(32) },
+      { name: 'app.sbom.json', sha256: 'c'.repeat(64) },
+    ]);
+    expect(readPlanForm(values({ assets: text('app.tar.gz 1234') }))).toEqual({ ok: false, errors: { assets: '"app.tar.gz 1234" should be an asset name and its 64-character sha256, one per line.' } });
+    expect(readPlanForm(values({ assets: text(`a ${sum}\na ${sum}`) }))).toEqual({ ok: false, errors: { assets: 'a is listed twice.' } });
   });
 
   it('reads the datetimepicker as unix seconds', () => {

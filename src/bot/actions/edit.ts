@@ -30,6 +30,7 @@ export async function openEditModal(deps: BotDeps, releaseId: number, triggerId:
     testEvidence: r.testEvidence,
     trainingNeeded: r.trainingNeeded,
     waves: r.waves ? formatWaveOverride(r.waves) : undefined,
+    assets: r.assets?.map((a) => `${a.name} ${a.sha256}`).join('\n'),
     nextSlot: nextSlotFor(deps, r.service),
   };
   await deps.slack.client.views.open({ trigger_id: triggerId, view: planModal(deps.ctx.settings, defaults, { channel, revision: r.revision }) });

@@ -38,6 +38,7 @@ export const PLAN_FIELDS = {
   testEvidence: 'test_evidence',
   training: 'training',
   waves: 'waves',
+  assets: 'assets',
 } as const;
 
 export const REJECT_FIELDS = { reason: 'reason' } as const;

@@ -5,6 +5,7 @@ import { PLAN_FIELDS, REJECT_FIELDS, VALUE, VIEWS } from './ids.ts';
 import { slackTime } from './format.ts';
 
 export interface PlanDefaults {
+  assets?: string;
   waves?: string;
   /** Shown under the planned start: the next moment the service's policy allows a change. */
   nextSlot?: Date;
@@ -85,6 +86,7 @@ export function planModal(settings: Settings, defaults: PlanDefaults, context: V
     ...(defaults.nextSlot ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `Next free slot: ${slackTime(defaults.nextSlot)} (\`/release calendar\` shows the schedule)` }] } as KnownBlock] : []),
     select(PLAN_FIELDS.model, 'Deployment model', models, defaults.model ?? (defaults.service ? settings.services[defaults.service]?.deploymentModel : undefined)),
     text(PLAN_FIELDS.waves, 'Waves (optional: overrides the model)', { initial: defaults.waves, optional: true, max: 500, placeholder: 'canary=eu-1@10m; rest=eu-2,us-1' }),
+    text(PLAN_FIELDS.assets, 'Release assets to check (optional: one per line, name and sha256)', { initial: defaults.assets, multiline: true, optional: true, max: 3000, placeholder: 'app-linux-x64.tar.gz 9f86d081884c7d65…' }),
     text(PLAN_FIELDS.rollbackPlan, 'Rollback plan', { initial: defaults.rollbackPlan, multiline: true, optional: true, placeholder: 'How to go back if it goes wrong' }),
     text(PLAN_FIELDS.testEvidence, 'Test evidence', { initial: defaults.testEvidence, multiline: true, optional: true, placeholder: 'Links to test runs, sign-off' }),
     {

@@ -44,6 +44,10 @@ export function renderThreadNote(entry: AuditEntry): string {
       return `:hourglass: Wave ${escapeText(field(entry.after, 'wave') ?? '')} waits for ${field(entry.after, 'reason') === 'freeze' ? 'the end of a freeze' : 'the change window'} until ${slackTime(new Date(field(entry.after, 'until') ?? entry.at.toISOString()))}.`;
     case 'freeze_bypassed':
       return `:warning: Emergency: wave ${escapeText(field(entry.after, 'wave') ?? '')} went ahead ${field(entry.after, 'reason') === 'freeze' ? 'in a freeze' : 'outside the change windows'}, on its approvals.`;
+    case 'assets_verified':
+      return `:white_check_mark: The release assets are on GitHub with the planned sha256 digests.`;
+    case 'assets_problem':
+      return `:x: Release assets: ${clip(field(entry.after, 'problem') ?? '', 300)}.`;
     case 'checklist_ticked':
       return `${who} ticked "${clip(field(entry.after, 'item') ?? '', 200)}" (${escapeText(field(entry.after, 'wave') ?? '')}).`;
     case 'rollback_requested':

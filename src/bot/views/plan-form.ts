@@ -22,6 +22,7 @@ const FormSchema = z.object({
   testEvidence: z.string().max(3000).optional(),
   trainingNeeded: z.boolean(),
   waves: z.string().max(500).optional(),
+  assets: z.string().max(3000).optional(),
 });
 
 /** Maps a PlanInput field to the modal block that shows its error. */
@@ -38,6 +39,7 @@ export const FIELD_BLOCKS: Record<string, string> = {
   testEvidence: PLAN_FIELDS.testEvidence,
   trainingNeeded: PLAN_FIELDS.training,
   waves: PLAN_FIELDS.waves,
+  assets: PLAN_FIELDS.assets,
 };
 
 export type PlanForm = { ok: true; input: PlanInput } | { ok: false; errors: Record<string, string> };
@@ -59,6 +61,7 @@ export function readPlanForm(values: StateValues, fixedService?: string): PlanFo
     testEvidence: text(get(PLAN_FIELDS.testEvidence)) ?? undefined,
     trainingNeeded: (get(PLAN_FIELDS.training)?.selected_options ?? []).length > 0,
     waves: text(get(PLAN_FIELDS.waves)) ?? undefined,
+    assets: text(get(PLAN_FIELDS.assets)) ?? undefined,
   });
   if (!parsed.success) {
     const errors: Record<string, string> = {};
@@ -68,7 +71,14 @@ export function readPlanForm(values: StateValues, fixedService?: string): PlanFo
     }
     return { ok: false, errors };
   }
-  const { waves, ...f } = parsed.data;
+  const { waves, assets: assetText, ...f } = parsed.data;
+  const assets: { name: string; sha256: string }[] = [];
+  for (const line of (assetText ?? '').split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const match = /^(\S+)\s+(?:sha256:)?([0-9a-fA-F]{64})$/.exec(line);
+    if (!match) return { ok: false, errors: { [PLAN_FIELDS.assets]: `"${line.slice(0, 40)}" should be an asset name and its 64-character sha256, one per line.` } };
+    if (assets.some((a) => a.name === match[1])) return { ok: false, errors: { [PLAN_FIELDS.assets]: `${match[1]!.slice(0, 40)} is listed twice.` } };
+    assets.push({ name: match[1]!, sha256: match[2]!.toLowerCase() });
+  }
   let override;
   try {
     override = waves?.trim() ? parseWaveOverride(waves) : undefined;
@@ -77,6 +87,6 @@ export function readPlanForm(values: StateValues, fixedService?: string): PlanFo
   }
   return {
     ok: true,
-    input: { ...f, title: f.title ?? '', description: f.description ?? '', rollbackPlan: f.rollbackPlan ?? '', testEvidence: f.testEvidence ?? '', waves: override },
+    input: { ...f, title: f.title ?? '', description: f.description ?? '', rollbackPlan: f.rollbackPlan ?? '', testEvidence: f.testEvidence ?? '', waves: override, assets },
   };
 }

@@ -12,6 +12,9 @@ import { findStep, ticksOf, type RolloutStep } from '../../store/repositories/st
 import { DeployRejectedError, type Deployer, type DeployStarted } from '../deployer.ts';
 import { modelOf, wavesOf } from '../rollout.ts';
 import { completeStep, recordVerification } from './rollout/steps.ts';
+import { changeTransaction, recordChange } from './record-change.ts';
+import { wakeEffect } from './rollout/effects.ts';
+import { loadRelease } from './load.ts';
 
 export interface PostedRef {
   channel: string;
@@ -165,6 +168,45 @@ async function jiraTicket(ctx: CoreContext, ports: EffectPorts, kind: string, pa
   }
 }
 
+/** Compares the plan's assets with the GitHub release's, records the outcome and wakes the rollout. */
+async function checkAssets(ctx: CoreContext, ports: EffectPorts, releaseId: number): Promise<Record<string, unknown>> {
+  const release = await findRelease(ctx.db, releaseId);
+  if (!release?.assets?.length) return { skipped: 'no assets' };
+  const repo = serviceOf(ctx.settings, release.service).githubRepo;
+  let problem: string | null = null;
+  if (!repo || !ports.codeHost) problem = 'release assets are listed but the service has no github_repo or GitHub is not configured';
+  else {
+    const tag = ctx.settings.githubTag.replace('{version}', release.version);
+    // relm drafts the release itself on approval; the check waits for that rather than racing it.
+    const draft = await findOutbox(ctx.db, `github:draft:${releaseId}:${release.version}`);
+    if (draft && (draft.state === 'pending' || draft.state === 'sending')) throw new EffectNotReadyError('the GitHub draft release is not created yet');
+    const draftId = (draft?.result as { id?: number } | null)?.id;
+    const found = await ports.codeHost.releaseAssets(repo, { tag, ...(draftId ? { id: draftId } : {}) });
+    if (!found) problem = `there is no GitHub release ${tag}`;
+    else {
+      for (const wanted of release.assets) {
+        const asset = found.find((a) => a.name === wanted.name);
+        if (!asset) problem = `asset ${wanted.name} is missing from GitHub release ${tag}`;
+        else if (!asset.sha256) problem = `GitHub reports no sha256 digest for ${wanted.name}`;
+        else if (asset.sha256 !== wanted.sha256) problem = `asset ${wanted.name} has sha256 ${asset.sha256.slice(0, 12)}…, not ${wanted.sha256.slice(0, 12)}… as planned`;
+        if (problem) break;
+      }
+    }
+  }
+  const now = ctx.clock();
+  await changeTransaction(ctx, async (trx) => {
+    const current = await loadRelease(trx, releaseId, { lock: true });
+    const updated = await trx
+      .updateTable('releases')
+      .set(problem ? { assets_problem: problem, rollout_note: null } : { assets_verified_at: now, assets_problem: null, rollout_note: null })
+      .where('id', '=', releaseId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordChange(trx, { release: { ...current, rolloutNote: updated.rollout_note }, actor: 'relm', action: problem ? 'assets_problem' : 'assets_verified', after: { assets: current.assets?.map((a) => a.name), problem }, at: now, effects: [wakeEffect(releaseId, now)] });
+  });
+  return problem ? { problem } : { verified: release.assets.length };
+}
+
 /** The GitHub side of a release: draft on approval, publish on completion, a note on rollback. */
 async function githubRelease(ctx: CoreContext, ports: EffectPorts, kind: string, releaseId: number, version: string | undefined): Promise<Record<string, unknown>> {
   if (!ports.codeHost) throw new PermanentEffectError('GitHub is not configured (GITHUB_TOKEN)');
@@ -299,6 +341,8 @@ async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: stri
     case 'jira_transition':
     case 'jira_comment':
       return jiraTicket(ctx, ports, kind, payload as EffectPayload & { transition?: string; text?: string });
+    case 'github_assets':
+      return checkAssets(ctx, ports, payload.releaseId);
     case 'github_draft':
     case 'github_publish':
     case 'github_rolled_back':

@@ -25,6 +25,8 @@ export interface PlanInput {
   trainingNeeded?: boolean;
   /** Overrides the deployment model's waves for this release (targets must be the model's). */
   waves?: { name: string; targets: string[]; bakeMs: number }[];
+  /** Release assets that must be on the GitHub release, with their sha256, before the first wave. */
+  assets?: { name: string; sha256: string }[];
 }
 
 export interface PlanResult {
@@ -98,6 +100,7 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
       testEvidence: input.testEvidence?.trim() ?? '',
       trainingNeeded: input.trainingNeeded ?? false,
       waves: input.waves ?? null,
+      assets: input.assets?.length ? input.assets : null,
     };
     const release = await insertRelease(trx, {
       service: plan.service,
@@ -112,6 +115,7 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
       test_evidence: plan.testEvidence,
       training_needed: plan.trainingNeeded,
       waves: plan.waves ? JSON.stringify(plan.waves) : null,
+      assets: plan.assets ? JSON.stringify(plan.assets) : null,
       requester: actor,
       state: 'draft',
       card_channel: service.channel,

@@ -54,6 +54,11 @@ export async function replanRelease(ctx: CoreContext, actor: string, id: number,
       validateWaveOverride(ctx.settings.deploymentModels[changes.deploymentModel ?? current.deploymentModel]!, changes.waves);
       update.waves = JSON.stringify(changes.waves);
     }
+    if (changes.assets !== undefined && JSON.stringify(changes.assets.length ? changes.assets : null) !== JSON.stringify(current.assets)) {
+      update.assets = changes.assets.length ? JSON.stringify(changes.assets) : null;
+      update.assets_verified_at = null;
+      update.assets_problem = null;
+    }
     const startChanged = changes.plannedStart !== undefined && (changes.plannedStart?.getTime() ?? null) !== (current.plannedStart?.getTime() ?? null);
     if (startChanged) {
       update.planned_start = changes.plannedStart ?? null;

@@ -90,6 +90,15 @@ export class GitHubCodeHost implements CodeHost, DeploymentHost {
     return { id, created: true };
   }
 
+  async releaseAssets(repo: string, wanted: { tag: string; id?: number }): Promise<{ name: string; sha256: string | null }[] | undefined> {
+    // Drafts are not found by tag (GET /releases/tags/{tag} only sees published ones), hence the id or the list.
+    const release = wanted.id
+      ? (await call('read the release', () => this.octokit.rest.repos.getRelease({ ...split(repo), release_id: wanted.id! }))).data
+      : (await call('list releases', () => this.octokit.rest.repos.listReleases({ ...split(repo), per_page: 100 }))).data.find((r) => r.tag_name === wanted.tag);
+    if (!release) return undefined;
+    return release.assets.map((a) => ({ name: a.name, sha256: (a as { digest?: string | null }).digest?.replace(/^sha256:/, '').toLowerCase() ?? null }));
+  }
+
   async publishRelease(repo: string, id: number, body?: string): Promise<{ url: string }> {
     const updated = await call('publish the release', () => this.octokit.rest.repos.updateRelease({ ...split(repo), release_id: id, draft: false, ...(body ? { body } : {}) }));
     return { url: updated.data.html_url };

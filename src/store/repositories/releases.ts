@@ -38,6 +38,9 @@ export function toRelease(row: ReleaseRow): StoredRelease {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     jiraKey: row.jira_key,
+    assets: row.assets,
+    assetsVerifiedAt: row.assets_verified_at,
+    assetsProblem: row.assets_problem,
     cardChannel: row.card_channel,
     cardTs: row.card_ts,
   };

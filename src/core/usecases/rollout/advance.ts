@@ -110,6 +110,20 @@ async function finish(t: Tick): Promise<void> {
 
 /** Starts a pending step if the calendar and the approvals allow it now; otherwise says why and waits. */
 async function startStep(t: Tick, step: RolloutStep): Promise<'started' | 'waiting'> {
+  if (step.kind === 'deploy' && step.waveIndex === 0 && t.release.assets?.length && !t.release.assetsVerifiedAt) {
+    // The correct version, clearly marked, in time: the plan's assets must be on the GitHub release first.
+    const problem = t.release.assetsProblem ?? (t.ctx.github ? null : 'release assets are listed but GitHub is not configured (GITHUB_TOKEN)');
+    if (problem) {
+      await moveRelease(t, 'pause', 'rollout_paused', { rollout_note: `Paused before ${step.waveName}: ${problem}. Fix the release and resume.` });
+      return 'waiting';
+    }
+    const note = 'Checking the release assets on GitHub before the first wave.';
+    if (t.release.rolloutNote !== note) {
+      await setNote(t, note);
+      t.outbox.push(...(await enqueueRaw(t, [{ kind: 'github_assets', releaseId: t.release.id, dedupeKey: `github:assets:${t.release.id}:${t.now.getTime()}`, payload: { releaseId: t.release.id } }])));
+    }
+    return 'waiting';
+  }
   if (step.kind === 'deploy') {
     const auth = await authorised(t);
     if (!auth.ok) {

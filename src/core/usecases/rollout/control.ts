@@ -89,7 +89,8 @@ export function resumeRollout(ctx: CoreContext, actor: string, id: number): Prom
   return control(ctx, actor, id, {
     event: 'resume',
     action: 'rollout_resumed',
-    columns: () => ({ rollout_note: null }),
+    // An asset problem is checked afresh: the release may have been fixed on GitHub meanwhile.
+    columns: () => ({ rollout_note: null, assets_problem: null }),
     wake: true,
     check: async (trx, release) => {
       const failed = await lastFailedDeploy(trx, release);
