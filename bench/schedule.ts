@@ -105,7 +105,9 @@ try {
     LOG_LEVEL: 'info',
   };
   for (let i = 0; i < WORKERS; i++) {
-    const worker = startChild(['src/cli.ts', 'worker'], env);
+    // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of each worker there, to see where a tick's time goes.
+    const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+    const worker = startChild([...profile, 'src/cli.ts', 'worker'], env);
     workers.push(worker);
     await waitForLine(worker, /relm is running/);
   }

@@ -4,7 +4,8 @@ import type { Directory, Settings } from './policy.ts';
 
 /** Hands outbox rows to whatever performs them (BullMQ in relm); must not throw. */
 export interface EffectDispatcher {
-  dispatch(outboxIds: number[]): Promise<void>;
+  /** One job for the ids, or, given groups, one job per group (each in order, the groups side by side). */
+  dispatch(outboxIds: number[] | number[][]): Promise<void>;
 }
 
 /** What every use case needs, built once by the composition root. */

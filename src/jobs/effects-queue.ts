@@ -39,14 +39,21 @@ export class BullEffectDispatcher implements EffectDispatcher {
     this.#log = log;
   }
 
-  async dispatch(outboxIds: number[]): Promise<void> {
-    if (outboxIds.length === 0) return;
+  async dispatch(outbox: number[] | number[][]): Promise<void> {
+    const groups = (outbox.length > 0 && Array.isArray(outbox[0]) ? (outbox as number[][]) : [outbox as number[]]).filter((g) => g.length > 0);
+    if (groups.length === 0) return;
     try {
-      // One job per transaction's effects: fewer jobs through Redis, and the effects run in the order written.
-      const jobId = outboxIds.length === 1 ? effectJobId(outboxIds[0]!) : `outbox-batch-${createHash('sha1').update(outboxIds.join(',')).digest('hex')}`;
-      await this.queue.add('effect', { outboxId: outboxIds[0]!, outboxIds }, { ...JOB_OPTIONS, jobId });
+      // One job per transaction's effects (per release, for a batch): fewer jobs through Redis, and the
+      // effects run in the order written.
+      await this.queue.addBulk(
+        groups.map((ids) => ({
+          name: 'effect',
+          data: { outboxId: ids[0]!, outboxIds: ids },
+          opts: { ...JOB_OPTIONS, jobId: ids.length === 1 ? effectJobId(ids[0]!) : `outbox-batch-${createHash('sha1').update(ids.join(',')).digest('hex')}` },
+        })),
+      );
     } catch (error) {
-      this.#log.warn({ err: error, outboxIds }, 'could not enqueue effects now; the outbox relay will');
+      this.#log.warn({ err: error, outbox }, 'could not enqueue effects now; the outbox relay will');
     }
   }
 

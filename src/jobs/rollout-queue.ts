@@ -3,14 +3,24 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CoreContext } from '../core/context.ts';
 import type { Waker } from '../core/usecases/perform-effect.ts';
-import { advanceRollout } from '../core/usecases/rollout/advance.ts';
+import { advanceRollouts } from '../core/usecases/rollout/advance.ts';
 import { releasesToSweep } from '../store/repositories/releases.ts';
+import { TickBatcher } from './tick-batcher.ts';
 
 export const ROLLOUT_QUEUE = 'rollout';
 
 interface TickJob {
   releaseId: number;
+  /** When the tick is due (ms since the epoch); the job is taken a little earlier and held until then. */
+  dueAt?: number;
 }
+
+/**
+ * How long before its due time a wake-up is handed to a worker. Taking a job from Redis costs a round
+ * trip per job, so a burst of waves due in the same second would otherwise start one by one; taken
+ * early, the jobs wait in the workers and are ticked together the moment they are due, never before.
+ */
+export const WAKE_LEAD_MS = 2_000;
 
 /**
  * Wakes rollouts with BullMQ delayed jobs. The job id is the release and the due time, so asking twice
@@ -27,10 +37,10 @@ export class BullWaker implements Waker {
   async wakeAt(releaseId: number, at: Date): Promise<void> {
     await this.queue.add(
       'tick',
-      { releaseId },
+      { releaseId, dueAt: at.getTime() },
       {
         jobId: `tick-${releaseId}-${at.getTime()}`,
-        delay: Math.max(0, at.getTime() - Date.now()),
+        delay: Math.max(0, at.getTime() - Date.now() - WAKE_LEAD_MS),
         attempts: 10,
         backoff: { type: 'exponential', delay: 500 },
         removeOnComplete: { age: 3_600, count: 10_000 },
@@ -63,21 +73,27 @@ export interface RolloutWorkerOptions {
 }
 
 export function startRolloutWorker(options: RolloutWorkerOptions): Worker<TickJob> {
+  const batcher = new TickBatcher((ids) => advanceRollouts(options.ctx, ids));
   const worker = new Worker<TickJob>(
     ROLLOUT_QUEUE,
     async (job: Job<TickJob>) => {
       if (job.name === 'sweep') {
         const ids = await releasesToSweep(options.ctx.db, options.ctx.clock());
-        for (const id of ids) await advanceRollout(options.ctx, id).catch((error) => options.log.warn({ err: error, releaseId: id }, 'sweep tick failed'));
+        const ticked = await Promise.allSettled(ids.map((id) => batcher.tick(id)));
+        ticked.forEach((r, i) => r.status === 'rejected' && options.log.warn({ err: r.reason, releaseId: ids[i] }, 'sweep tick failed'));
         return { swept: ids.length };
       }
-      const release = await advanceRollout(options.ctx, job.data.releaseId);
-      return { state: release.state };
+      const early = (job.data.dueAt ?? 0) - options.ctx.clock().getTime();
+      // Bounded, so a due time far off (a clock that disagrees) cannot park a job for long.
+      if (early > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(early, WAKE_LEAD_MS + 1_000)));
+      const release = await batcher.tick(job.data.releaseId);
+      return { state: release?.state ?? 'gone' };
     },
     {
       connection: options.connection,
       prefix: options.prefix,
-      concurrency: options.concurrency ?? 32,
+      // Many jobs in hand at once, so a burst of due waves is ticked in a few batches (TickBatcher).
+      concurrency: options.concurrency ?? 1_000,
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: Math.min(options.lockDurationMs ?? 30_000, 30_000),
     },

@@ -5,6 +5,8 @@ import { writeRolloutConfig } from '../support/rollout-config.ts';
 import { buttonsOf, findCard, planValues } from '../support/slack-views.ts';
 import { ACTIONS } from '../../src/bot/blocks/ids.ts';
 import type { EmulatedMessage } from '../../src/integrations/slack/emulator.ts';
+import { advanceRollouts } from '../../src/core/usecases/rollout/advance.ts';
+import { verifyAuditTrail } from '../../src/core/usecases/audit-trail.ts';
 
 const SECRET_ENV = 'RELM_TEST_HOOK_SECRET';
 const SECRET = 'hook-secret-for-tests';
@@ -278,4 +280,23 @@ describe('the webhook deployer', () => {
     expect(again.status).toBe(200); // a repeated callback changes nothing
     expect(await state(id)).toBe('completed');
   }, 40_000);
+});
+
+describe('many waves due at once', () => {
+  it('starts each first wave once when batches of ticks overlap, and keeps every audit chain intact', async () => {
+    const at = new Date(Date.now() + 4_000);
+    const ids: number[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await authorised('shop', `7.0.${i}`, at));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, at.getTime() - Date.now() + 20)));
+    // Three workers' batches over the same releases at the same moment, besides the queue's own wake-ups.
+    const results = await Promise.all([advanceRollouts(h.relm.ctx, ids), advanceRollouts(h.relm.ctx, [...ids].reverse()), advanceRollouts(h.relm.ctx, [ids[2]!, 987_654])]);
+    expect(results[2].has(987_654)).toBe(false);
+    for (const id of ids) expect(['in_progress', 'completed']).toContain(results[0].get(id)!.state);
+    await h.settle();
+    const steps = await h.relm.db.selectFrom('rollout_steps').select(['release_id', 'wave_index', 'try']).where('release_id', 'in', ids).where('wave_index', '=', 0).execute();
+    expect(steps.map((s) => s.release_id).sort()).toEqual([...ids].sort());
+    const started = await h.relm.db.selectFrom('audit_log').select('release_id').where('release_id', 'in', ids).where('action', '=', 'wave_started').execute();
+    for (const id of ids) expect(started.filter((s) => s.release_id === id)).toHaveLength(1);
+    expect(await verifyAuditTrail(h.relm.ctx)).toMatchObject({ ok: true });
+  });
 });

@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../../store/schema.ts';
 import { appendAuditEntries } from '../../store/repositories/audit.ts';
-import { enqueueOutbox, type OutboxMessage } from '../../store/repositories/outbox.ts';
+import { enqueueOutboxByRelease, type OutboxMessage } from '../../store/repositories/outbox.ts';
 import type { StoredRelease } from '../../store/repositories/releases.ts';
 import type { CoreContext } from '../context.ts';
 
@@ -71,7 +71,7 @@ function jiraEffects(ctx: CoreContext, change: PendingChange, seq: number): Outb
   return effects;
 }
 
-async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingChange[]): Promise<number[]> {
+async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingChange[]): Promise<number[][]> {
   if (changes.length === 0) return [];
   const entries = await appendAuditEntries(
     trx,
@@ -92,7 +92,7 @@ async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingCha
       { kind: 'thread_note', releaseId, dedupeKey: `thread_note:${last}`, payload: { releaseId, auditSeqs: seqs } },
     );
   }
-  return enqueueOutbox(trx, messages, changes[changes.length - 1]!.at);
+  return enqueueOutboxByRelease(trx, messages, changes[changes.length - 1]!.at);
 }
 
 /**

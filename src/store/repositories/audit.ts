@@ -24,28 +24,31 @@ function normalise(value: unknown): unknown {
 type NewEntry = { releaseId: number | null; actor: string; action: string; before?: unknown; after?: unknown; at: Date };
 
 /**
- * Appends entries to the chain, in order, inside the caller's transaction. The advisory lock orders
- * writers (held until commit), so each entry links to the one committed before it.
+ * Appends entries to their chains, in order, inside the caller's transaction, in three statements
+ * however many chains are touched (a batch of rollout ticks writes to many). The advisory locks order
+ * the writers of each chain (held until commit), so each entry links to the one committed before it;
+ * they are taken in one sorted order, so two writers of overlapping chains cannot deadlock.
  */
 export async function appendAuditEntries(trx: Transaction<DB>, entries: NewEntry[]): Promise<AuditEntry[]> {
-  const heads = new Map<string, string>();
-  for (const key of [...new Set(entries.map((e) => chainKey(e)))].sort()) {
-    // Writers of one chain queue here (in a stable order, so two chains never deadlock); others pass.
-    await sql`SELECT pg_advisory_xact_lock(hashtext(${`relm:audit:${key}`}))`.execute(trx);
-    const releaseId = entries.find((e) => chainKey(e) === key)!.releaseId;
-    const last = await trx
-      .selectFrom('audit_log')
-      .select('hash')
-      .where((eb) => (releaseId === null ? eb('release_id', 'is', null) : eb('release_id', '=', releaseId)))
-      .orderBy('seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    heads.set(key, last?.hash ?? GENESIS_HASH);
-  }
-  const seqs = await sql<{ seq: number }>`SELECT nextval('audit_log_seq')::int AS seq FROM generate_series(1, ${entries.length})`.execute(trx);
+  const keys = [...new Set(entries.map((e) => chainKey(e)))].sort();
+  // Writers of one chain queue here; others pass. unnest keeps the array's (sorted) order.
+  await sql`SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(${keys.map((k) => `relm:audit:${k}`)}::text[]) AS k`.execute(trx);
+  // A statement after the locks, so its snapshot sees every entry committed before them.
+  const releaseIds = [...new Set(entries.flatMap((e) => (e.releaseId === null ? [] : [e.releaseId])))];
+  const global = entries.some((e) => e.releaseId === null);
+  const found = await sql<{ heads: { release_id: number; hash: string }[] | null; global_head: string | null; seqs: number[] }>`
+    SELECT
+      (SELECT json_agg(h) FROM (SELECT DISTINCT ON (release_id) release_id, hash FROM audit_log WHERE release_id = ANY(${releaseIds}::int[]) ORDER BY release_id, seq DESC) h) AS heads,
+      ${global ? sql`(SELECT hash FROM audit_log WHERE release_id IS NULL ORDER BY seq DESC LIMIT 1)` : sql`NULL::text`} AS global_head,
+      (SELECT array_agg(nextval('audit_log_seq')::int) FROM generate_series(1, ${entries.length})) AS seqs`.execute(trx);
+  const row = found.rows[0]!;
+  const heads = new Map<string, string>(keys.map((k) => [k, GENESIS_HASH]));
+  for (const head of row.heads ?? []) heads.set(chainKey({ releaseId: head.release_id }), head.hash);
+  if (row.global_head) heads.set('global', row.global_head);
+  const seqs = [...row.seqs].map(Number).sort((a, b) => a - b);
   const written: AuditEntry[] = entries.map((entry, i) => {
     const key = chainKey(entry);
-    const draft = { seq: seqs.rows[i]!.seq, releaseId: entry.releaseId, actor: entry.actor, action: entry.action, before: normalise(entry.before), after: normalise(entry.after), at: new Date(entry.at.getTime()), prevHash: heads.get(key)! };
+    const draft = { seq: seqs[i]!, releaseId: entry.releaseId, actor: entry.actor, action: entry.action, before: normalise(entry.before), after: normalise(entry.after), at: new Date(entry.at.getTime()), prevHash: heads.get(key)! };
     const hash = auditHash(draft);
     heads.set(key, hash);
     return { ...draft, hash };

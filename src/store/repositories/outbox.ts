@@ -24,6 +24,23 @@ export async function enqueueOutbox(db: Db, messages: OutboxMessage[], now: Date
 }
 
 /**
+ * The same, with the new rows' ids grouped by release (in the order written), so each release's
+ * effects run as one job and the effects of different releases run side by side.
+ */
+export async function enqueueOutboxByRelease(db: Db, messages: OutboxMessage[], now: Date): Promise<number[][]> {
+  if (messages.length === 0) return [];
+  const rows = await db
+    .insertInto('outbox')
+    .values(messages.map((m) => ({ kind: m.kind, release_id: m.releaseId, dedupe_key: m.dedupeKey, payload: JSON.stringify(m.payload), created_at: now })))
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .returning(['id', 'release_id'])
+    .execute();
+  const groups = new Map<number | null, number[]>();
+  for (const row of [...rows].sort((a, b) => a.id - b.id)) groups.set(row.release_id, [...(groups.get(row.release_id) ?? []), row.id]);
+  return [...groups.values()];
+}
+
+/**
  * The "done" mark of an effect commits without waiting for the disk: if a crash loses it, the row is
  * still durably 'sending' (the claim waited for the disk), so the next attempt looks for what the last
  * one posted before posting. Release state changes keep full durability.

@@ -1,16 +1,19 @@
 import type { Transaction } from 'kysely';
-import type { DB } from '../../../store/schema.ts';
+import type { DB, ReleaseRow, StepRow, StepState } from '../../../store/schema.ts';
+import type { Decision } from '../../approvals.ts';
 import type { CoreContext } from '../../context.ts';
+import { DomainError } from '../../errors.ts';
 import { transition } from '../../lifecycle.ts';
+import { releaseKey } from '../../release.ts';
 import { modelOf, wavesOf } from '../../rollout.ts';
-import { enqueueOutbox, type OutboxMessage } from '../../../store/repositories/outbox.ts';
-import { updateReleaseIf, type StoredRelease } from '../../../store/repositories/releases.ts';
-import { createStep, stepsOf, updateStepIf, type RolloutStep } from '../../../store/repositories/steps.ts';
-import { loadRelease } from '../load.ts';
+import { enqueueOutboxByRelease, type OutboxMessage } from '../../../store/repositories/outbox.ts';
+import { toRelease, type StoredRelease } from '../../../store/repositories/releases.ts';
+import { toStep, type RolloutStep } from '../../../store/repositories/steps.ts';
+import { lockForTicks, StepIdPool, writeTicks } from '../../../store/repositories/rollout-batch.ts';
 import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
 import { approvalRequestEffect } from '../submit.ts';
 import { deployEffect, githubEffects, verifyEffect, wakeEffect } from './effects.ts';
-import { authorisation, slotFor } from './gate.ts';
+import { authorisationFrom, slotFor, type Authorisation } from './gate.ts';
 
 const ACTOR = 'relm';
 
@@ -18,39 +21,89 @@ function formatAt(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/**
+ * One release's tick, worked out in memory over what was read under its row lock; what it decides
+ * is written for the whole batch at once (writeTicks), and its audit entries and effects at commit.
+ */
 interface Tick {
   trx: Transaction<DB>;
   ctx: CoreContext;
   now: Date;
+  ids: StepIdPool;
+  loaded: ReleaseRow;
+  row: ReleaseRow;
   release: StoredRelease;
-  outbox: number[];
+  decisions: Decision[];
+  /** Every step of the release in id order: as loaded, as changed, and any created in this tick. */
+  steps: { before: StepRow | undefined; row: StepRow }[];
+  outbox: OutboxMessage[];
   /** The authorisation checked earlier in this tick, reused for the rest of it. */
-  auth?: Awaited<ReturnType<typeof authorisation>>;
+  auth?: Authorisation;
 }
 
-async function authorised(t: Tick) {
-  t.auth ??= await authorisation(t.ctx, t.trx, t.release, t.now);
+function authorised(t: Tick): Authorisation {
+  t.auth ??= authorisationFrom(t.ctx, t.release, t.decisions, t.now);
   return t.auth;
 }
 
 async function change(t: Tick, action: string, after: Record<string, unknown>, effects: OutboxMessage[] = [], before?: unknown): Promise<void> {
-  const record = await recordChange(t.trx, { release: t.release, actor: ACTOR, action, before, after, at: t.now, effects });
-  t.outbox.push(...record.outboxIds);
+  await recordChange(t.trx, { release: t.release, actor: ACTOR, action, before, after, at: t.now, effects });
 }
 
-async function setNote(t: Tick, note: string | null, extra: Record<string, unknown> = {}): Promise<void> {
-  const updated = await t.trx.updateTable('releases').set({ rollout_note: note, updated_at: t.now, ...extra }).where('id', '=', t.release.id).returningAll().executeTakeFirstOrThrow();
-  t.release = { ...t.release, rolloutNote: updated.rollout_note, bypassedFreeze: updated.bypassed_freeze };
+function patchRelease(t: Tick, columns: Partial<ReleaseRow>): void {
+  t.row = { ...t.row, ...columns };
+  t.release = toRelease(t.row);
 }
 
-/** Moves the release itself; the caller holds its row lock. */
-async function moveRelease(t: Tick, event: Parameters<typeof transition>[1], action: string, columns: Record<string, unknown>, effects: OutboxMessage[] = []): Promise<void> {
+function setNote(t: Tick, note: string | null, extra: Partial<ReleaseRow> = {}): void {
+  patchRelease(t, { rollout_note: note, updated_at: t.now, ...extra });
+}
+
+/** Moves the release itself; the batch holds its row lock. */
+async function moveRelease(t: Tick, event: Parameters<typeof transition>[1], action: string, columns: Partial<ReleaseRow>, effects: OutboxMessage[] = []): Promise<void> {
   const before = t.release;
-  const to = transition(before, event);
-  const moved = await updateReleaseIf(t.trx, before.id, before.state, { state: to, updated_at: t.now, ...columns });
-  if (!moved) throw new Error(`release ${before.id} moved under its own row lock`);
-  t.release = moved;
-  await change(t, action, snapshot(moved), effects, snapshot(before));
+  patchRelease(t, { state: transition(before, event), updated_at: t.now, ...columns });
+  await change(t, action, snapshot(t.release), effects, snapshot(before));
+}
+
+function stepsOf(t: Tick): RolloutStep[] {
+  return t.steps.map((s) => toStep(s.row));
+}
+
+/** Compare-and-set on a step's state, in memory: only a step still in `from` moves. */
+function updateStepIf(t: Tick, id: number, from: StepState, changes: Partial<StepRow>): RolloutStep | undefined {
+  const entry = t.steps.find((s) => s.row.id === id);
+  if (!entry || entry.row.state !== from) return undefined;
+  entry.row = { ...entry.row, ...changes };
+  return toStep(entry.row);
+}
+
+type NewStep = Pick<RolloutStep, 'releaseId' | 'kind' | 'waveIndex' | 'waveName' | 'try' | 'targets' | 'deployer' | 'checklist' | 'dueAt'>;
+
+async function createStep(t: Tick, step: NewStep): Promise<RolloutStep> {
+  const row: StepRow = {
+    id: await t.ids.take(),
+    release_id: step.releaseId,
+    kind: step.kind,
+    wave_index: step.waveIndex,
+    wave_name: step.waveName,
+    try: step.try,
+    targets: step.targets,
+    deployer: step.deployer,
+    checklist: step.checklist,
+    state: 'pending',
+    idempotency_key: `rel-${step.releaseId}-${step.kind}-w${step.waveIndex}-t${step.try}`,
+    due_at: step.dueAt,
+    started_at: null,
+    finished_at: null,
+    bake_until: null,
+    verify_deadline: null,
+    error: null,
+    reported_by: null,
+    created_at: t.now,
+  };
+  t.steps.push({ before: undefined, row });
+  return toStep(row);
 }
 
 /** The waves still to roll back, newest first: every deploy wave that started. */
@@ -71,7 +124,7 @@ function nextTry(all: RolloutStep[], kind: RolloutStep['kind'], waveIndex: numbe
 async function nextStep(t: Tick, all: RolloutStep[]): Promise<RolloutStep | 'done'> {
   const waves = wavesOf(t.ctx.settings, t.release);
   const model = modelOf(t.ctx.settings, t.release);
-  let create: Parameters<typeof createStep>[1];
+  let create: NewStep;
   if (t.release.rolloutDirection === 'forward') {
     const finished = all.filter((s) => s.kind === 'deploy' && (s.state === 'succeeded' || s.state === 'skipped'));
     const index = finished.length ? Math.max(...finished.map((s) => s.waveIndex)) + 1 : 0;
@@ -86,12 +139,7 @@ async function nextStep(t: Tick, all: RolloutStep[]): Promise<RolloutStep | 'don
     const checklist = wave?.rollback.length ? wave.rollback : [`Roll back ${(wave?.targets ?? []).join(', ')} to the previous version`];
     create = { releaseId: t.release.id, kind: 'rollback', waveIndex: index, waveName: wave?.name ?? `wave ${index + 1}`, try: nextTry(all, 'rollback', index), targets: wave?.targets ?? [], deployer: model.deployer, checklist, dueAt: t.now };
   }
-  const step = await createStep(t.trx, create, t.now);
-  if (step) return step;
-  // Another tick created it first (we hold the release's row lock, so this is only a safety net).
-  const existing = (await stepsOf(t.trx, t.release.id)).find((s) => s.kind === create.kind && s.waveIndex === create.waveIndex && s.try === create.try);
-  if (!existing) throw new Error(`step ${create.kind} ${create.waveIndex} try ${create.try} of release ${t.release.id} neither created nor found`);
-  return existing;
+  return createStep(t, create);
 }
 
 async function finish(t: Tick): Promise<void> {
@@ -119,13 +167,13 @@ async function startStep(t: Tick, step: RolloutStep): Promise<'started' | 'waiti
     }
     const note = 'Checking the release assets on GitHub before the first wave.';
     if (t.release.rolloutNote !== note) {
-      await setNote(t, note);
-      t.outbox.push(...(await enqueueRaw(t, [{ kind: 'github_assets', releaseId: t.release.id, dedupeKey: `github:assets:${t.release.id}:${t.now.getTime()}`, payload: { releaseId: t.release.id } }])));
+      setNote(t, note);
+      t.outbox.push(...[{ kind: 'github_assets', releaseId: t.release.id, dedupeKey: `github:assets:${t.release.id}:${t.now.getTime()}`, payload: { releaseId: t.release.id } }]);
     }
     return 'waiting';
   }
   if (step.kind === 'deploy') {
-    const auth = await authorised(t);
+    const auth = authorised(t);
     if (!auth.ok) {
       await moveRelease(t, 'pause', 'rollout_paused', { rollout_note: `Paused before ${step.waveName}: ${auth.reason}. Roll back, or abort and plan again.` });
       return 'waiting';
@@ -139,19 +187,19 @@ async function startStep(t: Tick, step: RolloutStep): Promise<'started' | 'waiti
       const why = slot.check.reason === 'freeze' ? `the freeze "${slot.check.freeze.reason}"` : 'the change windows';
       const note = `${step.waveName} waits for ${why}: next slot ${formatAt(slot.next)}`;
       if (t.release.rolloutNote !== note) {
-        await setNote(t, note);
+        setNote(t, note);
         await change(t, 'wave_waiting', { wave: step.waveName, until: slot.next.toISOString(), reason: slot.check.reason }, [wakeEffect(t.release.id, slot.next)]);
       }
       return 'waiting';
     }
     if (slot.bypassed && !t.release.bypassedFreeze) {
-      await setNote(t, null, { bypassed_freeze: true });
+      setNote(t, null, { bypassed_freeze: true });
       await change(t, 'freeze_bypassed', { wave: step.waveName, reason: slot.check.allowed ? null : slot.check.reason, approvers: auth.approvers });
     }
   }
-  const started = await updateStepIf(t.trx, step.id, 'pending', { state: 'running', started_at: t.now });
+  const started = updateStepIf(t, step.id, 'pending', { state: 'running', started_at: t.now });
   if (!started) return 'waiting';
-  if (t.release.rolloutNote) await setNote(t, null);
+  if (t.release.rolloutNote) setNote(t, null);
   await change(t, step.kind === 'deploy' ? 'wave_started' : 'rollback_started', { wave: step.waveName, targets: step.targets, try: step.try }, [deployEffect(started)]);
   return 'started';
 }
@@ -159,10 +207,10 @@ async function startStep(t: Tick, step: RolloutStep): Promise<'started' | 'waiti
 async function tick(t: Tick): Promise<void> {
   if (t.release.state === 'scheduled') {
     if (t.release.plannedStart && t.release.plannedStart > t.now) {
-      t.outbox.push(...(await enqueueRaw(t, [wakeEffect(t.release.id, t.release.plannedStart)])));
+      t.outbox.push(wakeEffect(t.release.id, t.release.plannedStart));
       return;
     }
-    const auth = await authorised(t);
+    const auth = authorised(t);
     if (!auth.ok) {
       // Lapsed before the rollout began: ask again, on a new revision so earlier approvers can decide afresh.
       await moveRelease(t, 'replan', 'reapproval_needed', { revision: t.release.revision + 1, rollout_note: `Approval needed again: ${auth.reason}.` });
@@ -175,7 +223,7 @@ async function tick(t: Tick): Promise<void> {
 
   let created: RolloutStep | undefined;
   for (let guard = 0; guard < 50; guard++) {
-    const all = created ? [] : await stepsOf(t.trx, t.release.id);
+    const all = created ? [] : stepsOf(t);
     const live = all.filter((s) => s.state !== 'cancelled');
     const current = created ?? [...live].reverse().find((s) => s.kind === (t.release.rolloutDirection === 'forward' ? 'deploy' : 'rollback'));
     created = undefined;
@@ -192,14 +240,14 @@ async function tick(t: Tick): Promise<void> {
         return;
       case 'baking':
         if (current.bakeUntil && current.bakeUntil > t.now) {
-          t.outbox.push(...(await enqueueRaw(t, [wakeEffect(t.release.id, current.bakeUntil)])));
+          t.outbox.push(wakeEffect(t.release.id, current.bakeUntil));
           return;
         }
-        await updateStepIf(t.trx, current.id, 'baking', { state: 'succeeded', finished_at: t.now });
+        updateStepIf(t, current.id, 'baking', { state: 'succeeded', finished_at: t.now });
         await change(t, 'wave_completed', { wave: current.waveName, baked: true });
         continue;
       case 'verifying':
-        t.outbox.push(...(await enqueueRaw(t, [verifyEffect(current, t.now)])));
+        t.outbox.push(verifyEffect(current, t.now));
         return;
       default:
         // running (the deployer will report) or failed (the release is paused and waits for a decision)
@@ -209,8 +257,32 @@ async function tick(t: Tick): Promise<void> {
   throw new Error(`the rollout of release ${t.release.id} did not settle within one tick`);
 }
 
-function enqueueRaw(t: Tick, messages: OutboxMessage[]): Promise<number[]> {
-  return enqueueOutbox(t.trx, messages, t.now);
+/**
+ * Ticks of many releases at once, in one transaction: the rows are locked and read in a few
+ * statements, each release's tick is worked out in memory, and what they decided is written in a
+ * few more. This is what lets a thousand waves due in the same second all start within it. Releases
+ * that do not exist are left out of the result.
+ */
+export async function advanceRollouts(ctx: CoreContext, releaseIds: number[]): Promise<Map<number, StoredRelease>> {
+  const ids = [...new Set(releaseIds)];
+  const result = await changeTransaction(ctx, async (trx) => {
+    const now = ctx.clock();
+    const loaded = await lockForTicks(trx, ids);
+    const pool = new StepIdPool(trx);
+    // Roughly one new step per live rollout; more are drawn if a tick needs them.
+    await pool.reserve([...loaded.values()].filter((l) => l.release.state === 'scheduled' || l.release.state === 'in_progress').length);
+    const ticks: Tick[] = [];
+    for (const { release, steps, decisions } of loaded.values()) {
+      const t: Tick = { trx, ctx, now, ids: pool, loaded: release, row: release, release: toRelease(release), decisions, steps: steps.map((row) => ({ before: row, row })), outbox: [] };
+      await tick(t);
+      ticks.push(t);
+    }
+    await writeTicks(trx, { releases: ticks.map((t) => ({ before: t.loaded, after: t.row })), steps: ticks.flatMap((t) => t.steps.map((s) => ({ before: s.before, after: s.row }))) });
+    const outbox = await enqueueOutboxByRelease(trx, ticks.flatMap((t) => t.outbox), now);
+    return { releases: new Map(ticks.map((t) => [t.release.id, t.release])), outbox };
+  });
+  await ctx.effects.dispatch(result.outbox);
+  return result.releases;
 }
 
 /**
@@ -219,12 +291,7 @@ function enqueueRaw(t: Tick, messages: OutboxMessage[]): Promise<number[]> {
  * row lock and does only what is due, so duplicate wake-ups and concurrent workers are harmless.
  */
 export async function advanceRollout(ctx: CoreContext, releaseId: number): Promise<StoredRelease> {
-  const result = await changeTransaction(ctx, async (trx) => {
-    const release = await loadRelease(trx, releaseId, { lock: true });
-    const t: Tick = { trx, ctx, now: ctx.clock(), release, outbox: [] };
-    await tick(t);
-    return { release: t.release, outbox: t.outbox };
-  });
-  await ctx.effects.dispatch(result.outbox);
-  return result.release;
+  const release = (await advanceRollouts(ctx, [releaseId])).get(releaseId);
+  if (!release) throw new DomainError('not_found', `${releaseKey(releaseId)} does not exist. Try \`/release list\`.`);
+  return release;
 }

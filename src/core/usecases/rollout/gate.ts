@@ -1,17 +1,29 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../../store/schema.ts';
 import type { CoreContext } from '../../context.ts';
-import { policyApproval } from '../../approvals.ts';
+import { policyApproval, type Decision } from '../../approvals.ts';
 import { approvalRuleFor, policyOf } from '../../policy.ts';
 import { decisionsFor } from '../../../store/repositories/decisions.ts';
 import type { StoredRelease } from '../../../store/repositories/releases.ts';
 import { checkSlot, nextAllowedSlot, type SlotCheck } from '../../windows.ts';
 
 /** Whether the release is still authorised: enough approvals of its current revision, none lapsed. */
-export async function authorisation(ctx: CoreContext, db: Kysely<DB> | Transaction<DB>, release: StoredRelease, now: Date): Promise<{ ok: boolean; reason?: string; approvers: string[] }> {
+export async function authorisation(ctx: CoreContext, db: Kysely<DB> | Transaction<DB>, release: StoredRelease, now: Date): Promise<Authorisation> {
+  return authorisationFrom(ctx, release, await decisionsFor(db, release.id, release.revision), now);
+}
+
+export interface Authorisation {
+  ok: boolean;
+  reason?: string;
+  approvers: string[];
+}
+
+/** The same judgement from decisions already read (any revision; only the current one counts). */
+export function authorisationFrom(ctx: CoreContext, release: StoredRelease, decisions: Decision[], now: Date): Authorisation {
   const policy = policyOf(ctx.settings, release.service);
   const rule = approvalRuleFor(policy, release.type);
-  const status = policyApproval(policy.approvalSource, await decisionsFor(db, release.id, release.revision), release.revision, rule.required, now, policy.approvalExpiresAfterMs);
+  const current = decisions.filter((d) => d.revision === release.revision);
+  const status = policyApproval(policy.approvalSource, current, release.revision, rule.required, now, policy.approvalExpiresAfterMs);
   if (status.quorum) return { ok: true, approvers: status.valid.map((d) => d.approver) };
   const reason = policy.approvalSource !== 'slack' && !status.jira
     ? 'the change ticket is not approved in Jira'
