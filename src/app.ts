@@ -94,6 +94,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         // enough that a killed worker's effects are taken over soon.
         leaseMs: env.RELM_JOB_LOCK_MS * 2,
         codeHost: github,
+        deploymentHost: github,
         changeTracker: jiraConfigured ? new JiraChangeTracker({ host: env.JIRA_HOST!, email: env.JIRA_EMAIL!, apiToken: env.JIRA_API_TOKEN! }) : undefined,
         publisher,
         waker,

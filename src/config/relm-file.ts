@@ -60,6 +60,8 @@ const deploymentModel = z.strictObject({
   deployer: z.enum(['manual', 'github', 'webhook']).default('manual'),
   waves: z.array(wave).min(1),
   webhook: z.strictObject({ url: z.string().url(), secret_env: z.string().default('RELM_WEBHOOK_SECRET') }).optional(),
+  // The github deployer: how often to ask GitHub when no deployment_status webhook came, and when to give up.
+  github: z.strictObject({ poll: duration.default('30s'), timeout: duration.default('1h') }).optional(),
 });
 
 const service = z.strictObject({
@@ -228,6 +230,7 @@ function toSettings(file: RelmFile): Settings {
           deployer: m.deployer,
           waves: m.waves.map((w) => ({ name: w.name, targets: w.targets, bakeMs: w.bake ? parseDuration(w.bake) : 0, checklist: w.checklist, rollback: w.rollback, verify: w.verify ? { url: w.verify.url, expect: w.verify.expect, timeoutMs: parseDuration(w.verify.timeout) } : undefined })),
           webhook: m.webhook ? { url: m.webhook.url, secretEnv: m.webhook.secret_env } : undefined,
+          github: { pollMs: parseDuration(m.github?.poll ?? '30s'), timeoutMs: parseDuration(m.github?.timeout ?? '1h') },
         },
       ]),
     ),

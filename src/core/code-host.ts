@@ -22,6 +22,8 @@ export interface DeploymentRequest {
 /** Deployments per environment (the github deployer). */
 export interface DeploymentHost {
   ensureDeployment(repo: string, request: DeploymentRequest): Promise<{ id: number; created: boolean }>;
+  /** The newest status of a deployment (`queued`, `in_progress`, `success`, `failure`…), or undefined when it has none yet. */
+  deploymentState(repo: string, deploymentId: number): Promise<{ state: string; description: string | null } | undefined>;
 }
 
 /** A refusal from the code host that retrying will not change (a 4xx other than rate limits). */

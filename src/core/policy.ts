@@ -34,6 +34,8 @@ export interface DeploymentModel {
   deployer: 'manual' | 'github' | 'webhook';
   waves: Wave[];
   webhook?: { url: string; secretEnv: string };
+  /** The github deployer's polling, for when deployment_status webhooks do not arrive. */
+  github?: { pollMs: number; timeoutMs: number };
 }
 
 export interface ServiceSettings {

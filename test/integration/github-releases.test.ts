@@ -146,3 +146,37 @@ describe('release assets before the first wave', () => {
     await waitFor(() => deployer.calls.some((c) => c.body.release.id === id), 'the first wave after the fix', 15_000);
   });
 });
+
+describe('the github deployer without webhooks', () => {
+  async function polled(version: string): Promise<number> {
+    const at = new Date(Date.now() + 1_000);
+    const planned = await h.command('U0DEV', `new ghp ${version} --at ${at.toISOString()}`, { channel: 'C0GHP' });
+    const id = Number(/REL-(\d+)/.exec(planned.reply!.text)![1]);
+    const edit = await h.command('U0DEV', `edit REL-${id}`, { channel: 'C0GHP' });
+    await h.submitView('U0DEV', edit.view, planValues({ version, model: 'gh-polled', rollback: 'redeploy', evidence: 'ci', start: at }));
+    await h.command('U0DEV', `submit REL-${id}`, { channel: 'C0GHP' });
+    await h.command('U0APP1', `approve REL-${id}`, { channel: 'C0GHP' });
+    return id;
+  }
+  const release = (id: number) => h.relm.db.selectFrom('releases').select(['state', 'rollout_note']).where('id', '=', id).executeTakeFirstOrThrow();
+
+  it('asks GitHub for the deployment statuses and completes the wave from what it says', async () => {
+    const id = await polled('4.0.0');
+    const eu = await waitFor(() => github.deployments.find((d) => d.repo === 'acme/ghp' && d.environment === 'prod-eu' && d.ref === 'v4.0.0'), 'the prod-eu deployment', 15_000);
+    const us = await waitFor(() => github.deployments.find((d) => d.repo === 'acme/ghp' && d.environment === 'prod-us' && d.ref === 'v4.0.0'), 'the prod-us deployment');
+    github.deploymentStatuses.set(eu.id, [{ state: 'in_progress', description: 'rolling' }, { state: 'success', description: 'done' }]);
+    github.deploymentStatuses.set(us.id, [{ state: 'success', description: 'done' }]);
+    await waitFor(async () => (await release(id)).state === 'completed', 'the rollout to complete from polling', 15_000);
+    expect(github.calls.some((c) => c.method === 'GET' && c.path === `/repos/acme/ghp/deployments/${eu.id}/statuses`)).toBe(true);
+    expect((await h.command('U0DEV', 'where ghp', { channel: 'C0GHP' })).reply!.text).toMatch(/\*prod-us\*: 4\.0\.0/);
+  }, 30_000);
+
+  it('fails the wave when GitHub has no result by the timeout, and says so', async () => {
+    const id = await polled('4.1.0');
+    const eu = await waitFor(() => github.deployments.find((d) => d.repo === 'acme/ghp' && d.environment === 'prod-eu' && d.ref === 'v4.1.0'), 'the prod-eu deployment', 15_000);
+    github.deploymentStatuses.set(eu.id, [{ state: 'in_progress', description: 'still going' }]);
+    const paused = await waitFor(async () => ((await release(id)).state === 'paused' ? release(id) : undefined), 'the wave to time out', 20_000);
+    expect(paused.rollout_note).toContain('GitHub reported no result for prod-eu, prod-us within 4s');
+    expect(paused.rollout_note).toContain('Retry it, continue with the next wave, or roll back');
+  }, 30_000);
+});

@@ -30,6 +30,8 @@ export class FakeGitHub {
   readonly releases: FakeRelease[] = [];
   readonly faults: Fault[] = [];
   readonly deployments: { id: number; ref: string; environment: string; payload: Record<string, unknown>; auto_merge?: boolean; repo: string }[] = [];
+  /** Statuses per deployment id, oldest first, as a deploy system would have posted them to GitHub. */
+  readonly deploymentStatuses = new Map<number, { state: string; description: string }[]>();
   url = '';
   #server?: Server;
   #id = 1000;
@@ -59,6 +61,14 @@ export class FakeGitHub {
         created_at: new Date().toISOString(),
         published_at: r.draft ? null : new Date().toISOString(),
       });
+      const statuses = /^\/repos\/([^/]+)\/([^/]+)\/deployments\/(\d+)\/statuses$/.exec(path);
+      if (statuses && req.method === 'GET') {
+        const id = Number(statuses[3]);
+        if (!this.deployments.some((d) => d.id === id)) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/deployments/statuses#list-deployment-statuses' });
+        const perPage = Number(new URL(req.url ?? '', 'http://x').searchParams.get('per_page') ?? 30);
+        const list = [...(this.deploymentStatuses.get(id) ?? [])].reverse().slice(0, perPage);
+        return send(200, list.map((s, i) => ({ id: id * 100 + i, state: s.state, description: s.description, environment: this.deployments.find((d) => d.id === id)!.environment, creator: { login: 'deploy-bot' }, created_at: new Date().toISOString(), deployment_url: `${this.url}/repos/${statuses[1]}/${statuses[2]}/deployments/${id}` })));
+      }
       const deployments = /^\/repos\/([^/]+)\/([^/]+)\/deployments$/.exec(path);
       if (deployments && req.method === 'GET') {
         const query = new URL(req.url ?? '', 'http://x').searchParams;

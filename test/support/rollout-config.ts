@@ -18,6 +18,7 @@ services:
   hooks: { name: Hooks, channel: C0HOOK, policy: open, deployment_model: hooked, github_repo: acme/hooks }
   frozen: { name: Frozen, channel: C0FRZ, policy: frozen, deployment_model: quick }
   gh: { name: GH, channel: C0GH, policy: open, deployment_model: gh-envs, github_repo: acme/gh }
+  ghp: { name: GH polled, channel: C0GHP, policy: open, deployment_model: gh-polled, github_repo: acme/ghp }
 policies:
   open:
     approvals: ${approvals}
@@ -29,6 +30,11 @@ deployment_models:
     deployer: github
     waves:
       - { name: staging, targets: [staging] }
+      - { name: production, targets: [prod-eu, prod-us] }
+  gh-polled:
+    deployer: github
+    github: { poll: 1s, timeout: 4s }
+    waves:
       - { name: production, targets: [prod-eu, prod-us] }
   quick:
     deployer: manual

@@ -1,6 +1,10 @@
 import type { CoreContext } from '../context.ts';
+import type { DeploymentHost } from '../code-host.ts';
+import { formatDuration } from '../../config/duration.ts';
+import { modelOf } from '../rollout.ts';
 import { completeStep } from './rollout/steps.ts';
 import { findStep, findStepByKey } from '../../store/repositories/steps.ts';
+import { findRelease } from '../../store/repositories/releases.ts';
 
 const FAILED = new Set(['failure', 'error']);
 
@@ -34,4 +38,36 @@ export async function reportGitHubDeployment(ctx: CoreContext, deploymentId: num
   const all = await ctx.db.selectFrom('github_deployments').select(['target', 'state']).where('step_id', '=', step.id).execute();
   if (all.length >= step.targets.length && all.every((d) => d.state === 'success')) await completeStep(ctx, step.id, 'succeeded', 'github', `deployed to ${step.targets.join(', ')}`);
   return true;
+}
+
+const FINAL = new Set(['success', 'failure', 'error', 'inactive']);
+
+/**
+ * The fallback for lost or never-configured `deployment_status` webhooks: asks GitHub for the newest
+ * status of each of a running step's deployments and takes it as if the webhook had brought it. A
+ * step with no result by the model's `github.timeout` fails, so a rollout never waits for ever.
+ */
+export async function pollGitHubDeployments(ctx: CoreContext, host: DeploymentHost | undefined, stepId: number): Promise<Record<string, unknown>> {
+  const step = await findStep(ctx.db, stepId);
+  if (!step || step.state !== 'running') return { skipped: `step is ${step?.state ?? 'gone'}` };
+  const release = await findRelease(ctx.db, step.releaseId);
+  const repo = release ? ctx.settings.services[release.service]?.githubRepo : undefined;
+  const polled: Record<string, string> = {};
+  if (host && repo) {
+    const open = await ctx.db.selectFrom('github_deployments').select(['deployment_id', 'target', 'state']).where('step_id', '=', stepId).execute();
+    for (const d of open.filter((row) => !FINAL.has(row.state))) {
+      const newest = await host.deploymentState(repo, Number(d.deployment_id));
+      if (!newest) continue;
+      polled[d.target] = newest.state;
+      if (newest.state !== d.state) await reportGitHubDeployment(ctx, Number(d.deployment_id), newest.state, newest.description);
+    }
+  }
+  const timeoutMs = release ? (modelOf(ctx.settings, release).github?.timeoutMs ?? 3_600_000) : 3_600_000;
+  const now = ctx.clock();
+  const current = await findStep(ctx.db, stepId);
+  if (current?.state === 'running' && current.startedAt && now.getTime() - current.startedAt.getTime() >= timeoutMs) {
+    await completeStep(ctx, stepId, 'failed', 'relm', `GitHub reported no result for ${step.targets.join(', ')} within ${formatDuration(timeoutMs)}`);
+    return { polled, timedOut: true };
+  }
+  return { polled };
 }

@@ -3,7 +3,8 @@ import type { AuditEntry } from '../audit.ts';
 import { claimOutbox, completeOutbox, failOutbox, findOutbox } from '../../store/repositories/outbox.ts';
 import { claimCardPost, findRelease, setCard, type StoredRelease } from '../../store/repositories/releases.ts';
 import { serviceOf } from '../policy.ts';
-import { CodeHostRejectedError, type CodeHost } from '../code-host.ts';
+import { CodeHostRejectedError, type CodeHost, type DeploymentHost } from '../code-host.ts';
+import { pollGitHubDeployments } from './github-deployments.ts';
 import { ChangeTrackerRejectedError, type ChangeTracker } from '../change-tracker.ts';
 import { releaseKey } from '../release.ts';
 import { auditEntries, latestAuditSeq } from '../../store/repositories/audit.ts';
@@ -81,6 +82,8 @@ export interface EffectPorts {
   changeTracker?: ChangeTracker;
   /** GitHub releases (absent when GITHUB_TOKEN is not set). */
   codeHost?: CodeHost;
+  /** GitHub deployments, polled by the github deployer's steps (absent when GITHUB_TOKEN is not set). */
+  deploymentHost?: DeploymentHost;
   /** How long one attempt may hold an effect before a worker presumes it dead and takes over. */
   leaseMs?: number;
 }
@@ -352,6 +355,8 @@ async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: stri
       return { woken: payload.at };
     case 'deploy_step':
       return deployStep(ctx, ports, payload.stepId!, retry);
+    case 'github_poll':
+      return pollGitHubDeployments(ctx, ports.deploymentHost, payload.stepId!);
     case 'verify_step': {
       const step = await findStep(ctx.db, payload.stepId!);
       const release = await findRelease(ctx.db, payload.releaseId);

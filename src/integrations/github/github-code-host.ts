@@ -90,6 +90,13 @@ export class GitHubCodeHost implements CodeHost, DeploymentHost {
     return { id, created: true };
   }
 
+  async deploymentState(repo: string, deploymentId: number): Promise<{ state: string; description: string | null } | undefined> {
+    // GitHub lists a deployment's statuses newest first.
+    const statuses = await call('read the deployment statuses', () => this.octokit.rest.repos.listDeploymentStatuses({ ...split(repo), deployment_id: deploymentId, per_page: 1 }));
+    const newest = statuses.data[0];
+    return newest ? { state: newest.state, description: newest.description ?? null } : undefined;
+  }
+
   async releaseAssets(repo: string, wanted: { tag: string; id?: number }): Promise<{ name: string; sha256: string | null }[] | undefined> {
     // Drafts are not found by tag (GET /releases/tags/{tag} only sees published ones), hence the id or the list.
     const release = wanted.id

@@ -201,6 +201,7 @@ async function startStep(t: Tick, step: RolloutStep): Promise<'started' | 'waiti
   if (!started) return 'waiting';
   if (t.release.rolloutNote) setNote(t, null);
   await change(t, step.kind === 'deploy' ? 'wave_started' : 'rollback_started', { wave: step.waveName, targets: step.targets, try: step.try }, [deployEffect(started)]);
+  if (started.deployer === 'github') pollGitHub(t, started);
   return 'started';
 }
 
@@ -249,12 +250,27 @@ async function tick(t: Tick): Promise<void> {
       case 'verifying':
         t.outbox.push(verifyEffect(current, t.now));
         return;
+      case 'running':
+        // The deployer will report; a github step is also polled, in case its webhooks never come.
+        if (current.deployer === 'github') pollGitHub(t, current);
+        return;
       default:
-        // running (the deployer will report) or failed (the release is paused and waits for a decision)
+        // failed: the release is paused and waits for a decision
         return;
     }
   }
   throw new Error(`the rollout of release ${t.release.id} did not settle within one tick`);
+}
+
+/** Asks GitHub for the step's deployment states every `github.poll`, and wakes again for the next time. */
+function pollGitHub(t: Tick, step: RolloutStep): void {
+  const github = modelOf(t.ctx.settings, t.release).github;
+  if (!github || !step.startedAt) return;
+  const elapsed = t.now.getTime() - step.startedAt.getTime();
+  const round = Math.floor(elapsed / github.pollMs);
+  if (round >= 1) t.outbox.push({ kind: 'github_poll', releaseId: t.release.id, dedupeKey: `github:poll:${step.id}:${round}`, payload: { releaseId: t.release.id, stepId: step.id } });
+  // Past the timeout the poll fails the step; until then, one wake-up per round.
+  if (elapsed < github.timeoutMs + github.pollMs) t.outbox.push(wakeEffect(t.release.id, new Date(step.startedAt.getTime() + (round + 1) * github.pollMs)));
 }
 
 /**
