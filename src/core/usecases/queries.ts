@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CoreContext } from '../context.ts';
 import type { DB } from '../../store/schema.ts';
 import { policyApproval, type ApprovalStatus, type Decision } from '../approvals.ts';
@@ -22,6 +22,8 @@ export interface ReleaseDetail {
   history: AuditEntry[];
   /** Side effects that failed for good (a GitHub refusal, a Slack channel gone), with the reason. */
   syncProblems: { kind: string; error: string }[];
+  /** Work items the plan mentions that Jira does not know, as the latest linking of the ticket found. */
+  unknownWorkItems: string[];
 }
 
 /** A release with its decisions, approval standing, steps and (unless told not to) history: what `show` and the card display. */
@@ -37,6 +39,8 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
   } catch {
     waves = [];
   }
+  // The latest raise or plan update of the change ticket says which mentioned keys could not be linked.
+  const linking = await db.selectFrom('outbox').select('result').where('release_id', '=', id).where('kind', 'in', ['jira_raise', 'jira_update']).where('state', '=', 'done').where(sql<boolean>`result ? 'missing'`).orderBy('id', 'desc').executeTakeFirst();
   const failed = await db.selectFrom('outbox').select(['kind', 'last_error']).where('release_id', '=', id).where('state', '=', 'failed').orderBy('id').execute();
   return {
     release,
@@ -47,6 +51,7 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
     approval,
     history: options.history === false ? [] : await auditFor(db, id),
     syncProblems: failed.map((f) => ({ kind: f.kind, error: f.last_error ?? 'failed' })),
+    unknownWorkItems: ((linking?.result as { missing?: string[] } | undefined)?.missing ?? []).filter((k) => typeof k === 'string'),
   };
 }
 
