@@ -111,3 +111,46 @@ describe('linked work items', () => {
     expect(jira.tickets.filter((t) => t.fields.labels?.includes(`relm-rel-${id}`))).toHaveLength(1);
   });
 });
+
+describe('incidents caused by a release', () => {
+  async function issueLinked(linkId: string, source: string, destination: string, delivery = `delivery-${linkId}`) {
+    const { createHmac } = await import('node:crypto');
+    const body = JSON.stringify({ timestamp: Date.now(), webhookEvent: 'issuelink_created', issueLink: { id: Number(linkId), sourceIssueId: Number(source), destinationIssueId: Number(destination), issueLinkType: { id: 10000, name: 'Blocks', outwardName: 'blocks', inwardName: 'is blocked by', isSubTaskLinkType: false, isSystemLinkType: false } } });
+    const res = await fetch(`${h.baseUrl}/webhooks/jira`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', 'x-atlassian-webhook-identifier': delivery, 'x-hub-signature': `sha256=${createHmac('sha256', 'jira-hook-secret').update(body).digest('hex')}` },
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  it('records `incident REL-n <text>` once, and shows it', async () => {
+    const { id } = await submitted('4.0.0');
+    const first = await h.command('U0OPS', `incident REL-${id} checkout <errors> in eu-1`);
+    expect(first.reply!.text).toContain(`Recorded an incident caused by *REL-${id}*: checkout &lt;errors&gt; in eu-1`);
+    const again = await h.command('U0OPS', `incident REL-${id} checkout <errors> in eu-1`);
+    expect(again.reply!.text).toContain('already recorded');
+    await h.settle();
+    const text = await show(id);
+    expect(text).toContain('*Incidents caused by this release:* 1 (checkout &lt;errors&gt; in eu-1)');
+    expect(text).toContain('<@U0OPS> recorded an incident caused by this release');
+  });
+
+  it('counts an Incident-type issue linked to the change ticket in Jira, once; a Story does not count', async () => {
+    const { id, ticket } = await submitted('4.1.0');
+    const incident = jira.addIssue('INC-7', 'Incident');
+    const story = jira.addIssue('ABC-3', 'Story');
+    expect((await issueLinked('20001', incident.id, ticket!.id)).body).toEqual({ release: id, queued: true });
+    expect((await issueLinked('20002', ticket!.id, story.id)).body).toEqual({ release: id, queued: true });
+    await h.settle();
+    // a redelivery, and the same link under a new delivery id, change nothing
+    expect((await issueLinked('20001', incident.id, ticket!.id)).body).toEqual({ duplicate: true });
+    expect((await issueLinked('20001', incident.id, ticket!.id, 'another-delivery')).body).toEqual({ release: id, queued: false });
+    expect((await issueLinked('20003', incident.id, '1')).body).toEqual({ ignored: 'neither issue is a relm change ticket' });
+    await h.settle();
+    const text = await show(id);
+    expect(text).toContain('*Incidents caused by this release:* 1 (INC-7)');
+    expect(text).toContain('Incident INC-7 was linked to the change ticket in Jira');
+    expect(jira.calls.filter((c) => c.method === 'GET' && c.path === `/rest/api/3/issue/${incident.id}`)).toHaveLength(1);
+  });
+});

@@ -76,7 +76,7 @@ export async function jiraTicket(ctx: CoreContext, ports: EffectPorts, kind: str
         sections: sectionsOf(ctx.settings, release),
         fields: ticketFields(ctx.settings, release, await releaseLink(ports, release)),
       });
-      await ctx.db.updateTable('releases').set({ jira_key: raised.key }).where('id', '=', release.id).execute();
+      await ctx.db.updateTable('releases').set({ jira_key: raised.key, jira_issue_id: raised.id }).where('id', '=', release.id).execute();
       const links = await tracker.link(raised.key, linkedWorkItems(release), linkType);
       return { key: raised.key, created: raised.created, linked: links.linked, missing: links.missing };
     }

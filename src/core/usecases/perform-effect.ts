@@ -17,6 +17,7 @@ import { wakeEffect } from './rollout/effects.ts';
 import { loadRelease } from './load.ts';
 import { EffectNotReadyError, PermanentEffectError } from './effect-errors.ts';
 import { jiraTicket, type JiraPayload } from './jira-ticket.ts';
+import { incidentFromJira } from './incidents.ts';
 import { POSTING, postedCard } from './card-ref.ts';
 
 export interface PostedRef {
@@ -292,6 +293,8 @@ async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: stri
     case 'jira_comment':
     case 'jira_update':
       return jiraTicket(ctx, ports, kind, payload as JiraPayload);
+    case 'jira_incident_link':
+      return incidentFromJira(ctx, ports, payload as unknown as { releaseId: number; issueId: string });
     case 'github_assets':
       return checkAssets(ctx, ports, payload.releaseId);
     case 'github_draft':

@@ -11,6 +11,7 @@ import { decisionsFor } from '../../store/repositories/decisions.ts';
 import { auditFor } from '../../store/repositories/audit.ts';
 import { listReleases, type StoredRelease } from '../../store/repositories/releases.ts';
 import { loadRelease } from './load.ts';
+import { incidentsOf, type Incident } from '../../store/repositories/incidents.ts';
 
 export interface ReleaseDetail {
   release: StoredRelease;
@@ -24,6 +25,8 @@ export interface ReleaseDetail {
   syncProblems: { kind: string; error: string }[];
   /** Work items the plan mentions that Jira does not know, as the latest linking of the ticket found. */
   unknownWorkItems: string[];
+  /** Incidents recorded as caused by the release, oldest first. */
+  incidents: Incident[];
 }
 
 /** A release with its decisions, approval standing, steps and (unless told not to) history: what `show` and the card display. */
@@ -51,6 +54,7 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
     approval,
     history: options.history === false ? [] : await auditFor(db, id),
     syncProblems: failed.map((f) => ({ kind: f.kind, error: f.last_error ?? 'failed' })),
+    incidents: await incidentsOf(db, id),
     unknownWorkItems: ((linking?.result as { missing?: string[] } | undefined)?.missing ?? []).filter((k) => typeof k === 'string'),
   };
 }
