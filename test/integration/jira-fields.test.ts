@@ -1,22 +1,24 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_CONFIG, startHarness, waitFor, type Harness } from '../support/harness.ts';
 import { FakeJira } from '../support/fake-jira.ts';
 import { planValues } from '../support/slack-views.ts';
+import { runDoctor } from '../../src/doctor.ts';
 
 let h: Harness;
 let jira: FakeJira;
 
 /** The test fixture with the Jira field mapping of the README. */
-function mappedConfig(): string {
+function mappedConfig(riskField = 'customfield_10041'): string {
   const yaml = readFileSync(FIXTURE_CONFIG, 'utf8').replace(
     'jira:\n  issue_type: Change\n',
     `jira:
   issue_type: Change
-  fields: { planned_start: customfield_10061, planned_end: customfield_10062, risk: customfield_10041, release_link: customfield_10070 }
+  fields: { planned_start: customfield_10061, planned_end: customfield_10062, risk: ${riskField}, release_link: customfield_10070 }
   risk_values: { low: Low, medium: Medium, high: High }
 `,
   );
@@ -85,6 +87,21 @@ describe('mapped Jira fields', () => {
     } finally {
       fields.risk = 'customfield_10041';
     }
+  });
+});
+
+describe('doctor', () => {
+  it('names mapped fields the Jira site does not have, with a fix', async () => {
+    let out = '';
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        out += chunk.toString();
+        done();
+      },
+    });
+    expect(await runDoctor({ ...h.env, RELM_CONFIG: mappedConfig('customfield_99999') }, sink)).toBe(1);
+    expect(out).toMatch(/✘ jira .*not fields on this site: jira\.fields\.risk \(customfield_99999\)/);
+    expect(out).toContain('fix: Correct jira.fields in relm.yml');
   });
 });
 
