@@ -95,7 +95,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         leaseMs: env.RELM_JOB_LOCK_MS * 2,
         codeHost: github,
         deploymentHost: github,
-        changeTracker: jiraConfigured ? new JiraChangeTracker({ host: env.JIRA_HOST!, email: env.JIRA_EMAIL!, apiToken: env.JIRA_API_TOKEN! }) : undefined,
+        changeTracker: jiraConfigured ? new JiraChangeTracker({ host: env.JIRA_HOST!, email: env.JIRA_EMAIL!, apiToken: env.JIRA_API_TOKEN!, timezone: settings.timezone }) : undefined,
         publisher,
         waker,
         verifier: new HttpVerifier(),

@@ -20,6 +20,20 @@ async function timed<T>(ms: number, work: Promise<T>): Promise<T> {
   }
 }
 
+/** `jira.fields` mappings whose ids the site does not have, as `name (id)`; none when relm.yml does not load. */
+async function missingMappedFields(env: Env, jira: JiraChangeTracker): Promise<string[]> {
+  let fields: Record<string, string | undefined>;
+  try {
+    fields = loadRelmFile(env.RELM_CONFIG).settings.jira.fields;
+  } catch {
+    return []; // the config file check reports it
+  }
+  const mapped = Object.entries(fields).filter((e): e is [string, string] => Boolean(e[1]));
+  if (mapped.length === 0) return [];
+  const missing = new Set(await jira.missingFields(mapped.map(([, id]) => id)));
+  return mapped.filter(([, id]) => missing.has(id)).map(([name, id]) => `jira.fields.${name} (${id})`);
+}
+
 function checks(env: Env): Check[] {
   return [
     {
@@ -82,8 +96,12 @@ function checks(env: Env): Check[] {
         if (!env.JIRA_HOST) return { ok: true, detail: 'not configured: change tickets are off (set JIRA_HOST, JIRA_EMAIL, JIRA_API_TOKEN)' };
         if (!env.JIRA_EMAIL || !env.JIRA_API_TOKEN) return { ok: false, detail: 'JIRA_HOST is set but JIRA_EMAIL or JIRA_API_TOKEN is not', fix: 'Create an API token at id.atlassian.com and set both.' };
         try {
-          const who = await timed(10_000, new JiraChangeTracker({ host: env.JIRA_HOST, email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN }).whoAmI());
-          return { ok: true, detail: `${env.JIRA_HOST}: signed in as ${who}; ${env.JIRA_WEBHOOK_SECRET ? 'webhook secret set' : 'no JIRA_WEBHOOK_SECRET, so POST /webhooks/jira is off'}` };
+          const jira = new JiraChangeTracker({ host: env.JIRA_HOST, email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN });
+          const who = await timed(10_000, jira.whoAmI());
+          const signedIn = `${env.JIRA_HOST}: signed in as ${who}; ${env.JIRA_WEBHOOK_SECRET ? 'webhook secret set' : 'no JIRA_WEBHOOK_SECRET, so POST /webhooks/jira is off'}`;
+          const missing = await timed(10_000, missingMappedFields(env, jira));
+          if (missing.length) return { ok: false, detail: `${signedIn}; not fields on this site: ${missing.join(', ')}`, fix: 'Correct jira.fields in relm.yml: GET /rest/api/3/field (or Jira settings → Issues → Custom fields) lists the ids.' };
+          return { ok: true, detail: signedIn };
         } catch (error) {
           return { ok: false, detail: `${env.JIRA_HOST}: ${(error as Error).message}`, fix: 'Check JIRA_HOST (https://your-site.atlassian.net), JIRA_EMAIL and JIRA_API_TOKEN.' };
         }

@@ -37,6 +37,10 @@ export class SlackPublisher implements Publisher {
     return { ref: await this.#slack.post({ channel, idempotencyKey: key, ...message }), earlier: false };
   }
 
+  async permalink(ref: PostedRef): Promise<string> {
+    return this.#slack.permalink(ref);
+  }
+
   async upsertCard(detail: ReleaseDetail, card: PostedRef | null, key: string, retry: boolean): Promise<PostedRef> {
     const rendered = renderCard(detail);
     if (card) {

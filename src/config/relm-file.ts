@@ -3,8 +3,8 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { parseWindow } from '../core/windows.ts';
-import { RELEASE_STATES, RELEASE_TYPES } from '../core/release.ts';
-import type { Settings } from '../core/policy.ts';
+import { RELEASE_STATES, RELEASE_TYPES, RISKS } from '../core/release.ts';
+import { JIRA_FIELD_NAMES, type JiraFieldName, type Settings } from '../core/policy.ts';
 
 const duration = z.string().regex(DURATION_PATTERN, 'a duration like 30s, 15m, 2h or 7d');
 const slackUser = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U0123ABCD');
@@ -64,6 +64,8 @@ const deploymentModel = z.strictObject({
   github: z.strictObject({ poll: duration.default('30s'), timeout: duration.default('1h') }).optional(),
 });
 
+const jiraFieldId = z.string().regex(/^(customfield_\d+|[a-z][A-Za-z]*)$/, 'a Jira field id like customfield_10061 or duedate');
+
 const service = z.strictObject({
   name: z.string().min(1),
   channel: channelId,
@@ -92,6 +94,11 @@ const RelmFileSchema = z
         transitions: z.partialRecord(z.enum(RELEASE_STATES), z.string().min(1)).default({}),
         approved_statuses: z.array(z.string()).default(['Approved']),
         declined_statuses: z.array(z.string()).default(['Declined']),
+        // relm value -> Jira field id; custom field ids differ per site (GET /rest/api/3/field lists them).
+        fields: z.strictObject(Object.fromEntries(JIRA_FIELD_NAMES.map((name) => [name, jiraFieldId.optional()])) as Record<JiraFieldName, z.ZodOptional<typeof jiraFieldId>>).default({}),
+        risk_values: z.partialRecord(z.enum(RISKS), z.string().min(1)).default({}),
+        link_type: z.string().min(1).default('Relates'),
+        incident_types: z.array(z.string().min(1)).min(1).default(['Incident']),
       })
       .optional(),
     github: z.record(z.string(), z.unknown()).optional(),
@@ -240,6 +247,10 @@ function toSettings(file: RelmFile): Settings {
       transitions: file.jira?.transitions ?? {},
       approvedStatuses: file.jira?.approved_statuses ?? ['Approved'],
       declinedStatuses: file.jira?.declined_statuses ?? ['Declined'],
+      fields: file.jira?.fields ?? {},
+      riskValues: file.jira?.risk_values ?? {},
+      linkType: file.jira?.link_type ?? 'Relates',
+      incidentTypes: file.jira?.incident_types ?? ['Incident'],
     },
     githubTag: typeof file.github?.tag === 'string' && file.github.tag.includes('{version}') ? file.github.tag : 'v{version}',
   };

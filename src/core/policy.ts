@@ -1,5 +1,5 @@
 import type { Calendar } from './windows.ts';
-import type { ReleaseType } from './release.ts';
+import type { ReleaseType, Risk } from './release.ts';
 import { DomainError } from './errors.ts';
 import { fragment } from './text.ts';
 
@@ -75,7 +75,19 @@ export interface JiraSettings {
   /** Ticket statuses that count as approved / declined where a policy takes Jira as an approval source. */
   approvedStatuses: string[];
   declinedStatuses: string[];
+  /** relm value → Jira field id, set when the ticket is raised and when its plan or schedule changes. */
+  fields: Partial<Record<JiraFieldName, string>>;
+  /** Risk → the option name of a select field (default: the risk as written). */
+  riskValues: Partial<Record<Risk, string>>;
+  /** The issue link type that joins the change ticket to the work items its plan mentions. */
+  linkType: string;
+  /** Issue types that, linked to a change ticket, count as incidents caused by the release. */
+  incidentTypes: string[];
 }
+
+/** The relm values a Jira field can be mapped to (`jira.fields` in relm.yml). */
+export const JIRA_FIELD_NAMES = ['planned_start', 'planned_end', 'risk', 'release_link'] as const;
+export type JiraFieldName = (typeof JIRA_FIELD_NAMES)[number];
 
 /** Looks up Slack user-group members (S… ids); the adapter caches. */
 export interface Directory {

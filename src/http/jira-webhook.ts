@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreContext } from '../core/context.ts';
 import { jiraDecision } from '../core/usecases/decide.ts';
+import { jiraIssueLinked } from '../core/usecases/incidents.ts';
 import { firstDelivery } from '../store/repositories/deliveries.ts';
 import { MAX_WEBHOOK_BYTES, readLimited, replyJson } from './respond.ts';
 
@@ -16,7 +17,8 @@ export function verifyJiraSignature(secret: string, body: string, header: string
 
 /**
  * POST /webhooks/jira: a change ticket approved or declined in Jira counts as a decision where the
- * release's policy takes Jira as an approval source. Each webhook delivery is processed once.
+ * release's policy takes Jira as an approval source; an issue linked to a change ticket
+ * (`issuelink_created`) may be an incident caused by the release. Each webhook delivery is processed once.
  */
 export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, statuses: { approved: string[]; declined: string[] }) {
   return {
@@ -35,6 +37,12 @@ export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, s
       }
       const delivery = String(req.headers['x-atlassian-webhook-identifier'] ?? '');
       if (delivery && !(await firstDelivery(ctx.db, `jira:${delivery}`, ctx.clock()))) return replyJson(res, 200, { duplicate: true });
+      if (payload?.webhookEvent === 'issuelink_created') {
+        const link = payload.issueLink;
+        const [id, source, destination] = [link?.id, link?.sourceIssueId, link?.destinationIssueId].map((v) => (typeof v === 'number' || typeof v === 'string' ? String(v) : undefined));
+        if (!id || !source || !destination) return replyJson(res, 400, { error: 'issueLink needs id, sourceIssueId and destinationIssueId' });
+        return replyJson(res, 202, await jiraIssueLinked(ctx, { id, source, destination }));
+      }
       const key = payload?.issue?.key;
       const status = payload?.changelog?.items?.find((i: { field?: string }) => i.field === 'status')?.toString ?? payload?.issue?.fields?.status?.name;
       if (typeof key !== 'string' || typeof status !== 'string') return replyJson(res, 202, { ignored: 'no issue status' });

@@ -37,6 +37,18 @@ export interface ReleasesTable {
   assets: Json<ReleaseAsset[]> | null;
   assets_verified_at: Timestamp | null;
   assets_problem: string | null;
+  /** The change ticket's Jira issue id (stable across moves; what issuelink webhooks name). */
+  jira_issue_id: string | null;
+}
+
+export interface IncidentsTable {
+  id: Generated<number>;
+  release_id: number;
+  /** A Jira issue key or free text. */
+  ref: string;
+  source: 'slack' | 'jira';
+  recorded_by: string;
+  recorded_at: Timestamp;
 }
 
 /** A release asset the plan names, with the sha256 digest it must have. */
@@ -136,6 +148,7 @@ export interface DB {
   deployment_records: DeploymentRecordsTable;
   unauthorised_versions: UnauthorisedVersionsTable;
   github_deployments: GitHubDeploymentsTable;
+  incidents: IncidentsTable;
 }
 
 export interface GitHubDeploymentsTable {

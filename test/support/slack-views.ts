@@ -14,7 +14,7 @@ export function buttonsOf(message: EmulatedMessage): { action_id: string; value:
 }
 
 /** Input values shaped like Slack's view.state.values for the planning modal. */
-export function planValues(fields: { version?: string; type?: string; title?: string; risk?: string; model?: string; rollback?: string; evidence?: string; start?: Date; service?: string }) {
+export function planValues(fields: { version?: string; type?: string; title?: string; risk?: string; model?: string; rollback?: string; evidence?: string; start?: Date; service?: string; description?: string }) {
   const text = (value?: string) => ({ value: { type: 'plain_text_input', value: value ?? null } });
   const select = (value?: string) => ({ value: { type: 'static_select', selected_option: value ? { text: { type: 'plain_text', text: value }, value } : null } });
   return {
@@ -22,7 +22,7 @@ export function planValues(fields: { version?: string; type?: string; title?: st
     version: text(fields.version),
     type: select(fields.type ?? 'minor'),
     title: text(fields.title),
-    description: text(undefined),
+    description: text(fields.description),
     risk: select(fields.risk ?? 'medium'),
     planned_start: { value: { type: 'datetimepicker', selected_date_time: fields.start ? Math.floor(fields.start.getTime() / 1000) : null } },
     model: select(fields.model ?? 'two-waves'),

@@ -177,7 +177,7 @@ describe('parseReleaseCommand: commands on one release', () => {
     expect(parse(`${verb.toUpperCase()} rel-4`)).toEqual({ verb, id: 4 });
   });
 
-  it.each(['edit', 'submit', 'show', 'start', 'pause', 'resume', 'retry', 'continue', 'approve', 'reject', 'cancel', 'schedule', 'abort', 'rollback'])(
+  it.each(['edit', 'submit', 'show', 'start', 'pause', 'resume', 'retry', 'continue', 'approve', 'reject', 'cancel', 'schedule', 'abort', 'rollback', 'incident'])(
     '%s without a release says how to name one',
     (verb) => {
       const message = errorOf(verb).message;
@@ -188,6 +188,12 @@ describe('parseReleaseCommand: commands on one release', () => {
 
   it.each(['REL-', 'REL-x', 'REL-1234567890', 'REL-1.5', 'RELEASE-1', '-1'])('refuses %j as a release', (key) => {
     expect(errorOf(`submit ${key}`).message).toContain('needs a release like REL-12');
+  });
+
+  it('incident needs a ticket or some words', () => {
+    expect(parse('incident REL-3 INC-42')).toEqual({ verb: 'incident', id: 3, ref: 'INC-42' });
+    expect(parse('incident REL-3 checkout errors in eu-1')).toEqual({ verb: 'incident', id: 3, ref: 'checkout errors in eu-1' });
+    expect(errorOf('incident REL-3').message).toContain('`incident` needs the incident');
   });
 
   it('approve takes an optional comment', () => {

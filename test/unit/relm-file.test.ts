@@ -284,3 +284,17 @@ describe('parseRelmFile: YAML syntax errors', () => {
     for (const p of problems) expect(p.message).not.toContain('\n');
   });
 });
+
+describe('jira: fields, risk_values, link_type, incident_types', () => {
+  it('defaults to no mapped fields, Relates links and Incident issues', () => {
+    const { settings } = parseRelmFile(FIXTURE_FILE);
+    expect(settings.jira).toMatchObject({ fields: {}, riskValues: {}, linkType: 'Relates', incidentTypes: ['Incident'] });
+  });
+
+  it('reads the mapping and names a bad field id or an unknown relm value', () => {
+    const mapped = edited('jira:\n  issue_type: Change\n', 'jira:\n  issue_type: Change\n  fields: { planned_start: customfield_10061, risk: customfield_10041 }\n  risk_values: { high: High }\n  link_type: Blocks\n  incident_types: [Incident, Outage]\n', FIXTURE_FILE);
+    expect(parseRelmFile(mapped).settings.jira).toMatchObject({ fields: { planned_start: 'customfield_10061', risk: 'customfield_10041' }, riskValues: { high: 'High' }, linkType: 'Blocks', incidentTypes: ['Incident', 'Outage'] });
+    expect(problemsOf(mapped.replace('customfield_10061', 'Planned start')).problems[0]).toMatchObject({ path: 'jira.fields.planned_start', message: expect.stringContaining('customfield_10061') });
+    expect(problemsOf(mapped.replace('planned_start:', 'start:')).problems[0]).toMatchObject({ path: 'jira.fields', message: expect.stringContaining('start') });
+  });
+});

@@ -48,6 +48,12 @@ export function renderThreadNote(entry: AuditEntry): string {
       return `:white_check_mark: The release assets are on GitHub with the planned sha256 digests.`;
     case 'assets_problem':
       return `:x: Release assets: ${clip(field(entry.after, 'problem') ?? '', 300)}.`;
+    case 'incident_recorded': {
+      const ref = field(entry.after, 'ref') ?? '';
+      return field(entry.after, 'source') === 'jira'
+        ? `:rotating_light: Incident ${escapeText(ref)} was linked to the change ticket in Jira: it counts as caused by this release.`
+        : `:rotating_light: ${who} recorded an incident caused by this release: "${clip(ref, 300)}"`;
+    }
     case 'checklist_ticked':
       return `${who} ticked "${clip(field(entry.after, 'item') ?? '', 200)}" (${escapeText(field(entry.after, 'wave') ?? '')}).`;
     case 'rollback_requested':

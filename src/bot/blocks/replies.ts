@@ -22,6 +22,7 @@ export const HELP_TEXT = [
   '• `list [service] [--state submitted]`, `show REL-12`: what is planned and where it stands',
   '• `policy [service]`: who approves what, change windows and freezes',
   '• `audit [REL-12]`: the audit trail, and whether its hash chain is intact',
+  '• `incident REL-12 <ticket or text>`: records an incident caused by the release (`INC-42`, or a few words)',
 ].join('\n');
 
 export function renderList(releases: Release[], filter: { service?: string; state?: string }): string {
@@ -43,6 +44,8 @@ export function renderShow(detail: ReleaseDetail): string {
     `*Rollback plan:* ${r.rollbackPlan ? clip(r.rollbackPlan, 800) : '_none_'}`,
     `*Test evidence:* ${r.testEvidence ? clip(r.testEvidence, 800) : '_none_'}`,
     r.assets?.length ? `*Release assets:* ${r.assets.map((a) => `${escapeText(a.name)} (${a.sha256.slice(0, 12)}…)`).join(', ')} · ${r.assetsVerifiedAt ? `verified on GitHub ${slackTime(r.assetsVerifiedAt)}` : r.assetsProblem ? `:x: ${clip(r.assetsProblem, 300)}` : 'checked before the first wave'}` : '',
+    detail.incidents.length ? `:rotating_light: *Incidents caused by this release:* ${detail.incidents.length} (${detail.incidents.map((i) => clip(i.ref, 100)).join(', ')})` : '',
+    detail.unknownWorkItems.length ? `:grey_question: Linked work items Jira does not know: ${detail.unknownWorkItems.map((k) => escapeText(k)).join(', ')}` : '',
     ...detail.syncProblems.map((p) => `:warning: *${escapeText(p.kind.replace(/_/g, ' '))} failed:* ${clip(p.error, 300)}`),
     '*History*',
     ...detail.history.slice(-15).map((e) => `${slackTime(e.at)} ${renderThreadNote(e)}`),

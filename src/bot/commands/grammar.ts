@@ -19,6 +19,7 @@ export type ReleaseCommand =
   | { verb: 'abort' | 'rollback'; id: number; reason: string }
   | { verb: 'calendar'; days: number }
   | { verb: 'where'; service: string }
+  | { verb: 'incident'; id: number; ref: string }
   | { verb: 'audit'; id?: number };
 
 /** A command that could not be understood; `message` says how to write it. */
@@ -153,6 +154,11 @@ export function parseReleaseCommand(text: string, zone: string): ReleaseCommand 
     case 'where':
       if (!rest[0]) throw new CommandError('`where` needs a service: `/release where payments`.');
       return { verb: 'where', service: rest[0].toLowerCase() };
+    case 'incident': {
+      const id = releaseId(rest[0], 'incident', 'incident REL-12 <ticket or text>');
+      if (!restText(1)) throw new CommandError('`incident` needs the incident: a Jira key or a few words, like `/release incident REL-12 INC-42` or `/release incident REL-12 checkout errors in eu-1`.');
+      return { verb: 'incident', id, ref: restText(1) };
+    }
     case 'audit':
       return rest[0] ? { verb: 'audit', id: releaseId(rest[0], 'audit', 'audit [REL-12]') } : { verb: 'audit' };
     default:

@@ -11,7 +11,7 @@ import { serviceOf } from '../../core/policy.ts';
 import { releaseKey } from '../../core/release.ts';
 import { HELP_TEXT, renderChainCheck, renderList, renderPolicies, renderShow } from '../blocks/replies.ts';
 import { planModal } from '../blocks/modals.ts';
-import { escapeText, slackTime } from '../blocks/format.ts';
+import { clip, escapeText, slackTime } from '../blocks/format.ts';
 import { renderThreadNote } from '../blocks/notes.ts';
 import { nextSlotFor, openEditModal } from '../actions/edit.ts';
 import { abortRollout, continueRollout, pauseRollout, resumeRollout, retryWave, rollbackRollout, startRollout } from '../../core/usecases/rollout/control.ts';
@@ -19,6 +19,7 @@ import { calendarView } from '../../core/usecases/calendar.ts';
 import { parseWaveOverride } from '../../core/rollout.ts';
 import { renderCalendar } from '../blocks/calendar.ts';
 import { whereRuns } from '../../core/usecases/configuration.ts';
+import { recordIncident } from '../../core/usecases/incidents.ts';
 import { renderWhere } from '../blocks/where.ts';
 
 export interface CommandCaller {
@@ -102,6 +103,10 @@ export async function runCommand(deps: BotDeps, caller: CommandCaller, command: 
     case 'rollback':
       await rollbackRollout(ctx, caller.user, command.id, command.reason);
       return `:rewind: Rolling back *${releaseKey(command.id)}*: each wave that started is rolled back, newest first.`;
+    case 'incident': {
+      const recorded = await recordIncident(ctx, caller.user, command.id, command.ref, 'slack');
+      return recorded ? `:rotating_light: Recorded an incident caused by *${releaseKey(command.id)}*: ${clip(command.ref, 300)}` : `That incident is already recorded against *${releaseKey(command.id)}*.`;
+    }
     case 'where':
       return renderWhere(command.service, await whereRuns(ctx, command.service));
     case 'calendar':

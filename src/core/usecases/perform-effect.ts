@@ -5,7 +5,7 @@ import { claimCardPost, findRelease, setCard, type StoredRelease } from '../../s
 import { serviceOf } from '../policy.ts';
 import { CodeHostRejectedError, type CodeHost, type DeploymentHost } from '../code-host.ts';
 import { pollGitHubDeployments } from './github-deployments.ts';
-import { ChangeTrackerRejectedError, type ChangeTracker } from '../change-tracker.ts';
+import type { ChangeTracker } from '../change-tracker.ts';
 import { releaseKey } from '../release.ts';
 import { auditEntries, latestAuditSeq } from '../../store/repositories/audit.ts';
 import { releaseDetail, type ReleaseDetail } from './queries.ts';
@@ -16,6 +16,10 @@ import { completeStep, recordVerification } from './rollout/steps.ts';
 import { changeTransaction, recordChange } from './record-change.ts';
 import { wakeEffect } from './rollout/effects.ts';
 import { loadRelease } from './load.ts';
+import { EffectNotReadyError, PermanentEffectError } from './effect-errors.ts';
+import { jiraTicket, type JiraPayload } from './jira-ticket.ts';
+import { incidentFromJira } from './incidents.ts';
+import { POSTING, postedCard } from './card-ref.ts';
 
 export interface PostedRef {
   channel: string;
@@ -32,6 +36,8 @@ export interface Publisher {
   postApprovalRequest(detail: ReleaseDetail, card: PostedRef, key: string, retry: boolean): Promise<PostedRef>;
   closeApprovalRequest(detail: ReleaseDetail, request: PostedRef, revision: number, outcome: string): Promise<void>;
   announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef>;
+  /** A link that opens the card (the change ticket's release link); optional for publishers without one. */
+  permalink?(card: PostedRef): Promise<string>;
   /** The manual deployer's checklist for a step, in the card's thread, with a button per item. */
   postChecklist(release: StoredRelease, card: PostedRef, step: RolloutStep, key: string, retry: boolean): Promise<PostedRef>;
   /** A warning for a service's channel that is not about one release (an unauthorised version). */
@@ -39,15 +45,7 @@ export interface Publisher {
   updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;
 }
 
-/** Thrown by a publisher when retrying cannot help; the effect is marked failed for good. */
-export class PermanentEffectError extends Error {
-  override name = 'PermanentEffectError';
-}
-
-/** Thrown when an effect must wait for another (a thread note before its card exists). */
-export class EffectNotReadyError extends Error {
-  override name = 'EffectNotReadyError';
-}
+export { EffectNotReadyError, PermanentEffectError };
 
 export interface Alert {
   channel: string;
@@ -114,14 +112,6 @@ export async function performEffect(ctx: CoreContext, ports: EffectPorts, outbox
   }
 }
 
-const POSTING = 'posting:';
-
-/** The card's message, once it is really posted (not while an attempt holds the posting marker). */
-function postedCard(release: StoredRelease | undefined): PostedRef | undefined {
-  if (!release?.cardChannel || !release.cardTs || release.cardTs.startsWith(POSTING)) return undefined;
-  return { channel: release.cardChannel, ts: release.cardTs };
-}
-
 /** Posts a manual step's checklist in the card's thread (what the manual deployer is built with). */
 export function checklistPoster(ctx: CoreContext, publisher: Publisher) {
   return async (releaseId: number, step: RolloutStep, retry: boolean): Promise<PostedRef> => {
@@ -130,45 +120,6 @@ export function checklistPoster(ctx: CoreContext, publisher: Publisher) {
     if (!release || !card) throw new EffectNotReadyError(`the card of release ${releaseId} is not posted yet`);
     return publisher.postChecklist(release, card, step, `checklist:${step.idempotencyKey}`, retry);
   };
-}
-
-/** The change ticket of a release: raised on submission, moved with its state, told what happened. */
-async function jiraTicket(ctx: CoreContext, ports: EffectPorts, kind: string, payload: EffectPayload & { transition?: string; text?: string }): Promise<Record<string, unknown>> {
-  if (!ports.changeTracker) throw new PermanentEffectError('Jira is not configured (JIRA_HOST, JIRA_EMAIL, JIRA_API_TOKEN)');
-  const release = await findRelease(ctx.db, payload.releaseId);
-  if (!release) throw new PermanentEffectError(`release ${payload.releaseId} is gone`);
-  const service = serviceOf(ctx.settings, release.service);
-  try {
-    if (kind === 'jira_raise') {
-      const key = releaseKey(release.id);
-      const { key: ticket, created } = await ports.changeTracker.raise({
-        project: service.jiraProject!,
-        issueType: ctx.settings.jira.issueType,
-        summary: `${key}: ${service.name} ${release.version}: ${release.title}`,
-        correlation: `relm-${key.toLowerCase()}`,
-        sections: [
-          { heading: 'Release', text: `${key} · ${release.type} · risk ${release.risk} · planned start ${release.plannedStart?.toISOString() ?? 'not set'} · deployment model ${release.deploymentModel}` },
-          ...(release.description ? [{ heading: 'Description', text: release.description }] : []),
-          { heading: 'Waves', text: wavesOf(ctx.settings, release).map((w) => `${w.name}: ${w.targets.join(', ')}${w.bakeMs ? ` (bake ${Math.round(w.bakeMs / 1000)}s)` : ''}`).join('\n') },
-          { heading: 'Rollback plan', text: release.rollbackPlan || 'none' },
-          { heading: 'Test evidence', text: release.testEvidence || 'none' },
-        ],
-      });
-      await ctx.db.updateTable('releases').set({ jira_key: ticket }).where('id', '=', release.id).execute();
-      return { key: ticket, created };
-    }
-    if (!release.jiraKey) {
-      const raise = await findOutbox(ctx.db, `jira:raise:${release.id}`);
-      if (!raise || raise.state === 'failed') throw new PermanentEffectError('the change ticket was never raised');
-      throw new EffectNotReadyError('the change ticket is not raised yet');
-    }
-    if (kind === 'jira_transition') return { key: release.jiraKey, transition: payload.transition, outcome: await ports.changeTracker.moveTo(release.jiraKey, payload.transition!) };
-    await ports.changeTracker.comment(release.jiraKey, payload.text ?? '');
-    return { key: release.jiraKey, commented: true };
-  } catch (error) {
-    if (error instanceof ChangeTrackerRejectedError) throw new PermanentEffectError(error.message);
-    throw error;
-  }
 }
 
 /** Compares the plan's assets with the GitHub release's, records the outcome and wakes the rollout. */
@@ -343,7 +294,10 @@ async function run(ctx: CoreContext, ports: EffectPorts, kind: string, key: stri
     case 'jira_raise':
     case 'jira_transition':
     case 'jira_comment':
-      return jiraTicket(ctx, ports, kind, payload as EffectPayload & { transition?: string; text?: string });
+    case 'jira_update':
+      return jiraTicket(ctx, ports, kind, payload as JiraPayload);
+    case 'jira_incident_link':
+      return incidentFromJira(ctx, ports, payload as unknown as { releaseId: number; issueId: string });
     case 'github_assets':
       return checkAssets(ctx, ports, payload.releaseId);
     case 'github_draft':

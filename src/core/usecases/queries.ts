@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { CoreContext } from '../context.ts';
 import type { DB } from '../../store/schema.ts';
 import { policyApproval, type ApprovalStatus, type Decision } from '../approvals.ts';
@@ -11,6 +11,7 @@ import { decisionsFor } from '../../store/repositories/decisions.ts';
 import { auditFor } from '../../store/repositories/audit.ts';
 import { listReleases, type StoredRelease } from '../../store/repositories/releases.ts';
 import { loadRelease } from './load.ts';
+import { incidentsOf, type Incident } from '../../store/repositories/incidents.ts';
 
 export interface ReleaseDetail {
   release: StoredRelease;
@@ -22,6 +23,10 @@ export interface ReleaseDetail {
   history: AuditEntry[];
   /** Side effects that failed for good (a GitHub refusal, a Slack channel gone), with the reason. */
   syncProblems: { kind: string; error: string }[];
+  /** Work items the plan mentions that Jira does not know, as the latest linking of the ticket found. */
+  unknownWorkItems: string[];
+  /** Incidents recorded as caused by the release, oldest first. */
+  incidents: Incident[];
 }
 
 /** A release with its decisions, approval standing, steps and (unless told not to) history: what `show` and the card display. */
@@ -37,6 +42,8 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
   } catch {
     waves = [];
   }
+  // The latest raise or plan update of the change ticket says which mentioned keys could not be linked.
+  const linking = await db.selectFrom('outbox').select('result').where('release_id', '=', id).where('kind', 'in', ['jira_raise', 'jira_update']).where('state', '=', 'done').where(sql<boolean>`result ? 'missing'`).orderBy('id', 'desc').executeTakeFirst();
   const failed = await db.selectFrom('outbox').select(['kind', 'last_error']).where('release_id', '=', id).where('state', '=', 'failed').orderBy('id').execute();
   return {
     release,
@@ -47,6 +54,8 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
     approval,
     history: options.history === false ? [] : await auditFor(db, id),
     syncProblems: failed.map((f) => ({ kind: f.kind, error: f.last_error ?? 'failed' })),
+    incidents: await incidentsOf(db, id),
+    unknownWorkItems: ((linking?.result as { missing?: string[] } | undefined)?.missing ?? []).filter((k) => typeof k === 'string'),
   };
 }
 

@@ -55,6 +55,8 @@ const JIRA_COMMENTS: Record<string, (after: Record<string, unknown>, actor: stri
   rollout_aborted: (a) => `Rollout aborted: ${a.reason ?? ''}`,
 };
 
+const FIELD_ACTIONS = new Set(['scheduled', 'rescheduled', 'replanned']);
+
 /** The Jira side of a change: a transition when the state moved (by the configured name), a comment when it says something. */
 function jiraEffects(ctx: CoreContext, change: PendingChange, seq: number): OutboxMessage[] {
   if (!ctx.jira || !ctx.settings.services[change.release.service]?.jiraProject) return [];
@@ -68,6 +70,12 @@ function jiraEffects(ctx: CoreContext, change: PendingChange, seq: number): Outb
   if (transition) effects.push({ kind: 'jira_transition', releaseId: change.release.id, dedupeKey: `jira:transition:${seq}`, payload: { releaseId: change.release.id, transition } });
   const comment = JIRA_COMMENTS[change.action]?.(after ?? {}, change.actor);
   if (comment) effects.push({ kind: 'jira_comment', releaseId: change.release.id, dedupeKey: `jira:comment:${seq}`, payload: { releaseId: change.release.id, text: comment } });
+  // A raised ticket's mapped fields (planned start and end, risk) follow the plan; a release never
+  // submitted has no ticket yet, and its raise will carry them.
+  const plan = change.action === 'replanned';
+  if (FIELD_ACTIONS.has(change.action) && change.release.submittedAt && (plan || Object.keys(ctx.settings.jira.fields).length)) {
+    effects.push({ kind: 'jira_update', releaseId: change.release.id, dedupeKey: `jira:update:${seq}`, payload: { releaseId: change.release.id, plan } });
+  }
   return effects;
 }
 

@@ -184,6 +184,8 @@ export class SlackEmulator extends EventEmitter {
     switch (method) {
       case 'auth.test':
         return ok(res, { url: 'https://relm-emulated.slack.com/', team: 'Emulated', user: 'relm', team_id: 'T0RELM', user_id: 'U0RELMBOT', bot_id: 'B0RELM' });
+      case 'chat.getPermalink':
+        return ok(res, { channel: args.channel, permalink: `https://relm-emulated.slack.com/archives/${args.channel}/p${String(args.message_ts).replace('.', '')}` });
       case 'chat.postMessage': {
         if (!args.channel) return fail(res, 'channel_not_found');
         if (!args.text && !args.blocks) return fail(res, 'no_text');

@@ -61,6 +61,12 @@ export class SlackWebApi implements Directory {
     return { channel: result.channel ?? message.channel, ts: result.ts as string };
   }
 
+  /** chat.getPermalink: a link that opens the message in Slack. */
+  async permalink(ref: MessageRef): Promise<string> {
+    const result = await this.#call('chat.getPermalink', () => this.client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts }));
+    return result.permalink as string;
+  }
+
   async update(ref: MessageRef, message: Omit<OutgoingMessage, 'channel' | 'threadTs'>): Promise<void> {
     await this.#call('chat.update', () => this.client.chat.update({ channel: ref.channel, ts: ref.ts, text: message.text, blocks: (message.blocks ?? []) as KnownBlock[] }));
   }

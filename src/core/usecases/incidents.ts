@@ -1,0 +1,69 @@
+import type { CoreContext } from '../context.ts';
+import { DomainError } from '../errors.ts';
+import { releaseKey } from '../release.ts';
+import { ChangeTrackerRejectedError } from '../change-tracker.ts';
+import { insertIncident } from '../../store/repositories/incidents.ts';
+import { enqueueOutbox } from '../../store/repositories/outbox.ts';
+import { findRelease } from '../../store/repositories/releases.ts';
+import { loadRelease } from './load.ts';
+import { changeTransaction, recordChange } from './record-change.ts';
+import { EffectNotReadyError, PermanentEffectError } from './effect-errors.ts';
+import { linkedWorkItems } from './jira-ticket.ts';
+import type { EffectPorts } from './perform-effect.ts';
+
+const MAX_REF = 300;
+
+/**
+ * Records an incident caused by a release, once per release and ref (a Jira key or a line of text),
+ * with an audit entry, so the card and its thread say so. Returns false when it was recorded before.
+ */
+export async function recordIncident(ctx: CoreContext, actor: string, id: number, ref: string, source: 'slack' | 'jira'): Promise<boolean> {
+  const text = ref.trim().replace(/\s+/g, ' ');
+  if (!text) throw new DomainError('invalid_input', 'Say which incident: a Jira key like INC-12, or a few words.', { field: 'ref' });
+  if (text.length > MAX_REF) throw new DomainError('invalid_input', `An incident reference is at most ${MAX_REF} characters; link a ticket for the detail.`, { field: 'ref' });
+  const now = ctx.clock();
+  return changeTransaction(ctx, async (trx) => {
+    const release = await loadRelease(trx, id, { lock: true });
+    const recorded = await insertIncident(trx, id, { ref: text, source, recordedBy: actor, recordedAt: now });
+    if (recorded) await recordChange(trx, { release, actor, action: 'incident_recorded', after: { ref: text, source }, at: now });
+    return recorded;
+  });
+}
+
+/**
+ * Jira's `issuelink_created` names both issues by id. When one is a relm change ticket, the other is
+ * looked at later, by an outbox effect (a webhook never calls Jira while Jira waits for its answer).
+ */
+export async function jiraIssueLinked(ctx: CoreContext, link: { id: string; source: string; destination: string }): Promise<{ release: number; queued: boolean } | { ignored: string }> {
+  const releases = await ctx.db.selectFrom('releases').select(['id', 'jira_issue_id']).where('jira_issue_id', 'in', [link.source, link.destination]).execute();
+  const release = releases[0];
+  if (!release || releases.length > 1) return { ignored: release ? 'a link between two change tickets' : 'neither issue is a relm change ticket' };
+  const other = release.jira_issue_id === link.source ? link.destination : link.source;
+  const ids = await enqueueOutbox(ctx.db, [{ kind: 'jira_incident_link', releaseId: release.id, dedupeKey: `jira:issuelink:${link.id}`, payload: { releaseId: release.id, issueId: other } }], ctx.clock());
+  await ctx.effects.dispatch(ids);
+  return { release: release.id, queued: ids.length > 0 };
+}
+
+/**
+ * The effect behind `jiraIssueLinked`: an issue of an incident type (`jira.incident_types`) linked to the
+ * change ticket is an incident caused by the release. Work items the plan mentions are skipped: relm
+ * linked those itself, and a release that mentions an incident is more likely fixing it than causing it.
+ */
+export async function incidentFromJira(ctx: CoreContext, ports: EffectPorts, payload: { releaseId: number; issueId: string }): Promise<Record<string, unknown>> {
+  if (!ports.changeTracker) throw new PermanentEffectError('Jira is not configured (JIRA_HOST, JIRA_EMAIL, JIRA_API_TOKEN)');
+  const release = await findRelease(ctx.db, payload.releaseId);
+  if (!release) throw new PermanentEffectError(`release ${payload.releaseId} is gone`);
+  let issue: { key: string; type: string } | undefined;
+  try {
+    issue = await ports.changeTracker.describe(payload.issueId);
+  } catch (error) {
+    if (error instanceof ChangeTrackerRejectedError) throw new PermanentEffectError(error.message);
+    throw error;
+  }
+  if (!issue) return { skipped: `issue ${payload.issueId} does not exist any more` };
+  const types = ctx.settings.jira.incidentTypes.map((t) => t.toLowerCase());
+  if (!types.includes(issue.type.toLowerCase())) return { key: issue.key, skipped: `a ${issue.type} is not an incident type` };
+  if (linkedWorkItems(release).includes(issue.key)) return { key: issue.key, skipped: `the plan of ${releaseKey(release.id)} mentions it` };
+  return { key: issue.key, recorded: await recordIncident(ctx, 'jira', release.id, issue.key, 'jira') };
+}
+
