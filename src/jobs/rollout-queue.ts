@@ -73,7 +73,7 @@ export interface RolloutWorkerOptions {
 }
 
 export function startRolloutWorker(options: RolloutWorkerOptions): Worker<TickJob> {
-  const batcher = new TickBatcher((ids) => advanceRollouts(options.ctx, ids));
+  const batcher = new TickBatcher((ids, wait) => advanceRollouts(options.ctx, ids, { skipLocked: !wait }));
   const worker = new Worker<TickJob>(
     ROLLOUT_QUEUE,
     async (job: Job<TickJob>) => {

@@ -289,14 +289,44 @@ describe('many waves due at once', () => {
     for (let i = 0; i < 6; i++) ids.push(await authorised('shop', `7.0.${i}`, at));
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, at.getTime() - Date.now() + 20)));
     // Three workers' batches over the same releases at the same moment, besides the queue's own wake-ups.
-    const results = await Promise.all([advanceRollouts(h.relm.ctx, ids), advanceRollouts(h.relm.ctx, [...ids].reverse()), advanceRollouts(h.relm.ctx, [ids[2]!, 987_654])]);
-    expect(results[2].has(987_654)).toBe(false);
-    for (const id of ids) expect(['in_progress', 'completed']).toContain(results[0].get(id)!.state);
+    const results = await Promise.all([advanceRollouts(h.relm.ctx, ids, { skipLocked: true }), advanceRollouts(h.relm.ctx, [...ids].reverse()), advanceRollouts(h.relm.ctx, [ids[2]!, 987_654], { skipLocked: true })]);
+    expect(results[2].releases.has(987_654)).toBe(false);
+    expect(results[2].busy).not.toContain(987_654);
+    // Each release was ticked by whichever batch locked it first; the others skipped it as busy.
+    for (const id of ids) {
+      const ticked = results.map((r) => r.releases.get(id)).filter((r) => r !== undefined);
+      expect(ticked.length).toBeGreaterThanOrEqual(1);
+      for (const r of ticked) expect(['in_progress', 'completed']).toContain(r.state);
+    }
     await h.settle();
     const steps = await h.relm.db.selectFrom('rollout_steps').select(['release_id', 'wave_index', 'try']).where('release_id', 'in', ids).where('wave_index', '=', 0).execute();
     expect(steps.map((s) => s.release_id).sort()).toEqual([...ids].sort());
     const started = await h.relm.db.selectFrom('audit_log').select('release_id').where('release_id', 'in', ids).where('action', '=', 'wave_started').execute();
     for (const id of ids) expect(started.filter((s) => s.release_id === id)).toHaveLength(1);
     expect(await verifyAuditTrail(h.relm.ctx)).toMatchObject({ ok: true });
+  });
+
+  it('does not wait for a release another transaction holds: the others start, the held one is reported busy', async () => {
+    const at = new Date(Date.now() + 2_500);
+    const held = await authorised('shop', '7.1.0', at);
+    const free = await authorised('shop', '7.1.1', at);
+    let letGo!: () => void;
+    const locked = new Promise<void>((resolve) => (letGo = resolve));
+    let holding!: () => void;
+    const isHeld = new Promise<void>((resolve) => (holding = resolve));
+    const holder = h.relm.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('releases').select('id').where('id', '=', held).forUpdate().execute();
+      holding();
+      await locked;
+    });
+    await isHeld;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, at.getTime() - Date.now() + 20)));
+    const outcome = await advanceRollouts(h.relm.ctx, [held, free], { skipLocked: true });
+    expect(outcome.busy).toEqual([held]);
+    expect(outcome.releases.get(free)?.state).toBe('in_progress');
+    expect(await state(held)).toBe('scheduled');
+    letGo();
+    await holder;
+    await waitFor(async () => (await state(held)) === 'in_progress', 'the held release to start once let go', 10_000);
   });
 });

@@ -44,6 +44,17 @@ export async function recordChange(trx: Transaction<DB>, change: PendingChange):
   return { outboxIds: [] };
 }
 
+/**
+ * A mark in the transaction's recorded changes, and a way back to it: a batch of rollout ticks drops
+ * what a failed tick recorded and keeps the others'.
+ */
+export function changesMark(trx: Transaction<DB>): { rollback(): void } {
+  const list = pending.get(trx);
+  if (!list) throw new Error('changesMark must run inside changeTransaction');
+  const length = list.length;
+  return { rollback: () => void list.splice(length) };
+}
+
 /** What the change ticket hears of: actions worth a comment, in the words of the release's history. */
 const JIRA_COMMENTS: Record<string, (after: Record<string, unknown>, actor: string) => string> = {
   approval_given: (a, actor) => `Approved by Slack user ${actor} (revision ${a.revision})${a.comment ? `: ${a.comment}` : ''}.`,

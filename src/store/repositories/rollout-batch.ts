@@ -12,12 +12,16 @@ export interface TickRows {
 /**
  * Locks the releases (in id order, so overlapping batches queue instead of deadlocking) and reads
  * their steps and decisions, in three statements however many releases there are. The reads come
- * after the lock, so they see everything committed by the transactions the lock waited for.
+ * after the lock, so they see everything committed by the transactions the lock waited for. With
+ * `skipLocked`, a release another transaction holds is left out rather than waited for, so one busy
+ * release cannot hold up a whole batch.
  */
-export async function lockForTicks(trx: Transaction<DB>, ids: number[]): Promise<Map<number, TickRows>> {
+export async function lockForTicks(trx: Transaction<DB>, ids: number[], options: { skipLocked?: boolean } = {}): Promise<Map<number, TickRows>> {
   const out = new Map<number, TickRows>();
   if (ids.length === 0) return out;
-  const releases = await trx.selectFrom('releases').selectAll().where('id', 'in', ids).orderBy('id').forUpdate().execute();
+  let query = trx.selectFrom('releases').selectAll().where('id', 'in', ids).orderBy('id').forUpdate();
+  if (options.skipLocked) query = query.skipLocked();
+  const releases = await query.execute();
   if (releases.length === 0) return out;
   const locked = releases.map((r) => r.id);
   for (const release of releases) out.set(release.id, { release, steps: [], decisions: [] });

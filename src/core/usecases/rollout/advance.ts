@@ -10,7 +10,7 @@ import { enqueueOutboxByRelease, type OutboxMessage } from '../../../store/repos
 import { toRelease, type StoredRelease } from '../../../store/repositories/releases.ts';
 import { toStep, type RolloutStep } from '../../../store/repositories/steps.ts';
 import { lockForTicks, StepIdPool, writeTicks } from '../../../store/repositories/rollout-batch.ts';
-import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
+import { changeTransaction, changesMark, recordChange, snapshot } from '../record-change.ts';
 import { approvalRequestEffect } from '../submit.ts';
 import { deployEffect, githubEffects, verifyEffect, wakeEffect } from './effects.ts';
 import { authorisationFrom, slotFor, type Authorisation } from './gate.ts';
@@ -273,32 +273,51 @@ function pollGitHub(t: Tick, step: RolloutStep): void {
   if (elapsed < github.timeoutMs + github.pollMs) t.outbox.push(wakeEffect(t.release.id, new Date(step.startedAt.getTime() + (round + 1) * github.pollMs)));
 }
 
+/** What a batch of ticks came to: each release as its tick left it, the ticks that threw, and the releases another transaction held. */
+export interface TickOutcome {
+  releases: Map<number, StoredRelease>;
+  failed: Map<number, unknown>;
+  busy: number[];
+}
+
 /**
  * Ticks of many releases at once, in one transaction: the rows are locked and read in a few
  * statements, each release's tick is worked out in memory, and what they decided is written in a
- * few more. This is what lets a thousand waves due in the same second all start within it. Releases
- * that do not exist are left out of the result.
+ * few more. This is what lets a thousand waves due in the same second all start within it. A tick
+ * that throws is left out (its changes dropped, its error in `failed`) without undoing the others.
+ * With `skipLocked`, releases locked elsewhere are not waited for but returned in `busy`; releases
+ * that do not exist are in none of the three.
  */
-export async function advanceRollouts(ctx: CoreContext, releaseIds: number[]): Promise<Map<number, StoredRelease>> {
+export async function advanceRollouts(ctx: CoreContext, releaseIds: number[], options: { skipLocked?: boolean } = {}): Promise<TickOutcome> {
   const ids = [...new Set(releaseIds)];
   const result = await changeTransaction(ctx, async (trx) => {
+    const loaded = await lockForTicks(trx, ids, options);
+    // Read after the locks: the calendar and approval expiry are judged at the moment the tick runs.
     const now = ctx.clock();
-    const loaded = await lockForTicks(trx, ids);
+    const missing = ids.filter((id) => !loaded.has(id));
+    const busy = missing.length && options.skipLocked ? (await trx.selectFrom('releases').select('id').where('id', 'in', missing).execute()).map((r) => r.id) : [];
     const pool = new StepIdPool(trx);
     // Roughly one new step per live rollout; more are drawn if a tick needs them.
     await pool.reserve([...loaded.values()].filter((l) => l.release.state === 'scheduled' || l.release.state === 'in_progress').length);
     const ticks: Tick[] = [];
+    const failed = new Map<number, unknown>();
     for (const { release, steps, decisions } of loaded.values()) {
       const t: Tick = { trx, ctx, now, ids: pool, loaded: release, row: release, release: toRelease(release), decisions, steps: steps.map((row) => ({ before: row, row })), outbox: [] };
-      await tick(t);
-      ticks.push(t);
+      const mark = changesMark(trx);
+      try {
+        await tick(t);
+        ticks.push(t);
+      } catch (error) {
+        mark.rollback();
+        failed.set(release.id, error);
+      }
     }
     await writeTicks(trx, { releases: ticks.map((t) => ({ before: t.loaded, after: t.row })), steps: ticks.flatMap((t) => t.steps.map((s) => ({ before: s.before, after: s.row }))) });
     const outbox = await enqueueOutboxByRelease(trx, ticks.flatMap((t) => t.outbox), now);
-    return { releases: new Map(ticks.map((t) => [t.release.id, t.release])), outbox };
+    return { releases: new Map(ticks.map((t) => [t.release.id, t.release])), failed, busy, outbox };
   });
   await ctx.effects.dispatch(result.outbox);
-  return result.releases;
+  return { releases: result.releases, failed: result.failed, busy: result.busy };
 }
 
 /**
@@ -307,7 +326,9 @@ export async function advanceRollouts(ctx: CoreContext, releaseIds: number[]): P
  * row lock and does only what is due, so duplicate wake-ups and concurrent workers are harmless.
  */
 export async function advanceRollout(ctx: CoreContext, releaseId: number): Promise<StoredRelease> {
-  const release = (await advanceRollouts(ctx, [releaseId])).get(releaseId);
+  const outcome = await advanceRollouts(ctx, [releaseId]);
+  if (outcome.failed.has(releaseId)) throw outcome.failed.get(releaseId);
+  const release = outcome.releases.get(releaseId);
   if (!release) throw new DomainError('not_found', `${releaseKey(releaseId)} does not exist. Try \`/release list\`.`);
   return release;
 }
