@@ -88,7 +88,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
 
     if (role !== 'bot') {
       const publisher = new SlackPublisher(slack);
-      const github = env.GITHUB_TOKEN ? new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log }) : undefined;
+      const github = env.GITHUB_TOKEN ? new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log, timeoutMs: env.RELM_HTTP_TIMEOUT_MS }) : undefined;
       const ports: EffectPorts = {
         // Twice the job lock: longer than any one attempt takes (HTTP calls time out in 10 s), short
         // enough that a killed worker's effects are taken over soon.

@@ -113,7 +113,7 @@ function checks(env: Env): Check[] {
         const hook = env.GITHUB_WEBHOOK_SECRET ? 'webhook secret set' : 'no GITHUB_WEBHOOK_SECRET, so POST /webhooks/github is off';
         if (!env.GITHUB_TOKEN) return { ok: true, detail: `not configured: releases and the github deployer are off (set GITHUB_TOKEN); ${hook}` };
         try {
-          const host = new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log: createLogger('silent') });
+          const host = new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log: createLogger('silent'), timeoutMs: env.RELM_HTTP_TIMEOUT_MS });
           const me = await timed(10_000, host.octokit.rest.users.getAuthenticated());
           return { ok: true, detail: `${env.GITHUB_API_URL}: signed in as ${me.data.login}; ${hook}` };
         } catch (error) {

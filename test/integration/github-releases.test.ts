@@ -17,7 +17,7 @@ beforeAll(async () => {
   h = await startHarness({
     store: 'pglite',
     config: writeRolloutConfig({ deployerUrl: deployer.url, secretEnv: SECRET_ENV }),
-    env: { GITHUB_TOKEN: 'ghp_test_token_0123456789', GITHUB_API_URL: `${github.url}/`, GITHUB_WEBHOOK_SECRET: 'gh-webhook-secret' },
+    env: { GITHUB_TOKEN: 'ghp_test_token_0123456789', GITHUB_API_URL: `${github.url}/`, GITHUB_WEBHOOK_SECRET: 'gh-webhook-secret', RELM_HTTP_TIMEOUT_MS: '800' },
   });
 });
 
@@ -179,4 +179,19 @@ describe('the github deployer without webhooks', () => {
     expect(paused.rollout_note).toContain('GitHub reported no result for prod-eu, prod-us within 4s');
     expect(paused.rollout_note).toContain('Retry it, continue with the next wave, or roll back');
   }, 30_000);
+
+  it('abandons a call GitHub is slow to answer, and the retry finds the deployment it made instead of making another', async () => {
+    // GitHub makes the first deployment at once but is slow to say so; relm gives up after 0.8 s.
+    github.faults.push({ method: 'POST', path: /\/repos\/acme\/ghp\/deployments$/, delayMs: 3_000 });
+    const id = await polled('4.2.0');
+    const mine = () => github.deployments.filter((d) => d.repo === 'acme/ghp' && d.ref === 'v4.2.0');
+    await waitFor(() => mine().length === 2 || undefined, 'both deployments', 20_000);
+    for (const d of mine()) github.deploymentStatuses.set(d.id, [{ state: 'success', description: 'done' }]);
+    await waitFor(async () => (await release(id)).state === 'completed', 'the rollout to complete', 15_000);
+    expect(mine().map((d) => d.environment).sort()).toEqual(['prod-eu', 'prod-us']);
+    const creates = github.calls.filter((c) => c.method === 'POST' && c.path === '/repos/acme/ghp/deployments' && c.body.ref === 'v4.2.0');
+    expect(creates.filter((c) => c.body.environment === 'prod-eu')).toHaveLength(1);
+    // The abandoned attempt was followed by a second look (prod-eu twice, prod-us once) before anything was created again.
+    expect(github.calls.filter((c) => c.method === 'GET' && c.path === '/repos/acme/ghp/deployments').length).toBeGreaterThanOrEqual(3);
+  }, 40_000);
 });

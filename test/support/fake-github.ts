@@ -19,7 +19,8 @@ interface FakeRelease {
   assets?: { name: string; digest: string | null }[];
 }
 
-type Fault = { status: number; method?: string; headers?: Record<string, string>; body?: unknown };
+/** An injected failure: a status instead of the answer, or the work done at once but its answer held back `delayMs` (a slow or lost answer). */
+type Fault = { status?: number; delayMs?: number; method?: string; path?: RegExp; headers?: Record<string, string>; body?: unknown };
 
 /**
  * The GitHub REST endpoints relm uses for releases, on 127.0.0.1, answering in GitHub's shapes
@@ -42,13 +43,17 @@ export class FakeGitHub {
       const body = raw ? JSON.parse(raw) : undefined;
       const path = (req.url ?? '').split('?')[0]!;
       this.calls.push({ method: req.method!, path, body, auth: req.headers.authorization });
-      const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      let holdAnswerMs = 0;
+      const send = async (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+        if (holdAnswerMs) await new Promise((resolve) => setTimeout(resolve, holdAnswerMs));
+        if (res.destroyed) return;
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-request-id': `F${this.calls.length}`, ...headers });
         res.end(payload === undefined ? '' : JSON.stringify(payload));
       };
-      const at = this.faults.findIndex((f) => !f.method || f.method === req.method);
+      const at = this.faults.findIndex((f) => (!f.method || f.method === req.method) && (!f.path || f.path.test(path)));
       const fault = at >= 0 ? this.faults.splice(at, 1)[0] : undefined;
-      if (fault) return send(fault.status, fault.body ?? { message: 'Injected failure', documentation_url: 'https://docs.github.com/rest' }, fault.headers);
+      holdAnswerMs = fault?.delayMs ?? 0;
+      if (fault?.status) return send(fault.status, fault.body ?? { message: 'Injected failure', documentation_url: 'https://docs.github.com/rest' }, fault.headers);
       const list = /^\/repos\/([^/]+)\/([^/]+)\/releases$/.exec(path);
       const one = /^\/repos\/([^/]+)\/([^/]+)\/releases\/(\d+)$/.exec(path);
       const shape = (r: FakeRelease, owner: string, repo: string) => ({

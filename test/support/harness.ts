@@ -17,7 +17,8 @@ export interface HarnessOptions {
   store?: 'postgres' | 'pglite';
   role?: Role;
   clock?: () => Date;
-  env?: Partial<Env>;
+  /** Extra environment variables, validated and coerced like the real environment. */
+  env?: Record<string, string | undefined>;
   config?: string;
 }
 
@@ -87,8 +88,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     RELM_QUEUE_PREFIX: prefix,
     RELM_CONFIG: options.config ?? FIXTURE_CONFIG,
     LOG_LEVEL: 'debug',
+    // Through the same validation and coercion as a real environment.
+    ...options.env,
   });
-  Object.assign(env, options.env);
   const { settings } = loadRelmFile(env.RELM_CONFIG);
   const relm = await createRelm({ env, settings, role: options.role ?? 'all', log: createLogger('debug', sink), clock: options.clock, memoryDb: !database, relayAfterMs: 1_000, relayEveryMs: 500 });
   const baseUrl = `http://127.0.0.1:${relm.port}`;

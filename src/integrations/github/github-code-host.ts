@@ -13,7 +13,16 @@ export interface GitHubOptions {
   log: Logger;
   /** How many times one call is retried after a rate limit, honouring Retry-After. */
   rateLimitRetries?: number;
+  /** How long one request may take before it is abandoned (and retried, where that is safe). */
+  timeoutMs?: number;
 }
+
+/**
+ * Creating a release or a deployment is not idempotent on GitHub's side: an attempt that timed out
+ * may still have landed. Those calls are not retried by the plugin but by relm's effect job, which
+ * looks for what an earlier attempt made before it creates anything.
+ */
+const NO_BLIND_RETRY = { request: { retries: 0 } } as const;
 
 function split(repo: string): { owner: string; repo: string } {
   const [owner, name] = repo.split('/') as [string, string];
@@ -40,10 +49,13 @@ export class GitHubCodeHost implements CodeHost, DeploymentHost {
 
   constructor(options: GitHubOptions) {
     const retries = options.rateLimitRetries ?? 2;
+    const timeoutMs = options.timeoutMs ?? 15_000;
     this.octokit = new RelmOctokit({
       auth: options.token,
       baseUrl: options.apiUrl.replace(/\/$/, ''),
       userAgent: 'relm',
+      // A fresh timeout for every attempt; a timed-out request fails like a 5xx and is retried.
+      request: { fetch: (url: string, init: RequestInit = {}) => fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) }) },
       throttle: {
         onRateLimit: (retryAfter, opts, _octokit, retryCount) => {
           options.log.warn({ retryAfter, url: (opts as { url?: string }).url }, 'GitHub rate limit');
@@ -64,7 +76,7 @@ export class GitHubCodeHost implements CodeHost, DeploymentHost {
     const found = existing.data.find((r) => r.tag_name === input.tag);
     if (found) return { id: found.id, url: found.html_url, created: false };
     const created = await call('create the release', () =>
-      this.octokit.rest.repos.createRelease({ ...target, tag_name: input.tag, name: input.name, body: input.body, draft: true, generate_release_notes: true }),
+      this.octokit.rest.repos.createRelease({ ...target, tag_name: input.tag, name: input.name, body: input.body, draft: true, generate_release_notes: true, ...NO_BLIND_RETRY }),
     );
     return { id: created.data.id, url: created.data.html_url, created: true };
   }
@@ -83,6 +95,7 @@ export class GitHubCodeHost implements CodeHost, DeploymentHost {
         auto_merge: false,
         required_contexts: [],
         payload: { ...request.payload, relm_key: request.idempotencyKey },
+        ...NO_BLIND_RETRY,
       }),
     );
     const id = (created.data as { id?: number }).id;
