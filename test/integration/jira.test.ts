@@ -37,6 +37,7 @@ describe('the change ticket in Jira', () => {
     await h.settle();
     expect(ticket.status).toBe('Awaiting approval');
     expect(jira.calls.every((c) => c.auth === `Basic ${Buffer.from('relm@example.com:jira-api-token-123').toString('base64')}`)).toBe(true);
+    expect(jira.calls.every((c) => c.api === '3')).toBe(true);
     const show = await h.command('U0DEV', `show REL-${id}`);
     expect(show.reply!.text).toContain(`Change ticket: ${ticket.key} (in sync)`);
   });
