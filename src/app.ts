@@ -3,7 +3,7 @@ import type { App, Receiver } from '@slack/bolt';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { Env } from './config/env.ts';
+import { jiraConnection, type Env } from './config/env.ts';
 import type { Settings } from './core/policy.ts';
 import type { CoreContext } from './core/context.ts';
 import { createDatabase, migrateToLatest, type Database } from './store/database.ts';
@@ -24,7 +24,7 @@ import { ManualDeployer } from './deployers/manual/index.ts';
 import { WebhookDeployer } from './deployers/webhook/index.ts';
 import { GitHubCodeHost } from './integrations/github/github-code-host.ts';
 import { GitHubDeployer } from './deployers/github/index.ts';
-import { JiraChangeTracker } from './integrations/jira/jira-tracker.ts';
+import { createJiraTracker } from './integrations/jira/create-jira-tracker.ts';
 import { createLogger } from './log.ts';
 
 export type Role = 'all' | 'bot' | 'worker';
@@ -81,7 +81,8 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     closers.unshift(() => waker.close());
 
     const slack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL });
-    const jiraConfigured = Boolean(env.JIRA_HOST && env.JIRA_EMAIL && env.JIRA_API_TOKEN);
+    const jira = jiraConnection(env);
+    const jiraConfigured = Boolean(jira);
     const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN), jira: jiraConfigured };
     const relm: Relm = { ctx, db, slack, metrics, log, stop: async () => {} };
     const secret = (name: string) => process.env[name];
@@ -95,7 +96,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         leaseMs: env.RELM_JOB_LOCK_MS * 2,
         codeHost: github,
         deploymentHost: github,
-        changeTracker: jiraConfigured ? new JiraChangeTracker({ host: env.JIRA_HOST!, email: env.JIRA_EMAIL!, apiToken: env.JIRA_API_TOKEN!, timezone: settings.timezone }) : undefined,
+        changeTracker: jira ? createJiraTracker(jira, { timezone: settings.timezone, timeoutMs: env.RELM_HTTP_TIMEOUT_MS }) : undefined,
         publisher,
         waker,
         verifier: new HttpVerifier(),

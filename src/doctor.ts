@@ -1,11 +1,12 @@
 import type { Writable } from 'node:stream';
 import { sql } from 'kysely';
-import type { Env } from './config/env.ts';
+import { jiraConnection, jiraDeployment, jiraProblem, type Env } from './config/env.ts';
 import { ConfigFileError, loadRelmFile } from './config/relm-file.ts';
 import { createDatabase, describeDatabase, migrator } from './store/database.ts';
 import { createRedis } from './jobs/redis.ts';
 import { SlackWebApi } from './integrations/slack/web-api.ts';
-import { JiraChangeTracker } from './integrations/jira/jira-tracker.ts';
+import type { JiraChangeTracker } from './integrations/jira/jira-tracker.ts';
+import { createJiraTracker, deploymentName } from './integrations/jira/create-jira-tracker.ts';
 import { GitHubCodeHost } from './integrations/github/github-code-host.ts';
 import { createLogger } from './log.ts';
 
@@ -93,17 +94,30 @@ function checks(env: Env): Check[] {
     {
       name: 'jira',
       run: async () => {
-        if (!env.JIRA_HOST) return { ok: true, detail: 'not configured: change tickets are off (set JIRA_HOST, JIRA_EMAIL, JIRA_API_TOKEN)' };
-        if (!env.JIRA_EMAIL || !env.JIRA_API_TOKEN) return { ok: false, detail: 'JIRA_HOST is set but JIRA_EMAIL or JIRA_API_TOKEN is not', fix: 'Create an API token at id.atlassian.com and set both.' };
+        if (!env.JIRA_HOST) return { ok: true, detail: 'not configured: change tickets are off (set JIRA_HOST and JIRA_API_TOKEN, plus JIRA_EMAIL for Jira Cloud)' };
+        const deployment = jiraDeployment(env);
+        const problem = jiraProblem(env);
+        if (problem) return { ok: false, detail: `${problem.variable}: ${problem.message}`, fix: 'Set JIRA_DEPLOYMENT (cloud | datacenter) and the credentials it needs.' };
+        const connection = jiraConnection(env);
+        if (!connection) {
+          return deployment === 'cloud'
+            ? { ok: false, detail: 'JIRA_HOST is set but JIRA_EMAIL or JIRA_API_TOKEN is not (Jira Cloud)', fix: 'Create an API token at id.atlassian.com and set both.' }
+            : { ok: false, detail: 'JIRA_HOST is set but JIRA_API_TOKEN is not (Jira Data Center)', fix: 'Create a Personal Access Token (Jira profile → Personal Access Tokens) and set it as JIRA_API_TOKEN.' };
+        }
+        const where = `${env.JIRA_HOST} (${deploymentName(deployment)})`;
         try {
-          const jira = new JiraChangeTracker({ host: env.JIRA_HOST, email: env.JIRA_EMAIL, apiToken: env.JIRA_API_TOKEN });
+          const jira = createJiraTracker(connection, { timeoutMs: env.RELM_HTTP_TIMEOUT_MS });
           const who = await timed(10_000, jira.whoAmI());
-          const signedIn = `${env.JIRA_HOST}: signed in as ${who}; ${env.JIRA_WEBHOOK_SECRET ? 'webhook secret set' : 'no JIRA_WEBHOOK_SECRET, so POST /webhooks/jira is off'}`;
+          const signedIn = `${where}: signed in as ${who}; ${env.JIRA_WEBHOOK_SECRET ? 'webhook secret set' : 'no JIRA_WEBHOOK_SECRET, so POST /webhooks/jira is off'}`;
           const missing = await timed(10_000, missingMappedFields(env, jira));
-          if (missing.length) return { ok: false, detail: `${signedIn}; not fields on this site: ${missing.join(', ')}`, fix: 'Correct jira.fields in relm.yml: GET /rest/api/3/field (or Jira settings → Issues → Custom fields) lists the ids.' };
+          if (missing.length) return { ok: false, detail: `${signedIn}; not fields on this site: ${missing.join(', ')}`, fix: `Correct jira.fields in relm.yml: GET ${jira.api.fieldsPath} (or Jira settings → Issues → Custom fields) lists the ids.` };
           return { ok: true, detail: signedIn };
         } catch (error) {
-          return { ok: false, detail: `${env.JIRA_HOST}: ${(error as Error).message}`, fix: 'Check JIRA_HOST (https://your-site.atlassian.net), JIRA_EMAIL and JIRA_API_TOKEN.' };
+          return {
+            ok: false,
+            detail: `${where}: ${(error as Error).message}`,
+            fix: deployment === 'cloud' ? 'Check JIRA_HOST (https://your-site.atlassian.net), JIRA_EMAIL and JIRA_API_TOKEN.' : 'Check JIRA_HOST (your Data Center base URL, with any context path) and that JIRA_API_TOKEN is a valid Personal Access Token; or set JIRA_DEPLOYMENT=cloud.',
+          };
         }
       },
     },

@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   JIRA_HOST: optional,
   JIRA_EMAIL: optional,
   JIRA_API_TOKEN: optional,
+  /** `cloud` (REST v3, JIRA_EMAIL + API token) or `datacenter` (REST v2, JIRA_API_TOKEN as a Personal Access Token). */
+  JIRA_DEPLOYMENT: z.preprocess((v) => (typeof v === 'string' && v.trim() ? v.trim().toLowerCase() : undefined), z.enum(['cloud', 'datacenter']).optional()),
   JIRA_WEBHOOK_SECRET: optional,
   GITHUB_TOKEN: optional,
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
@@ -26,6 +28,9 @@ const EnvSchema = z.object({
   /** How long one call to GitHub or Jira may take before it is abandoned and retried. */
   RELM_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).superRefine((env, ctx) => {
+  const problem = jiraProblem(env);
+  if (problem) ctx.addIssue({ code: 'custom', path: [problem.variable], message: problem.message });
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -37,6 +42,55 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
     throw new Error(`invalid environment:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+type JiraEnv = Pick<Env, 'JIRA_HOST' | 'JIRA_EMAIL' | 'JIRA_API_TOKEN' | 'JIRA_DEPLOYMENT'>;
+
+/** Where relm's change tickets live, and how it signs in there. */
+export type JiraConnection =
+  | { deployment: 'cloud'; host: string; email: string; token: string }
+  | { deployment: 'datacenter'; host: string; token: string };
+
+/**
+ * JIRA_DEPLOYMENT, or its default: `cloud` when JIRA_HOST is an Atlassian Cloud site (`*.atlassian.net`)
+ * or JIRA_EMAIL is set (only Cloud signs in with an email), else `datacenter`.
+ */
+export function jiraDeployment(env: JiraEnv): 'cloud' | 'datacenter' {
+  if (env.JIRA_DEPLOYMENT) return env.JIRA_DEPLOYMENT;
+  let hostname = env.JIRA_HOST ?? '';
+  try {
+    hostname = new URL(hostname).hostname;
+  } catch {
+    // not a URL: compare the text as given
+  }
+  return hostname.toLowerCase().endsWith('.atlassian.net') || env.JIRA_EMAIL ? 'cloud' : 'datacenter';
+}
+
+/**
+ * An inconsistent Jira setting, or none. Jira counts as meant to be on when JIRA_HOST is set with
+ * JIRA_API_TOKEN or JIRA_DEPLOYMENT; JIRA_HOST alone (or nothing) leaves it off as before.
+ */
+export function jiraProblem(env: JiraEnv): { variable: keyof JiraEnv; message: string } | undefined {
+  if (!env.JIRA_HOST) return undefined;
+  if (!env.JIRA_API_TOKEN && !env.JIRA_DEPLOYMENT) return undefined;
+  const deployment = jiraDeployment(env);
+  const why = env.JIRA_DEPLOYMENT ? 'JIRA_DEPLOYMENT is cloud' : 'JIRA_HOST is an atlassian.net site, so JIRA_DEPLOYMENT defaults to cloud';
+  if (deployment === 'cloud' && !env.JIRA_EMAIL) {
+    return { variable: 'JIRA_EMAIL', message: `${why}, which signs in with JIRA_EMAIL and JIRA_API_TOKEN (an API token from id.atlassian.com): set JIRA_EMAIL, or set JIRA_DEPLOYMENT=datacenter to use JIRA_API_TOKEN as a Data Center Personal Access Token` };
+  }
+  if (!env.JIRA_API_TOKEN) {
+    return { variable: 'JIRA_API_TOKEN', message: deployment === 'cloud' ? 'JIRA_DEPLOYMENT is cloud but JIRA_API_TOKEN is not set: create an API token at id.atlassian.com' : 'JIRA_DEPLOYMENT is datacenter but JIRA_API_TOKEN is not set: set it to a Personal Access Token (Jira profile → Personal Access Tokens)' };
+  }
+  return undefined;
+}
+
+/** The Jira connection, or undefined when Jira is off (not configured, or configured inconsistently). */
+export function jiraConnection(env: JiraEnv): JiraConnection | undefined {
+  if (!env.JIRA_HOST || !env.JIRA_API_TOKEN || jiraProblem(env)) return undefined;
+  const deployment = jiraDeployment(env);
+  if (deployment === 'cloud') return env.JIRA_EMAIL ? { deployment, host: env.JIRA_HOST, email: env.JIRA_EMAIL, token: env.JIRA_API_TOKEN } : undefined;
+  // Data Center signs in with the token alone; JIRA_EMAIL, if set, is not used.
+  return { deployment, host: env.JIRA_HOST, token: env.JIRA_API_TOKEN };
 }
 
 /** Slack is configured when a bot token and a way to receive requests are both present. */

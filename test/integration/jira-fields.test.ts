@@ -1,10 +1,9 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIXTURE_CONFIG, startHarness, waitFor, type Harness } from '../support/harness.ts';
+import { FIXTURE_CONFIG, startHarness, textSink, waitFor, type Harness } from '../support/harness.ts';
 import { FakeJira } from '../support/fake-jira.ts';
 import { planValues } from '../support/slack-views.ts';
 import { runDoctor } from '../../src/doctor.ts';
@@ -92,16 +91,10 @@ describe('mapped Jira fields', () => {
 
 describe('doctor', () => {
   it('names mapped fields the Jira site does not have, with a fix', async () => {
-    let out = '';
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        out += chunk.toString();
-        done();
-      },
-    });
+    const { sink, text } = textSink();
     expect(await runDoctor({ ...h.env, RELM_CONFIG: mappedConfig('customfield_99999') }, sink)).toBe(1);
-    expect(out).toMatch(/✘ jira .*not fields on this site: jira\.fields\.risk \(customfield_99999\)/);
-    expect(out).toContain('fix: Correct jira.fields in relm.yml');
+    expect(text()).toMatch(/✘ jira .*not fields on this site: jira\.fields\.risk \(customfield_99999\)/);
+    expect(text()).toContain('fix: Correct jira.fields in relm.yml');
   });
 });
 

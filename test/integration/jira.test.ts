@@ -8,7 +8,7 @@ let jira: FakeJira;
 
 beforeAll(async () => {
   jira = await new FakeJira().start();
-  h = await startHarness({ store: 'postgres', env: { JIRA_HOST: jira.url, JIRA_EMAIL: 'relm@example.com', JIRA_API_TOKEN: 'jira-api-token-123', JIRA_WEBHOOK_SECRET: 'jira-hook-secret' } });
+  h = await startHarness({ store: 'postgres', env: { JIRA_HOST: jira.url, JIRA_EMAIL: 'relm@example.com', JIRA_API_TOKEN: 'jira-api-token-123', JIRA_WEBHOOK_SECRET: 'jira-hook-secret', RELM_HTTP_TIMEOUT_MS: '800' } });
 });
 
 afterAll(async () => {
@@ -37,6 +37,7 @@ describe('the change ticket in Jira', () => {
     await h.settle();
     expect(ticket.status).toBe('Awaiting approval');
     expect(jira.calls.every((c) => c.auth === `Basic ${Buffer.from('relm@example.com:jira-api-token-123').toString('base64')}`)).toBe(true);
+    expect(jira.calls.every((c) => c.api === '3')).toBe(true);
     const show = await h.command('U0DEV', `show REL-${id}`);
     expect(show.reply!.text).toContain(`Change ticket: ${ticket.key} (in sync)`);
   });
@@ -73,6 +74,18 @@ describe('the change ticket in Jira', () => {
     expect(show.reply!.text).toMatch(/jira raise failed:\* Jira refused to create the change ticket \(400\)/);
     const approved = await h.command('U0APP1', `approve REL-${id}`);
     expect(approved.reply!.text).toContain('(1 of 2)');
+  });
+
+  it('gives up on a create Jira is slow to answer, and the retry finds that ticket instead of raising another', async () => {
+    // Jira makes the ticket at once but answers after 3 s; relm stops waiting after 0.8 s.
+    jira.faults.push({ method: 'POST', path: /\/rest\/api\/3\/issue$/, delayMs: 3_000 });
+    const id = await submitted('1.3.0');
+    const mine = () => jira.tickets.filter((t) => t.fields.labels?.includes(`relm-rel-${id}`));
+    await waitFor(async () => (await h.relm.db.selectFrom('releases').select('jira_key').where('id', '=', id).executeTakeFirstOrThrow()).jira_key, 'the ticket key to be stored', 10_000);
+    expect(mine()).toHaveLength(1);
+    expect(jira.calls.filter((c) => c.method === 'POST' && c.path === '/rest/api/3/issue' && c.body.fields.labels.includes(`relm-rel-${id}`))).toHaveLength(1);
+    const row = await h.relm.db.selectFrom('releases').select('jira_key').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.jira_key).toBe(mine()[0]!.key);
   });
 });
 

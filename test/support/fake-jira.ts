@@ -7,6 +7,8 @@ export interface JiraCall {
   query: Record<string, string>;
   body: any;
   auth?: string;
+  /** The REST API version of the path: 3 for Jira Cloud's calls, 2 for Data Center's. */
+  api?: '2' | '3';
 }
 
 interface Ticket {
@@ -45,12 +47,28 @@ export const SITE_FIELDS = [
   custom(10080, 'Change day', 'date', 'datepicker'),
 ];
 
-type Fault = { status: number; method?: string; path?: RegExp; headers?: Record<string, string>; body?: unknown };
+/** An injected answer; with `after`, the request is handled first (the answer is lost on the way back). */
+/** An injected failure: `status` instead of the answer (or, with `after`, once the work is done), or the work done and its answer held back `delayMs`. */
+type Fault = { status?: number; delayMs?: number; method?: string; path?: RegExp; headers?: Record<string, string>; body?: unknown; after?: boolean };
+
+/** A Data Center user as `GET /rest/api/2/myself` shows it: a username and key, no accountId. */
+const DC_USER = { self: '', key: 'JIRAUSER10100', name: 'relm-bot', emailAddress: 'relm@example.com', displayName: 'relm bot', active: true, deleted: false, timeZone: 'Europe/London', locale: 'en_GB' };
+
+/** Rich text as each API version wants it: an ADF document on Cloud's v3, a wiki-markup string on v2. */
+function wrongFormat(api: '2' | '3', value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (api === '2' && typeof value !== 'string') return 'Operation value must be a string';
+  if (api === '3' && (typeof value !== 'object' || (value as { type?: string } | null)?.type !== 'doc')) return 'Operation value must be an Atlassian Document (see the Atlassian Document Format)';
+  return undefined;
+}
 
 /**
- * Jira Cloud REST v3 on 127.0.0.1 for what relm calls, in its response shapes: create issue, JQL
- * search, transitions, comments, myself, fields, edit issue, issue links. A small workflow moves statuses by
- * transition name.
+ * Jira on 127.0.0.1 for what relm calls: Cloud's REST v3 and Data Center's REST v2 (`/rest/api/2/...`),
+ * each in its own response shapes (v2 after Atlassian's Jira Data Center REST reference: `GET /search`
+ * with startAt/maxResults/total, users with `name` and `key`, fields without `key`, wiki-markup string
+ * descriptions and comment bodies; v3 takes ADF documents and searches at `/search/jql`): create issue,
+ * JQL search, transitions, comments, myself, fields, edit issue, issue links. A small workflow moves
+ * statuses by transition name. Every request is recorded with its path, API version and Authorization header.
  */
 export class FakeJira {
   readonly calls: JiraCall[] = [];
@@ -72,13 +90,13 @@ export class FakeJira {
   }
 
   /** Links as Jira shows them on one issue: the other side, seen from this one. */
-  #linksOf(ticket: Ticket) {
+  #linksOf(ticket: Ticket, api: '2' | '3') {
     return this.links
       .filter((l) => l.inward === ticket || l.outward === ticket)
       .map((l) => {
         const other = l.inward === ticket ? l.outward : l.inward;
-        const side = { id: other.id, key: other.key, self: `${this.url}/rest/api/3/issue/${other.id}`, fields: { summary: other.fields.summary, status: { name: other.status }, issuetype: other.fields.issuetype } };
-        return { id: l.id, self: `${this.url}/rest/api/3/issueLink/${l.id}`, type: l.type, ...(l.inward === ticket ? { outwardIssue: side } : { inwardIssue: side }) };
+        const side = { id: other.id, key: other.key, self: `${this.url}/rest/api/${api}/issue/${other.id}`, fields: { summary: other.fields.summary, status: { name: other.status }, issuetype: other.fields.issuetype } };
+        return { id: l.id, self: `${this.url}/rest/api/${api}/issueLink/${l.id}`, type: l.type, ...(l.inward === ticket ? { outwardIssue: side } : { inwardIssue: side }) };
       });
   }
 
@@ -92,34 +110,55 @@ export class FakeJira {
       const raw = await readBody(req);
       const url = new URL(req.url ?? '/', 'http://jira');
       const body = raw ? JSON.parse(raw) : undefined;
-      this.calls.push({ method: req.method!, path: url.pathname, query: Object.fromEntries(url.searchParams), body, auth: req.headers.authorization });
-      const send = (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
+      const api = /^\/rest\/api\/(2|3)\//.exec(url.pathname)?.[1] as '2' | '3' | undefined;
+      this.calls.push({ method: req.method!, path: url.pathname, query: Object.fromEntries(url.searchParams), body, auth: req.headers.authorization, api });
+      let lost: Fault | undefined;
+      let holdAnswerMs = 0;
+      const send = async (status: number, payload?: unknown, headers: Record<string, string> = {}) => {
+        if (holdAnswerMs) await new Promise((resolve) => setTimeout(resolve, holdAnswerMs));
+        if (res.destroyed) return;
+        if (lost) [status, payload, headers] = [lost.status!, lost.body ?? { errorMessages: ['Injected failure'], errors: {} }, lost.headers ?? {}];
         res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers });
         res.end(payload === undefined ? '' : JSON.stringify(payload));
       };
       const at = this.faults.findIndex((f) => (!f.method || f.method === req.method) && (!f.path || f.path.test(url.pathname)));
       if (at >= 0) {
         const fault = this.faults.splice(at, 1)[0]!;
-        return send(fault.status, fault.body ?? { errorMessages: ['Injected failure'], errors: {} }, fault.headers);
+        if (fault.delayMs) holdAnswerMs = fault.delayMs;
+        else if (fault.after) lost = fault;
+        else return send(fault.status!, fault.body ?? { errorMessages: ['Injected failure'], errors: {} }, fault.headers);
       }
-      const self = (t: Ticket) => `${this.url}/rest/api/3/issue/${t.id}`;
-      if (url.pathname === '/rest/api/3/myself') return send(200, { accountId: '5b10a2844c20165700ede21g', displayName: 'relm bot', emailAddress: 'relm@example.com', active: true, timeZone: 'Europe/London' });
-      if (url.pathname === '/rest/api/3/issue' && req.method === 'POST') {
+      if (!api) return send(404, { errorMessages: ['Not found'], errors: {} });
+      const path = url.pathname.slice(`/rest/api/${api}`.length);
+      const self = (t: Ticket) => `${this.url}/rest/api/${api}/issue/${t.id}`;
+      if (path === '/myself') {
+        if (api === '2') return send(200, { ...DC_USER, self: `${this.url}/rest/api/2/user?username=relm-bot`, groups: { size: 1, items: [] }, applicationRoles: { size: 1, items: [] }, expand: 'groups,applicationRoles' });
+        return send(200, { accountId: '5b10a2844c20165700ede21g', displayName: 'relm bot', emailAddress: 'relm@example.com', active: true, timeZone: 'Europe/London' });
+      }
+      if (path === '/issue' && req.method === 'POST') {
         const fields = body?.fields ?? {};
         if (!fields.project?.key || !fields.summary || !fields.issuetype?.name) return send(400, { errorMessages: [], errors: { summary: 'You must specify a summary of the issue.' } });
         const unknown = this.#unknownFields(fields);
         if (Object.keys(unknown).length) return send(400, { errorMessages: [], errors: unknown });
+        const format = wrongFormat(api, fields.description);
+        if (format) return send(400, { errorMessages: [], errors: { description: format } });
         const ticket: Ticket = { id: String(++this.#id), key: `${fields.project.key}-${this.tickets.filter((t) => t.key.startsWith(`${fields.project.key}-`)).length + 1}`, fields, status: 'Open', comments: [] };
         this.tickets.push(ticket);
         return send(201, { id: ticket.id, key: ticket.key, self: self(ticket) });
       }
-      if (url.pathname === '/rest/api/3/search/jql') {
+      if ((api === '3' && path === '/search/jql') || (api === '2' && path === '/search' && req.method === 'GET')) {
         const label = /labels = "([^"]+)"/.exec(url.searchParams.get('jql') ?? '')?.[1];
         const found = this.tickets.filter((t) => (t.fields.labels ?? []).includes(label));
+        const maxResults = Number(url.searchParams.get('maxResults') ?? 50);
+        if (api === '2') {
+          // Data Center's SearchResults: offset paging with a total (Cloud's /search/jql pages by token instead).
+          return send(200, { expand: 'schema,names', startAt: 0, maxResults, total: found.length, issues: found.slice(0, maxResults).map((t) => ({ expand: 'operations,versionedRepresentations,editmeta,changelog,renderedFields', id: t.id, self: self(t), key: t.key, fields: { summary: t.fields.summary } })) });
+        }
         return send(200, { issues: found.map((t) => ({ id: t.id, key: t.key, self: self(t), fields: { summary: t.fields.summary } })), isLast: true });
       }
-      if (url.pathname === '/rest/api/3/field' && req.method === 'GET') return send(200, this.fields);
-      if (url.pathname === '/rest/api/3/issueLink' && req.method === 'POST') {
+      // Data Center's field list has no `key` on each field (Cloud's has).
+      if (path === '/field' && req.method === 'GET') return send(200, api === '2' ? this.fields.map(({ key: _key, ...field }) => field) : this.fields);
+      if (path === '/issueLink' && req.method === 'POST') {
         const type = LINK_TYPES.find((t) => t.name === body?.type?.name || t.id === body?.type?.id);
         if (!type) return send(404, { errorMessages: [`No issue link type with name '${body?.type?.name}' found.`], errors: {} });
         const find = (ref: { key?: string; id?: string } | undefined) => this.tickets.find((t) => t.key === ref?.key || t.id === ref?.id);
@@ -129,7 +168,7 @@ export class FakeJira {
         this.links.push({ id: String(++this.#id), type, inward, outward });
         return send(201);
       }
-      const issue = /^\/rest\/api\/3\/issue\/([^/]+)(\/transitions|\/comment)?$/.exec(url.pathname);
+      const issue = /^\/issue\/([^/]+)(\/transitions|\/comment)?$/.exec(path);
       const ticket = issue ? this.tickets.find((t) => t.key === issue[1] || t.id === issue[1]) : undefined;
       if (issue && !ticket) return send(404, { errorMessages: ['Issue does not exist or you do not have permission to see it.'], errors: {} });
       if (ticket && issue![2] === '/transitions' && req.method === 'GET') {
@@ -143,18 +182,24 @@ export class FakeJira {
         return send(204);
       }
       if (ticket && issue![2] === '/comment' && req.method === 'POST') {
-        const comment = { id: String(++this.#id), body: body?.body, created: new Date().toISOString(), author: { accountId: '5b10a2844c20165700ede21g', displayName: 'relm bot' } };
+        const format = wrongFormat(api, body?.body);
+        if (format || body?.body === undefined) return send(400, { errorMessages: [], errors: { comment: format ?? 'Comment body can not be empty!' } });
+        const created = new Date().toISOString().replace('Z', '+0000');
+        const author = api === '2' ? { ...DC_USER, self: `${this.url}/rest/api/2/user?username=relm-bot` } : { accountId: '5b10a2844c20165700ede21g', displayName: 'relm bot' };
+        const comment = { self: `${self(ticket)}/comment/${this.#id + 1}`, id: String(++this.#id), author, body: body.body, updateAuthor: author, created, updated: created };
         ticket.comments.push(comment);
         return send(201, comment);
       }
       if (ticket && !issue![2] && req.method === 'PUT') {
         const unknown = this.#unknownFields(body?.fields ?? {});
         if (Object.keys(unknown).length) return send(400, { errorMessages: [], errors: unknown });
+        const format = wrongFormat(api, body?.fields?.description);
+        if (format) return send(400, { errorMessages: [], errors: { description: format } });
         Object.assign(ticket.fields, body?.fields ?? {});
         return send(204);
       }
       if (ticket && req.method === 'GET') {
-        const all: Record<string, unknown> = { ...ticket.fields, issuetype: ticket.fields.issuetype, status: { name: ticket.status }, issuelinks: this.#linksOf(ticket) };
+        const all: Record<string, unknown> = { ...ticket.fields, issuetype: ticket.fields.issuetype, status: { name: ticket.status }, issuelinks: this.#linksOf(ticket, api) };
         const wanted = url.searchParams.get('fields')?.split(',');
         const fields = wanted ? Object.fromEntries(Object.entries(all).filter(([k]) => wanted.includes(k))) : all;
         return send(200, { expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations', id: ticket.id, key: ticket.key, self: self(ticket), fields });

@@ -41,6 +41,18 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
+/** A stream that keeps what is written to it, e.g. for `runDoctor`'s report. */
+export function textSink(): { sink: Writable; text: () => string } {
+  let out = '';
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      out += chunk.toString();
+      done();
+    },
+  });
+  return { sink, text: () => out };
+}
+
 export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -50,7 +50,7 @@ export async function jiraIssueLinked(ctx: CoreContext, link: { id: string; sour
  * linked those itself, and a release that mentions an incident is more likely fixing it than causing it.
  */
 export async function incidentFromJira(ctx: CoreContext, ports: EffectPorts, payload: { releaseId: number; issueId: string }): Promise<Record<string, unknown>> {
-  if (!ports.changeTracker) throw new PermanentEffectError('Jira is not configured (JIRA_HOST, JIRA_EMAIL, JIRA_API_TOKEN)');
+  if (!ports.changeTracker) throw new PermanentEffectError('Jira is not configured (JIRA_HOST and JIRA_API_TOKEN, plus JIRA_EMAIL for Jira Cloud)');
   const release = await findRelease(ctx.db, payload.releaseId);
   if (!release) throw new PermanentEffectError(`release ${payload.releaseId} is gone`);
   let issue: { key: string; type: string } | undefined;

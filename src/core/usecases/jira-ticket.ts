@@ -60,7 +60,7 @@ async function releaseLink(ports: EffectPorts, release: StoredRelease): Promise<
  */
 export async function jiraTicket(ctx: CoreContext, ports: EffectPorts, kind: string, payload: JiraPayload): Promise<Record<string, unknown>> {
   const tracker = ports.changeTracker;
-  if (!tracker) throw new PermanentEffectError('Jira is not configured (JIRA_HOST, JIRA_EMAIL, JIRA_API_TOKEN)');
+  if (!tracker) throw new PermanentEffectError('Jira is not configured (JIRA_HOST and JIRA_API_TOKEN, plus JIRA_EMAIL for Jira Cloud)');
   const release = await findRelease(ctx.db, payload.releaseId);
   if (!release) throw new PermanentEffectError(`release ${payload.releaseId} is gone`);
   const service = serviceOf(ctx.settings, release.service);

@@ -1,30 +1,62 @@
-import { createCloudClient } from 'jira.js';
 import { isApiError, isRateLimitError, withRetry } from 'jira.js/core';
 import { ChangeTrackerRejectedError, type ChangeTicket, type ChangeTracker, type LinkOutcome, type TicketField } from '../../core/change-tracker.ts';
 import { SKIP, formatField, type FieldSchema } from './field-format.ts';
 
-export interface JiraOptions {
-  host: string;
-  email: string;
-  apiToken: string;
-  /** relm's timezone: the day a date field takes. */
-  timezone?: string;
+export type JiraDeployment = 'cloud' | 'datacenter';
+
+/** An issue as the search, create and get calls return it: only what relm reads. */
+export interface JiraIssueRef {
+  id?: string;
+  key?: string;
+  fields?: Record<string, unknown>;
 }
 
-/** Plain text as an Atlassian Document Format paragraph list (Jira Cloud REST v3 wants ADF). */
-export function adf(sections: { heading: string; text: string }[]): Record<string, unknown> {
-  const content: Record<string, unknown>[] = [];
-  for (const section of sections) {
-    content.push({ type: 'heading', attrs: { level: 3 }, content: [{ type: 'text', text: section.heading }] });
-    for (const line of section.text.split('\n').filter((l) => l.trim())) content.push({ type: 'paragraph', content: [{ type: 'text', text: line }] });
-  }
-  return { type: 'doc', version: 1, content };
+/**
+ * What differs between Jira Cloud and Jira Data Center: the client, the REST paths and the rich-text
+ * format of descriptions and comments. Everything else (idempotent raise, field formatting, link
+ * de-duplication, 404 and 429 handling) is the tracker's, the same for both.
+ */
+export interface JiraApi {
+  readonly deployment: JiraDeployment;
+  /** The REST path that lists the site's fields, for messages that send the operator there. */
+  readonly fieldsPath: string;
+  /** Headings and plain-text paragraphs in the deployment's rich text (ADF on Cloud, wiki markup on Data Center). */
+  document(sections: ChangeTicket['sections']): unknown;
+  searchIssues(jql: string, fields: string[], maxResults: number): Promise<JiraIssueRef[]>;
+  createIssue(fields: Record<string, unknown>): Promise<JiraIssueRef>;
+  editIssue(key: string, fields: Record<string, unknown>): Promise<void>;
+  getIssue(idOrKey: string, fields: string[]): Promise<JiraIssueRef>;
+  getTransitions(key: string): Promise<{ id?: string; name?: string }[]>;
+  doTransition(key: string, transitionId: string): Promise<void>;
+  addComment(key: string, body: unknown): Promise<void>;
+  linkIssues(linkType: string, outwardKey: string, inwardKey: string): Promise<void>;
+  getFields(): Promise<{ id?: string; schema?: unknown }[]>;
+  /** The signed-in user, by the best name the deployment has. */
+  myself(): Promise<string>;
 }
 
-async function call<T>(what: string, work: () => Promise<T>): Promise<T> {
+/** A call to Jira that took longer than RELM_HTTP_TIMEOUT_MS: the effect job tries again later. */
+export class JiraTimeoutError extends Error {
+  override name = 'JiraTimeoutError';
+}
+
+/**
+ * jira.js takes no abort signal, so a call that hangs is left behind rather than cancelled; the
+ * caller is answered with a JiraTimeoutError and its job retries (searching before it creates).
+ */
+function withTimeout<T>(what: string, work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new JiraTimeoutError(`Jira did not answer within ${timeoutMs} ms when asked to ${what}`)), timeoutMs);
+  });
+  work.catch(() => {});
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function call<T>(what: string, work: () => Promise<T>, timeoutMs: number): Promise<T> {
   try {
     // 5xx and network errors are retried by the client; a 429 waits out Retry-After here.
-    return await withRetry(work, { retryRateLimit: true, maxAttempts: 3 });
+    return await withRetry(() => withTimeout(what, work(), timeoutMs), { retryRateLimit: true, maxAttempts: 3 });
   } catch (error) {
     if (isApiError(error) && error.status === 404) throw new ChangeTrackerRejectedError(`Jira refused to ${what} (404): ${error.message}`, { cause: 404 });
     if (isApiError(error) && !isRateLimitError(error) && error.status >= 400 && error.status < 500) {
@@ -34,41 +66,45 @@ async function call<T>(what: string, work: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Change tickets in Jira Cloud (REST v3) through jira.js. */
+type IssueLinks = { issuelinks?: { type?: { name?: string }; inwardIssue?: { key?: string }; outwardIssue?: { key?: string } }[] };
+
+/** Change tickets in Jira, Cloud or Data Center by the adapter it is given (jira-cloud-api.ts, jira-datacenter-api.ts; create-jira-tracker.ts picks one). */
 export class JiraChangeTracker implements ChangeTracker {
-  readonly client: ReturnType<typeof createCloudClient>;
+  readonly api: JiraApi;
   readonly #timezone: string;
   /** The site's fields by id, read once per process (and again when a mapped id is not among them). */
   #fields?: Promise<Map<string, FieldSchema>>;
 
-  constructor(options: JiraOptions) {
+  readonly #timeoutMs: number;
+
+  constructor(api: JiraApi, options: { timezone?: string; timeoutMs?: number } = {}) {
+    this.api = api;
     this.#timezone = options.timezone ?? 'UTC';
-    this.client = createCloudClient({
-      host: options.host,
-      auth: { type: 'basic', email: options.email, apiToken: options.apiToken },
-      retry: { maxAttempts: 3, initialDelayMs: 200, backoffFactor: 2 },
-      onSchemaMismatch: 'silent',
-    });
+    this.#timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  #call<T>(what: string, work: () => Promise<T>): Promise<T> {
+    return call(what, work, this.#timeoutMs);
+  }
+
+  get deployment(): JiraDeployment {
+    return this.api.deployment;
   }
 
   async raise(ticket: ChangeTicket): Promise<{ key: string; id: string; created: boolean }> {
-    const found = await call('search for the ticket', () =>
-      this.client.issueSearch.searchAndReconsileIssuesUsingJql({ jql: `project = "${ticket.project}" AND labels = "${ticket.correlation}"`, fields: ['summary'], maxResults: 1 }),
-    );
-    const existing = found.issues?.[0];
+    const found = await this.#call('search for the ticket', () => this.api.searchIssues(`project = "${ticket.project}" AND labels = "${ticket.correlation}"`, ['summary'], 1));
+    const existing = found[0];
     if (existing?.key && existing.id) return { key: existing.key, id: existing.id, created: false };
     // Every mapped field is checked before the ticket exists, so a wrong id never leaves a half-filled ticket.
     const fields = await this.#format((ticket.fields ?? []).filter((f) => f.value !== null));
-    const created = await call('create the change ticket', () =>
-      this.client.issues.createIssue({
-        fields: {
-          project: { key: ticket.project },
-          issuetype: { name: ticket.issueType },
-          summary: ticket.summary.slice(0, 250),
-          labels: [ticket.correlation],
-          description: adf(ticket.sections),
-          ...fields,
-        },
+    const created = await this.#call('create the change ticket', () =>
+      this.api.createIssue({
+        project: { key: ticket.project },
+        issuetype: { name: ticket.issueType },
+        summary: ticket.summary.slice(0, 250),
+        labels: [ticket.correlation],
+        description: this.api.document(ticket.sections),
+        ...fields,
       }),
     );
     if (!created.key || !created.id) throw new Error('Jira created the ticket but returned no key or id');
@@ -77,7 +113,7 @@ export class JiraChangeTracker implements ChangeTracker {
 
   async #siteFields(fresh: boolean): Promise<Map<string, FieldSchema>> {
     if (fresh || !this.#fields) {
-      this.#fields = call('list the fields', () => this.client.issueFields.getFields()).then((all) => new Map(all.filter((f) => f.id && f.schema).map((f) => [f.id!, f.schema as FieldSchema])));
+      this.#fields = this.#call('list the fields', () => this.api.getFields()).then((all) => new Map(all.filter((f) => f.id && f.schema).map((f) => [f.id!, f.schema as FieldSchema])));
       this.#fields.catch(() => (this.#fields = undefined));
     }
     return this.#fields;
@@ -91,7 +127,7 @@ export class JiraChangeTracker implements ChangeTracker {
     const out: Record<string, unknown> = {};
     for (const field of fields) {
       const schema = site.get(field.id);
-      if (!schema) throw new ChangeTrackerRejectedError(`jira.fields.${field.name} names ${field.id}, which is not a field on this Jira site (GET /rest/api/3/field lists the ids)`);
+      if (!schema) throw new ChangeTrackerRejectedError(`jira.fields.${field.name} names ${field.id}, which is not a field on this Jira site (GET ${this.api.fieldsPath} lists the ids)`);
       const value = formatField(field, schema, this.#timezone);
       if (value !== SKIP) out[field.id] = value;
     }
@@ -105,18 +141,18 @@ export class JiraChangeTracker implements ChangeTracker {
   }
 
   async update(key: string, change: { fields: TicketField[]; sections?: ChangeTicket['sections'] }): Promise<void> {
-    const fields = { ...(await this.#format(change.fields)), ...(change.sections ? { description: adf(change.sections) } : {}) };
+    const fields = { ...(await this.#format(change.fields)), ...(change.sections ? { description: this.api.document(change.sections) } : {}) };
     if (Object.keys(fields).length === 0) return;
-    await call(`update ${key}`, () => this.client.issues.editIssue({ issueIdOrKey: key, fields, notifyUsers: false }));
+    await this.#call(`update ${key}`, () => this.api.editIssue(key, fields));
   }
 
   async link(key: string, others: string[], linkType: string): Promise<LinkOutcome> {
     const outcome: LinkOutcome = { linked: [], already: [], missing: [] };
     if (others.length === 0) return outcome;
     // Links the ticket has now, so a retried job (or a link made by hand) is never doubled.
-    const issue = await call(`read the links of ${key}`, () => this.client.issues.getIssue({ issueIdOrKey: key, fields: ['issuelinks'] }));
+    const issue = await this.#call(`read the links of ${key}`, () => this.api.getIssue(key, ['issuelinks']));
     const linked = new Set(
-      ((issue.fields as { issuelinks?: { type?: { name?: string }; inwardIssue?: { key?: string }; outwardIssue?: { key?: string } }[] } | undefined)?.issuelinks ?? [])
+      ((issue.fields as IssueLinks | undefined)?.issuelinks ?? [])
         .filter((l) => l.type?.name?.toLowerCase() === linkType.toLowerCase())
         .map((l) => l.inwardIssue?.key ?? l.outwardIssue?.key),
     );
@@ -126,7 +162,7 @@ export class JiraChangeTracker implements ChangeTracker {
         continue;
       }
       try {
-        await call(`link ${key} to ${other}`, () => this.client.issueLinks.linkIssues({ type: { name: linkType }, outwardIssue: { key }, inwardIssue: { key: other } }));
+        await this.#call(`link ${key} to ${other}`, () => this.api.linkIssues(linkType, key, other));
         outcome.linked.push(other);
       } catch (error) {
         // Jira answers 404 for an unknown link type too; only an issue that really is not there is "missing".
@@ -139,7 +175,7 @@ export class JiraChangeTracker implements ChangeTracker {
 
   async describe(idOrKey: string): Promise<{ key: string; type: string } | undefined> {
     try {
-      const issue = await call(`read issue ${idOrKey}`, () => this.client.issues.getIssue({ issueIdOrKey: idOrKey, fields: ['issuetype'] }));
+      const issue = await this.#call(`read issue ${idOrKey}`, () => this.api.getIssue(idOrKey, ['issuetype']));
       return { key: issue.key ?? idOrKey, type: (issue.fields as { issuetype?: { name?: string } } | undefined)?.issuetype?.name ?? '' };
     } catch (error) {
       if (error instanceof ChangeTrackerRejectedError && error.cause === 404) return undefined;
@@ -148,19 +184,18 @@ export class JiraChangeTracker implements ChangeTracker {
   }
 
   async moveTo(key: string, transitionName: string): Promise<'moved' | 'not_available'> {
-    const available = await call('list transitions', () => this.client.issues.getTransitions({ issueIdOrKey: key }));
-    const transition = available.transitions?.find((t) => t.name?.toLowerCase() === transitionName.toLowerCase());
+    const available = await this.#call('list transitions', () => this.api.getTransitions(key));
+    const transition = available.find((t) => t.name?.toLowerCase() === transitionName.toLowerCase());
     if (!transition?.id) return 'not_available';
-    await call(`move ${key} by "${transitionName}"`, () => this.client.issues.doTransition({ issueIdOrKey: key, transition: { id: transition.id } }));
+    await this.#call(`move ${key} by "${transitionName}"`, () => this.api.doTransition(key, transition.id!));
     return 'moved';
   }
 
   async comment(key: string, text: string): Promise<void> {
-    await call(`comment on ${key}`, () => this.client.issueComments.addComment({ issueIdOrKey: key, body: adf([{ heading: 'relm', text }]) as never }));
+    await this.#call(`comment on ${key}`, () => this.api.addComment(key, this.api.document([{ heading: 'relm', text }])));
   }
 
   async whoAmI(): Promise<string> {
-    const me = await call('read the current user', () => this.client.myself.getCurrentUser());
-    return me.displayName ?? me.emailAddress ?? me.accountId ?? 'unknown';
+    return this.#call('read the current user', () => this.api.myself());
   }
 }
