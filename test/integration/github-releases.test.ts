@@ -3,7 +3,7 @@ import { startHarness, waitFor, type Harness } from '../support/harness.ts';
 import { FakeDeployer } from '../support/fake-deployer.ts';
 import { FakeGitHub } from '../support/fake-github.ts';
 import { writeRolloutConfig } from '../support/rollout-config.ts';
-import { planValues } from '../support/slack-views.ts';
+import { findCard, planValues } from '../support/slack-views.ts';
 
 const SECRET_ENV = 'RELM_TEST_HOOK_SECRET';
 let h: Harness;
@@ -57,6 +57,11 @@ describe('GitHub releases', () => {
     const show = await h.command('U0DEV', `show REL-${id}`, { channel: 'C0HOOK' });
     expect(show.reply!.text).toContain('Scheduled');
     expect(show.reply!.text).toMatch(/github draft failed:\* GitHub refused to create the release \(422\)/);
+    const card = await waitFor(() => {
+      const text = JSON.stringify(findCard(h.slack, 'C0HOOK', id)?.blocks ?? []);
+      return text.includes('github draft failed: GitHub refused to create the release (422)') ? text : undefined;
+    }, 'the refusal on the card');
+    expect(card).toContain(':warning:');
     // a refusal is not retried
     expect(github.calls.filter((c) => c.method === 'POST' && c.body.tag_name === 'v1.1.0')).toHaveLength(1);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, type Harness } from '../support/harness.ts';
 import { FakeJira } from '../support/fake-jira.ts';
-import { planValues } from '../support/slack-views.ts';
+import { findCard, planValues } from '../support/slack-views.ts';
 
 let h: Harness;
 let jira: FakeJira;
@@ -72,6 +72,7 @@ describe('the change ticket in Jira', () => {
     const show = await h.command('U0DEV', `show REL-${id}`);
     expect(show.reply!.text).toContain('Awaiting approval');
     expect(show.reply!.text).toMatch(/jira raise failed:\* Jira refused to create the change ticket \(400\)/);
+    await waitFor(() => JSON.stringify(findCard(h.slack, 'C0PAY', id)?.blocks ?? []).includes('jira raise failed: Jira refused to create the change ticket (400)'), 'the refusal on the card');
     const approved = await h.command('U0APP1', `approve REL-${id}`);
     expect(approved.reply!.text).toContain('(1 of 2)');
   });

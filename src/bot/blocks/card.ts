@@ -122,6 +122,12 @@ export function renderCard(detail: ReleaseDetail): RenderedMessage {
   if (rollout) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: rollout } });
   const actions = cardActions(detail);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `card_${r.id}`, elements: actions });
+  // Jira and GitHub refusals that retrying will not fix, so the team sees them without asking.
+  const sync = detail.syncProblems.filter((p) => /^(jira|github)_/.test(p.kind));
+  if (sync.length > 0) {
+    const lines = sync.slice(-3).map((p) => `:warning: ${escapeText(p.kind.replace(/_/g, ' '))} failed: ${clip(p.error, 200)}`);
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${lines.join('\n')}${sync.length > 3 ? `\n…and ${sync.length - 3} more (\`/release show ${releaseKey(r.id)}\`)` : ''}` }] });
+  }
   blocks.push({
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `Planned by ${mention(r.requester)} · revision ${r.revision}${r.rescheduleCount ? ` · rescheduled ${r.rescheduleCount}×` : ''} · updated ${slackTime(r.updatedAt)}` }],

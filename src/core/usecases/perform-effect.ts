@@ -1,6 +1,6 @@
 import type { CoreContext } from '../context.ts';
 import type { AuditEntry } from '../audit.ts';
-import { claimOutbox, completeOutbox, failOutbox, findOutbox } from '../../store/repositories/outbox.ts';
+import { claimOutbox, completeOutbox, enqueueOutbox, failOutbox, findOutbox } from '../../store/repositories/outbox.ts';
 import { claimCardPost, findRelease, setCard, type StoredRelease } from '../../store/repositories/releases.ts';
 import { serviceOf } from '../policy.ts';
 import { CodeHostRejectedError, type CodeHost, type DeploymentHost } from '../code-host.ts';
@@ -107,6 +107,11 @@ export async function performEffect(ctx: CoreContext, ports: EffectPorts, outbox
     const exhausted = error instanceof EffectNotReadyError && row.attempts >= MAX_NOT_READY_ATTEMPTS;
     const permanent = exhausted || error instanceof PermanentEffectError || (error as Error).name === 'PermanentSlackError';
     await failOutbox(ctx.db, outboxId, (error as Error).message, permanent);
+    if (permanent && payload.releaseId && /^(jira|github)_/.test(row.kind)) {
+      // The card says what Jira or GitHub refused, as `show` does.
+      const ids = await enqueueOutbox(ctx.db, [{ kind: 'card', releaseId: payload.releaseId, dedupeKey: `card:${payload.releaseId}:sync-failed:${outboxId}`, payload: { releaseId: payload.releaseId } }], ctx.clock());
+      await ctx.effects.dispatch(ids);
+    }
     if (permanent) return 'failed';
     throw error;
   }
