@@ -26,11 +26,14 @@ async function submitted(version: string): Promise<number> {
 }
 
 describe('the change ticket in Jira', () => {
-  it('raises one ticket on submit, through a Jira 5xx, with the plan in Atlassian Document Format', async () => {
-    jira.faults.push({ status: 503, method: 'POST', path: /\/rest\/api\/3\/issue$/ });
+  it('raises one ticket on submit, through a Jira 5xx that came after Jira made it, with the plan in Atlassian Document Format', async () => {
+    // Jira made the ticket, then the gateway answered 503: a blind retry of the POST would make a second one.
+    jira.faults.push({ status: 503, method: 'POST', path: /\/rest\/api\/3\/issue$/, after: true });
     const id = await submitted('1.0.0');
     const ticket = await waitFor(() => jira.tickets.find((t) => t.fields.labels?.includes(`relm-rel-${id}`)), 'the change ticket');
+    await waitFor(async () => (await h.relm.db.selectFrom('releases').select('jira_key').where('id', '=', id).executeTakeFirstOrThrow()).jira_key, 'the key to be stored');
     expect(jira.tickets).toHaveLength(1);
+    expect(jira.calls.filter((c) => c.method === 'POST' && c.path === '/rest/api/3/issue')).toHaveLength(1);
     expect(ticket.fields).toMatchObject({ project: { key: 'CHG' }, issuetype: { name: 'Change' }, summary: `REL-${id}: Payments API 1.0.0: Checkout <fast>` });
     expect(ticket.fields.description.type).toBe('doc');
     expect(JSON.stringify(ticket.fields.description)).toContain('Redeploy the previous image');

@@ -53,11 +53,31 @@ function withTimeout<T>(what: string, work: Promise<T>, timeoutMs: number): Prom
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-async function call<T>(what: string, work: () => Promise<T>, timeoutMs: number): Promise<T> {
+/** Carries an error past withRetry, which must not retry it. */
+class NotRetried {
+  readonly error: unknown;
+  constructor(error: unknown) {
+    this.error = error;
+  }
+}
+
+/**
+ * One call to Jira: 5xx and network errors are retried (by the client, and here), a 429 waits out
+ * Retry-After. With `once`, only a 429 is tried again: a create that failed any other way may have
+ * happened, so the effect job retries it after searching for what it made.
+ */
+async function call<T>(what: string, work: () => Promise<T>, timeoutMs: number, once = false): Promise<T> {
+  const attempt = async () => {
+    try {
+      return await withTimeout(what, work(), timeoutMs);
+    } catch (error) {
+      throw once && !isRateLimitError(error) ? new NotRetried(error) : error;
+    }
+  };
   try {
-    // 5xx and network errors are retried by the client; a 429 waits out Retry-After here.
-    return await withRetry(() => withTimeout(what, work(), timeoutMs), { retryRateLimit: true, maxAttempts: 3 });
-  } catch (error) {
+    return await withRetry(attempt, { retryRateLimit: true, maxAttempts: 3 });
+  } catch (thrown) {
+    const error = thrown instanceof NotRetried ? thrown.error : thrown;
     if (isApiError(error) && error.status === 404) throw new ChangeTrackerRejectedError(`Jira refused to ${what} (404): ${error.message}`, { cause: 404 });
     if (isApiError(error) && !isRateLimitError(error) && error.status >= 400 && error.status < 500) {
       throw new ChangeTrackerRejectedError(`Jira refused to ${what} (${error.status}): ${error.message}`);
@@ -83,8 +103,8 @@ export class JiraChangeTracker implements ChangeTracker {
     this.#timeoutMs = options.timeoutMs ?? 15_000;
   }
 
-  #call<T>(what: string, work: () => Promise<T>): Promise<T> {
-    return call(what, work, this.#timeoutMs);
+  #call<T>(what: string, work: () => Promise<T>, options: { once?: boolean } = {}): Promise<T> {
+    return call(what, work, this.#timeoutMs, options.once);
   }
 
   get deployment(): JiraDeployment {
@@ -106,6 +126,7 @@ export class JiraChangeTracker implements ChangeTracker {
         description: this.api.document(ticket.sections),
         ...fields,
       }),
+      { once: true },
     );
     if (!created.key || !created.id) throw new Error('Jira created the ticket but returned no key or id');
     return { key: created.key, id: created.id, created: true };
