@@ -65,6 +65,16 @@ describe('GitHub releases', () => {
     // a refusal is not retried
     expect(github.calls.filter((c) => c.method === 'POST' && c.body.tag_name === 'v1.1.0')).toHaveLength(1);
   });
+
+  it('waits out a secondary rate limit that outlasts the client\'s own retries, instead of giving up on the release', async () => {
+    const limit = { status: 403, method: 'POST', path: /\/repos\/acme\/hooks\/releases$/, headers: { 'retry-after': '1' }, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' } };
+    github.faults.push({ ...limit }, { ...limit }, { ...limit });
+    const id = await approve('1.5.0', new Date(Date.now() + 60 * 60_000));
+    await waitFor(() => github.releases.find((r) => r.tag_name === 'v1.5.0'), 'the draft after the rate limit', 20_000);
+    expect(github.calls.filter((c) => c.method === 'POST' && c.body?.tag_name === 'v1.5.0')).toHaveLength(4);
+    const show = await h.command('U0DEV', `show REL-${id}`, { channel: 'C0HOOK' });
+    expect(show.reply!.text).not.toContain('github draft failed');
+  }, 30_000);
 });
 
 describe('the github deployer', () => {

@@ -29,13 +29,23 @@ function split(repo: string): { owner: string; repo: string } {
   return { owner, repo: name };
 }
 
-/** Turns a 4xx (other than 429 and secondary rate limits, which the plugins retry) into a permanent error. */
+/**
+ * A rate limit that outlasted the throttling plugin's retries: a 429, or a 403 that GitHub marks as a
+ * primary (`x-ratelimit-remaining: 0`) or secondary rate limit. Waiting helps, so it is never final.
+ */
+function rateLimited(error: unknown): boolean {
+  const e = error as { status?: number; message?: string; response?: { headers?: Record<string, string | undefined> } };
+  if (e.status === 429) return true;
+  return e.status === 403 && (e.response?.headers?.['x-ratelimit-remaining'] === '0' || e.response?.headers?.['retry-after'] !== undefined || /secondary rate limit|rate limit exceeded/i.test(e.message ?? ''));
+}
+
+/** Turns a 4xx that retrying cannot fix into a permanent error; a rate limit stays transient, so the job tries again later. */
 async function call<T>(what: string, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     const status = (error as { status?: number }).status;
-    if (status && status >= 400 && status < 500 && status !== 429) throw new CodeHostRejectedError(`GitHub refused to ${what} (${status}): ${(error as Error).message}`);
+    if (status && status >= 400 && status < 500 && !rateLimited(error)) throw new CodeHostRejectedError(`GitHub refused to ${what} (${status}): ${(error as Error).message}`);
     throw error;
   }
 }
