@@ -126,7 +126,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     }
 
     // A route that throws answers 500 and is logged; it never becomes an unhandled rejection.
-    const routes = [...healthRoutes({ db, redis: queueRedis, metrics }), deployCallbackRoute(ctx, secret), githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET), jiraWebhookRoute(ctx, env.JIRA_WEBHOOK_SECRET, { approved: settings.jira.approvedStatuses, declined: settings.jira.declinedStatuses })].map((route) => ({
+    const routes = [...healthRoutes({ db, redis: queueRedis, metrics }), deployCallbackRoute(ctx, secret), githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET), jiraWebhookRoute(ctx, env.JIRA_WEBHOOK_SECRET, { approved: settings.jira.approvedStatuses, declined: settings.jira.declinedStatuses, cancelled: settings.jira.cancelledStatuses })].map((route) => ({
       ...route,
       handler: (req: IncomingMessage, res: ServerResponse) =>
         Promise.resolve(route.handler(req, res)).catch((error) => {

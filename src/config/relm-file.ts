@@ -94,6 +94,7 @@ const RelmFileSchema = z
         transitions: z.partialRecord(z.enum(RELEASE_STATES), z.string().min(1)).default({}),
         approved_statuses: z.array(z.string()).default(['Approved']),
         declined_statuses: z.array(z.string()).default(['Declined']),
+        cancelled_statuses: z.array(z.string()).default(['Cancelled']),
         // relm value -> Jira field id; custom field ids differ per site (GET /rest/api/3/field lists them).
         fields: z.strictObject(Object.fromEntries(JIRA_FIELD_NAMES.map((name) => [name, jiraFieldId.optional()])) as Record<JiraFieldName, z.ZodOptional<typeof jiraFieldId>>).default({}),
         risk_values: z.partialRecord(z.enum(RISKS), z.string().min(1)).default({}),
@@ -247,6 +248,7 @@ function toSettings(file: RelmFile): Settings {
       transitions: file.jira?.transitions ?? {},
       approvedStatuses: file.jira?.approved_statuses ?? ['Approved'],
       declinedStatuses: file.jira?.declined_statuses ?? ['Declined'],
+      cancelledStatuses: file.jira?.cancelled_statuses ?? ['Cancelled'],
       fields: file.jira?.fields ?? {},
       riskValues: file.jira?.risk_values ?? {},
       linkType: file.jira?.link_type ?? 'Relates',

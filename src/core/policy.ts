@@ -75,6 +75,8 @@ export interface JiraSettings {
   /** Ticket statuses that count as approved / declined where a policy takes Jira as an approval source. */
   approvedStatuses: string[];
   declinedStatuses: string[];
+  /** A Jira status that cancels the release, where the policy takes Jira as an approval source. */
+  cancelledStatuses: string[];
   /** relm value → Jira field id, set when the ticket is raised and when its plan or schedule changes. */
   fields: Partial<Record<JiraFieldName, string>>;
   /** Risk → the option name of a select field (default: the risk as written). */

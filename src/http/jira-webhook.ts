@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreContext } from '../core/context.ts';
 import { jiraDecision } from '../core/usecases/decide.ts';
 import { jiraIssueLinked } from '../core/usecases/incidents.ts';
-import { firstDelivery } from '../store/repositories/deliveries.ts';
+import { alreadyDelivered } from '../store/repositories/deliveries.ts';
+import { jiraCancelled } from '../core/usecases/replan.ts';
 import { MAX_WEBHOOK_BYTES, readLimited, replyJson } from './respond.ts';
 
 
@@ -20,7 +21,7 @@ export function verifyJiraSignature(secret: string, body: string, header: string
  * release's policy takes Jira as an approval source; an issue linked to a change ticket
  * (`issuelink_created`) may be an incident caused by the release. Each webhook delivery is processed once.
  */
-export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, statuses: { approved: string[]; declined: string[] }) {
+export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, statuses: { approved: string[]; declined: string[]; cancelled: string[] }) {
   return {
     path: '/webhooks/jira',
     method: 'POST',
@@ -35,13 +36,16 @@ export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, s
       } catch {
         return replyJson(res, 400, { error: 'body is not JSON' });
       }
-      const delivery = String(req.headers['x-atlassian-webhook-identifier'] ?? '');
-      if (delivery && !(await firstDelivery(ctx.db, `jira:${delivery}`, ctx.clock()))) return replyJson(res, 200, { duplicate: true });
+      const id = String(req.headers['x-atlassian-webhook-identifier'] ?? '');
+      // Marked as taken in the same transaction as what it does, so a delivery that failed half-way is taken again.
+      const delivery = id ? `jira:${id}` : undefined;
+      if (delivery && (await alreadyDelivered(ctx.db, delivery))) return replyJson(res, 200, { duplicate: true });
       if (payload?.webhookEvent === 'issuelink_created') {
         const link = payload.issueLink;
-        const [id, source, destination] = [link?.id, link?.sourceIssueId, link?.destinationIssueId].map((v) => (typeof v === 'number' || typeof v === 'string' ? String(v) : undefined));
-        if (!id || !source || !destination) return replyJson(res, 400, { error: 'issueLink needs id, sourceIssueId and destinationIssueId' });
-        return replyJson(res, 202, await jiraIssueLinked(ctx, { id, source, destination }));
+        const [linkId, source, destination] = [link?.id, link?.sourceIssueId, link?.destinationIssueId].map((v) => (typeof v === 'number' || typeof v === 'string' ? String(v) : undefined));
+        if (!linkId || !source || !destination) return replyJson(res, 400, { error: 'issueLink needs id, sourceIssueId and destinationIssueId' });
+        const linked = await jiraIssueLinked(ctx, { id: linkId, source, destination }, delivery);
+        return replyJson(res, 'duplicate' in linked ? 200 : 202, linked);
       }
       const key = payload?.issue?.key;
       const status = payload?.changelog?.items?.find((i: { field?: string }) => i.field === 'status')?.toString ?? payload?.issue?.fields?.status?.name;
@@ -49,9 +53,10 @@ export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, s
       const release = await ctx.db.selectFrom('releases').select('id').where('jira_key', '=', key).executeTakeFirst();
       if (!release) return replyJson(res, 202, { ignored: `${key} is not a relm change ticket` });
       const who = String(payload?.user?.displayName ?? 'someone');
+      if (statuses.cancelled.includes(status)) return replyJson(res, 200, { release: release.id, outcome: await jiraCancelled(ctx, release.id, who, delivery) });
       const decision = statuses.approved.includes(status) ? 'approve' : statuses.declined.includes(status) ? 'reject' : undefined;
       if (!decision) return replyJson(res, 202, { ignored: `status ${status}` });
-      return replyJson(res, 200, { release: release.id, outcome: await jiraDecision(ctx, release.id, decision, who) });
+      return replyJson(res, 200, { release: release.id, outcome: await jiraDecision(ctx, release.id, decision, who, delivery) });
     },
   };
 }

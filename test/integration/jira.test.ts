@@ -138,4 +138,15 @@ describe('approval in Jira (approval_source: both)', () => {
     expect((await jiraWebhook(key, 'Declined')).body).toEqual({ release: id, outcome: 'rejected' });
     expect(await state(id)).toBe('rejected');
   });
+
+  it('cancels the release when the change is cancelled in Jira, and says so on the card', async () => {
+    const { id, key } = await billing('1.2.0');
+    expect((await jiraWebhook(key, 'Cancelled')).body).toEqual({ release: id, outcome: 'cancelled' });
+    expect(await state(id)).toBe('cancelled');
+    await waitFor(() => JSON.stringify(findCard(h.slack, 'C0BILL', id)?.blocks ?? []).includes('Cancelled'), 'the card to say cancelled');
+    const show = await h.command('U0DEV', `show REL-${id}`, { channel: 'C0BILL' });
+    expect(show.reply!.text).toContain('cancelled in Jira by Carol CAB');
+    // relm's own move of the ticket to Cancelled comes back as a webhook, and changes nothing.
+    expect((await jiraWebhook(key, 'Cancelled')).body).toEqual({ release: id, outcome: 'ignored' });
+  });
 });

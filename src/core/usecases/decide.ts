@@ -1,3 +1,4 @@
+import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import type { CoreContext } from '../context.ts';
 import { JIRA_APPROVER, policyApproval, type ApprovalStatus } from '../approvals.ts';
 import type { Transaction } from 'kysely';
@@ -106,9 +107,11 @@ async function markApproved(ctx: CoreContext, trx: Transaction<DB>, current: Sto
  * The change ticket was approved or declined in Jira (its webhook). Counts only where the policy takes
  * Jira as an approval source; a second delivery of the same news changes nothing.
  */
-export async function jiraDecision(ctx: CoreContext, id: number, decision: 'approve' | 'reject', who: string): Promise<'approved' | 'rejected' | 'recorded' | 'ignored'> {
+export async function jiraDecision(ctx: CoreContext, id: number, decision: 'approve' | 'reject', who: string, delivery?: string): Promise<'approved' | 'rejected' | 'recorded' | 'ignored' | 'duplicate'> {
   const now = ctx.clock();
   return changeTransaction(ctx, async (trx) => {
+    // The delivery is marked in the same transaction, so a delivery whose processing failed is taken again.
+    if (delivery && !(await firstDelivery(trx, delivery, now))) return 'duplicate';
     const current = await loadRelease(trx, id, { lock: true });
     const policy = policyOf(ctx.settings, current.service);
     if (policy.approvalSource === 'slack' || current.state !== 'submitted') return 'ignored';

@@ -4,6 +4,7 @@ import { releaseKey } from '../release.ts';
 import { ChangeTrackerRejectedError } from '../change-tracker.ts';
 import { insertIncident } from '../../store/repositories/incidents.ts';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
+import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { findRelease } from '../../store/repositories/releases.ts';
 import { loadRelease } from './load.ts';
 import { changeTransaction, recordChange } from './record-change.ts';
@@ -34,12 +35,18 @@ export async function recordIncident(ctx: CoreContext, actor: string, id: number
  * Jira's `issuelink_created` names both issues by id. When one is a relm change ticket, the other is
  * looked at later, by an outbox effect (a webhook never calls Jira while Jira waits for its answer).
  */
-export async function jiraIssueLinked(ctx: CoreContext, link: { id: string; source: string; destination: string }): Promise<{ release: number; queued: boolean } | { ignored: string }> {
+export async function jiraIssueLinked(ctx: CoreContext, link: { id: string; source: string; destination: string }, delivery?: string): Promise<{ release: number; queued: boolean } | { ignored: string } | { duplicate: true }> {
   const releases = await ctx.db.selectFrom('releases').select(['id', 'jira_issue_id']).where('jira_issue_id', 'in', [link.source, link.destination]).execute();
   const release = releases[0];
   if (!release || releases.length > 1) return { ignored: release ? 'a link between two change tickets' : 'neither issue is a relm change ticket' };
   const other = release.jira_issue_id === link.source ? link.destination : link.source;
-  const ids = await enqueueOutbox(ctx.db, [{ kind: 'jira_incident_link', releaseId: release.id, dedupeKey: `jira:issuelink:${link.id}`, payload: { releaseId: release.id, issueId: other } }], ctx.clock());
+  const now = ctx.clock();
+  // The delivery and the effect commit together: a failure leaves the delivery to be taken again.
+  const ids = await ctx.db.transaction().execute(async (trx) => {
+    if (delivery && !(await firstDelivery(trx, delivery, now))) return undefined;
+    return enqueueOutbox(trx, [{ kind: 'jira_incident_link', releaseId: release.id, dedupeKey: `jira:issuelink:${link.id}`, payload: { releaseId: release.id, issueId: other } }], now);
+  });
+  if (!ids) return { duplicate: true };
   await ctx.effects.dispatch(ids);
   return { release: release.id, queued: ids.length > 0 };
 }

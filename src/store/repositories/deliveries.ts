@@ -7,6 +7,11 @@ export async function firstDelivery(db: Kysely<DB> | Transaction<DB>, key: strin
   return row !== undefined;
 }
 
+/** Whether a delivery was taken already (a read; the mark itself is made with the work, by firstDelivery). */
+export async function alreadyDelivered(db: Kysely<DB> | Transaction<DB>, key: string): Promise<boolean> {
+  return (await db.selectFrom('inbound_deliveries').select('key').where('key', '=', key).executeTakeFirst()) !== undefined;
+}
+
 export async function pruneDeliveries(db: Kysely<DB>, before: Date): Promise<void> {
   await db.deleteFrom('inbound_deliveries').where('received_at', '<', before).execute();
 }
