@@ -1,3 +1,4 @@
+import type { Settings } from './core/policy.ts';
 import type { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { jiraConnection, jiraDeployment, jiraProblem, type Env } from './config/env.ts';
@@ -47,6 +48,34 @@ function checks(env: Env): Check[] {
           const message = error instanceof ConfigFileError ? error.message : (error as Error).message;
           return { ok: false, detail: message, fix: 'Fix the lines named above; the sample relm.yml in the repository is a valid start.' };
         }
+      },
+    },
+    {
+      name: 'wiring',
+      run: async () => {
+        let settings: Settings;
+        try {
+          settings = loadRelmFile(env.RELM_CONFIG).settings;
+        } catch {
+          return { ok: true, detail: 'skipped: relm.yml does not load (see above)' };
+        }
+        // What relm.yml asks of Jira and GitHub that the environment cannot give: releases would wait for ever.
+        const problems: string[] = [];
+        const services = (policy: string) => Object.values(settings.services).filter((s) => s.policy === policy).map((s) => s.key);
+        for (const [name, policy] of Object.entries(settings.policies)) {
+          if (policy.approvalSource === 'slack' || services(name).length === 0) continue;
+          if (!env.JIRA_HOST) problems.push(`policy ${name} takes approvals from Jira (approval_source: ${policy.approvalSource}) but JIRA_HOST is not set`);
+          else if (!env.JIRA_WEBHOOK_SECRET) problems.push(`policy ${name} takes approvals from Jira but JIRA_WEBHOOK_SECRET is not set, so Jira cannot tell relm`);
+          for (const key of services(name)) if (!settings.services[key]!.jiraProject) problems.push(`service ${key} takes approvals from Jira but has no jira_project for its change tickets`);
+        }
+        for (const service of Object.values(settings.services)) {
+          const model = settings.deploymentModels[service.deploymentModel];
+          if (model?.deployer !== 'github') continue;
+          if (!env.GITHUB_TOKEN) problems.push(`service ${service.key} deploys with the github deployer but GITHUB_TOKEN is not set`);
+          if (!service.githubRepo) problems.push(`service ${service.key} deploys with the github deployer but has no github_repo`);
+        }
+        if (problems.length) return { ok: false, detail: problems.join('; '), fix: 'Set the variables named, or change the policy or deployment model in relm.yml.' };
+        return { ok: true, detail: 'relm.yml asks nothing of Jira or GitHub that the environment lacks' };
       },
     },
     {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, waitFor, type Harness } from '../support/harness.ts';
+import { startHarness, textSink, waitFor, type Harness } from '../support/harness.ts';
+import { runDoctor } from '../../src/doctor.ts';
 import { FakeJira } from '../support/fake-jira.ts';
 import { findCard, planValues } from '../support/slack-views.ts';
 
@@ -148,5 +149,20 @@ describe('approval in Jira (approval_source: both)', () => {
     expect(show.reply!.text).toContain('cancelled in Jira by Carol CAB');
     // relm's own move of the ticket to Cancelled comes back as a webhook, and changes nothing.
     expect((await jiraWebhook(key, 'Cancelled')).body).toEqual({ release: id, outcome: 'ignored' });
+  });
+});
+
+describe('doctor on Jira', () => {
+  it('fails when a policy waits on Jira approvals that cannot come, and passes once Jira and its webhook are set', async () => {
+    const off = textSink();
+    expect(await runDoctor({ ...h.env, JIRA_HOST: undefined, JIRA_EMAIL: undefined, JIRA_API_TOKEN: undefined, JIRA_WEBHOOK_SECRET: undefined }, off.sink)).toBe(1);
+    expect(off.text()).toMatch(/✔ jira\s+not configured: change tickets are off/);
+    expect(off.text()).toMatch(/✘ wiring\s+policy jira-gated takes approvals from Jira \(approval_source: both\) but JIRA_HOST is not set/);
+    const noHook = textSink();
+    expect(await runDoctor({ ...h.env, JIRA_WEBHOOK_SECRET: undefined }, noHook.sink)).toBe(1);
+    expect(noHook.text()).toContain('but JIRA_WEBHOOK_SECRET is not set, so Jira cannot tell relm');
+    const on = textSink();
+    await runDoctor(h.env, on.sink);
+    expect(on.text()).toMatch(/✔ wiring\s+relm.yml asks nothing of Jira or GitHub that the environment lacks/);
   });
 });

@@ -54,6 +54,9 @@ describe('the relm process', () => {
       expect(await good.exited).toBe(0);
       expect(good.output().stdout).toMatch(/✔ slack\s+auth.test: bot relm in Emulated \(HTTP mode\)/);
       expect(good.output().stdout).toContain('All checks passed.');
+      // Without Jira or GitHub relm works, and doctor says what is off rather than failing.
+      expect(good.output().stdout).toMatch(/✔ jira\s+not configured: change tickets are off/);
+      expect(good.output().stdout).toMatch(/✔ github\s+not configured: releases and the github deployer are off/);
       const bad = relm(['doctor'], { ...env, REDIS_URL: 'redis://127.0.0.1:6399' });
       expect(await bad.exited).toBe(1);
       expect(bad.output().stdout).toMatch(/✘ redis\s+redis:\/\/127.0.0.1:6399/);
