@@ -69,7 +69,8 @@ describe('a worker killed in the middle of a rollout', () => {
       // every effect (cards, notes, announcements) was performed, each exactly once
       const survivor = worker();
       try {
-        await h.settle();
+        // A fresh worker process waits out the dead one's leases first; give it room on a busy machine.
+        await h.settle(40_000);
       } finally {
         survivor.child.kill('SIGTERM');
         await survivor.exited;

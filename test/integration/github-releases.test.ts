@@ -66,12 +66,24 @@ describe('GitHub releases', () => {
     expect(github.calls.filter((c) => c.method === 'POST' && c.body.tag_name === 'v1.1.0')).toHaveLength(1);
   });
 
+  it('marks the GitHub release as rolled back when the release is rolled back', async () => {
+    const id = await approve('1.6.0', new Date(Date.now() + 1_000));
+    await waitFor(() => github.releases.find((r) => r.tag_name === 'v1.6.0'), 'the draft', 15_000);
+    await waitFor(async () => ['in_progress', 'completed'].includes((await h.relm.db.selectFrom('releases').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state) || undefined, 'the rollout to start', 15_000);
+    const rolled = await h.command('U0DEV', `rollback REL-${id} error rate up`, { channel: 'C0HOOK' });
+    expect(rolled.reply!.text).not.toMatch(/cannot|not allowed/i);
+    await waitFor(async () => (await h.relm.db.selectFrom('releases').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state === 'rolled_back', 'the rollback to finish', 20_000);
+    const release = await waitFor(() => github.releases.find((r) => r.tag_name === 'v1.6.0' && r.body.startsWith('> **Rolled back**')), 'the rolled-back note', 10_000);
+    expect(release.body).toContain(`(REL-${id} in relm)`);
+    expect(github.releases.filter((r) => r.tag_name === 'v1.6.0')).toHaveLength(1);
+  }, 40_000);
+
   it('waits out a secondary rate limit that outlasts the client\'s own retries, instead of giving up on the release', async () => {
     const limit = { status: 403, method: 'POST', path: /\/repos\/acme\/hooks\/releases$/, headers: { 'retry-after': '1' }, body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.', documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api' } };
     github.faults.push({ ...limit }, { ...limit }, { ...limit });
-    const id = await approve('1.5.0', new Date(Date.now() + 60 * 60_000));
-    await waitFor(() => github.releases.find((r) => r.tag_name === 'v1.5.0'), 'the draft after the rate limit', 20_000);
-    expect(github.calls.filter((c) => c.method === 'POST' && c.body?.tag_name === 'v1.5.0')).toHaveLength(4);
+    const id = await approve('1.7.0', new Date(Date.now() + 60 * 60_000));
+    await waitFor(() => github.releases.find((r) => r.tag_name === 'v1.7.0'), 'the draft after the rate limit', 20_000);
+    expect(github.calls.filter((c) => c.method === 'POST' && c.body?.tag_name === 'v1.7.0')).toHaveLength(4);
     const show = await h.command('U0DEV', `show REL-${id}`, { channel: 'C0HOOK' });
     expect(show.reply!.text).not.toContain('github draft failed');
   }, 30_000);

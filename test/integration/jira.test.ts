@@ -140,8 +140,23 @@ describe('approval in Jira (approval_source: both)', () => {
     expect(await state(id)).toBe('rejected');
   });
 
-  it('cancels the release when the change is cancelled in Jira, and says so on the card', async () => {
+  it('moves the ticket to Implementing when the rollout starts, and comments when it is aborted', async () => {
     const { id, key } = await billing('1.2.0');
+    await h.command('U0APP1', `approve REL-${id}`, { channel: 'C0BILL' });
+    expect((await jiraWebhook(key, 'Approved')).body).toEqual({ release: id, outcome: 'approved' });
+    await h.command('U0DEV', `start REL-${id}`, { channel: 'C0BILL' });
+    await waitFor(async () => (await state(id)) === 'in_progress' || undefined, 'the rollout to start', 10_000);
+    await h.settle();
+    const ticket = jira.tickets.find((t) => t.key === key)!;
+    // Approved, then Implementing: in the order relm wrote them, though they ran as separate jobs.
+    expect(ticket.status).toBe('Implementing');
+    await h.command('U0DEV', `abort REL-${id} the canary looks wrong`, { channel: 'C0BILL' });
+    await h.settle();
+    expect(ticket.comments.map((c) => JSON.stringify(c.body)).some((c) => c.includes('Rollout aborted: the canary looks wrong'))).toBe(true);
+  });
+
+  it('cancels the release when the change is cancelled in Jira, and says so on the card', async () => {
+    const { id, key } = await billing('1.3.0');
     expect((await jiraWebhook(key, 'Cancelled')).body).toEqual({ release: id, outcome: 'cancelled' });
     expect(await state(id)).toBe('cancelled');
     await waitFor(() => JSON.stringify(findCard(h.slack, 'C0BILL', id)?.blocks ?? []).includes('Cancelled'), 'the card to say cancelled');

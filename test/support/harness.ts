@@ -37,7 +37,8 @@ export interface Harness {
   click(user: string, actionId: string, value: string, message: { channel: string; ts: string }, options?: { headers?: Record<string, string>; wait?: boolean }): Promise<{ status: number; reply?: EphemeralMessage; view?: any }>;
   submitView(user: string, view: any, values: Record<string, Record<string, unknown>>): Promise<{ status: number; body: any }>;
   /** Waits until every outbox effect is performed (cards, requests, notes). */
-  settle(): Promise<void>;
+  /** Waits until no effect is left to do (for up to `timeoutMs`, 15 s by default). */
+  settle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -148,13 +149,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
     },
-    async settle() {
+    async settle(timeoutMs = 15_000) {
       let quiet = 0;
       await waitFor(async () => {
         const open = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE state IN ('pending', 'sending')`.execute(relm.db);
         quiet = open.rows[0]?.n === 0 ? quiet + 1 : 0;
         return quiet >= 3;
-      }, 'the outbox to drain', 15_000);
+      }, 'the outbox to drain', timeoutMs);
     },
     async stop() {
       await relm.stop();

@@ -1,6 +1,6 @@
 import type { CoreContext } from '../context.ts';
 import type { AuditEntry } from '../audit.ts';
-import { claimOutbox, completeOutbox, enqueueOutbox, failOutbox, findOutbox } from '../../store/repositories/outbox.ts';
+import { claimOutbox, completeOutbox, earlierUndone, enqueueOutbox, failOutbox, findOutbox } from '../../store/repositories/outbox.ts';
 import { claimCardPost, findRelease, setCard, type StoredRelease } from '../../store/repositories/releases.ts';
 import { serviceOf } from '../policy.ts';
 import { CodeHostRejectedError, type CodeHost, type DeploymentHost } from '../code-host.ts';
@@ -58,6 +58,8 @@ export interface Alert {
 
 const MAX_NOT_READY_ATTEMPTS = 30;
 
+const JIRA_IN_ORDER = ['jira_raise', 'jira_transition', 'jira_comment', 'jira_update'];
+
 export type EffectOutcome = 'done' | 'already_done' | 'busy' | 'failed';
 
 /** Wakes a release's rollout at a time (BullMQ delayed jobs in relm). */
@@ -99,6 +101,10 @@ export async function performEffect(ctx: CoreContext, ports: EffectPorts, outbox
   const retry = row.previousState === 'sending';
   const payload = row.payload as EffectPayload;
   try {
+    // A ticket's workflow goes one step at a time: its moves and comments are made in the order written.
+    if (JIRA_IN_ORDER.includes(row.kind) && payload.releaseId && (await earlierUndone(ctx.db, payload.releaseId, outboxId, JIRA_IN_ORDER))) {
+      throw new EffectNotReadyError('an earlier change to the change ticket is not made yet');
+    }
     const result = await run(ctx, ports, row.kind, row.dedupe_key, payload, retry);
     await completeOutbox(ctx.db, outboxId, result, ctx.clock());
     return 'done';

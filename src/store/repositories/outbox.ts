@@ -52,6 +52,12 @@ async function relaxed<T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promis
   });
 }
 
+/** Whether an effect of one of `kinds` for the release, written before `beforeId`, is still to be done. */
+export async function earlierUndone(db: Db, releaseId: number, beforeId: number, kinds: string[]): Promise<boolean> {
+  const row = await db.selectFrom('outbox').select('id').where('release_id', '=', releaseId).where('id', '<', beforeId).where('kind', 'in', kinds).where('state', 'in', ['pending', 'sending']).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** How long one attempt at an effect may take, by default, before another worker may take the row over. */
 export const EFFECT_LEASE_MS = 60_000;
 
