@@ -81,10 +81,23 @@ describe('the change ticket in Jira', () => {
     expect(approved.reply!.text).toContain('(1 of 2)');
   });
 
+  it('says the ticket is still being updated while a call to Jira is being retried, and in sync once it went through', async () => {
+    const id = await submitted('1.4.0');
+    await h.settle();
+    // Jira fails every attempt at the next comment for a while: the client's own three, then the job's first.
+    for (let i = 0; i < 4; i++) jira.faults.push({ status: 503, method: 'POST', path: /\/comment$/ });
+    await h.command('U0APP1', `reject REL-${id} not this week`);
+    await waitFor(() => jira.faults.length === 0 || undefined, 'the comment to fail', 10_000);
+    const pending = await h.command('U0DEV', `show REL-${id}`);
+    expect(pending.reply!.text).toMatch(/Change ticket: CHG-\d+ \(sync pending: relm is still updating it\)/);
+    await h.settle();
+    expect((await h.command('U0DEV', `show REL-${id}`)).reply!.text).toMatch(/Change ticket: CHG-\d+ \(in sync\)/);
+  });
+
   it('gives up on a create Jira is slow to answer, and the retry finds that ticket instead of raising another', async () => {
     // Jira makes the ticket at once but answers after 3 s; relm stops waiting after 0.8 s.
     jira.faults.push({ method: 'POST', path: /\/rest\/api\/3\/issue$/, delayMs: 3_000 });
-    const id = await submitted('1.3.0');
+    const id = await submitted('1.5.0');
     const mine = () => jira.tickets.filter((t) => t.fields.labels?.includes(`relm-rel-${id}`));
     await waitFor(async () => (await h.relm.db.selectFrom('releases').select('jira_key').where('id', '=', id).executeTakeFirstOrThrow()).jira_key, 'the ticket key to be stored', 10_000);
     expect(mine()).toHaveLength(1);

@@ -35,14 +35,18 @@ export class FakeGitHub {
   readonly deploymentStatuses = new Map<number, { state: string; description: string }[]>();
   url = '';
   #server?: Server;
+  /** Answer only under /api/v3, as GitHub Enterprise Server does. */
+  enterprise = false;
   #id = 1000;
 
   async start(): Promise<this> {
     this.#server = createServer(async (req, res) => {
       const raw = await readBody(req);
       const body = raw ? JSON.parse(raw) : undefined;
-      const path = (req.url ?? '').split('?')[0]!;
-      this.calls.push({ method: req.method!, path, body, auth: req.headers.authorization });
+      // GitHub Enterprise Server serves the REST API under /api/v3.
+      const full = (req.url ?? '').split('?')[0]!;
+      const path = this.enterprise ? (full.startsWith('/api/v3/') ? full.slice('/api/v3'.length) : '/not-under-api-v3') : full;
+      this.calls.push({ method: req.method!, path: full, body, auth: req.headers.authorization });
       let holdAnswerMs = 0;
       const send = async (status: number, payload: unknown, headers: Record<string, string> = {}) => {
         if (holdAnswerMs) await new Promise((resolve) => setTimeout(resolve, holdAnswerMs));

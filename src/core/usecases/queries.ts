@@ -23,6 +23,8 @@ export interface ReleaseDetail {
   history: AuditEntry[];
   /** Side effects that failed for good (a GitHub refusal, a Slack channel gone), with the reason. */
   syncProblems: { kind: string; error: string }[];
+  /** Jira and GitHub calls still to be made (queued, or being retried). */
+  syncPending: string[];
   /** Work items the plan mentions that Jira does not know, as the latest linking of the ticket found. */
   unknownWorkItems: string[];
   /** Incidents recorded as caused by the release, oldest first. */
@@ -54,6 +56,7 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
     approval,
     history: options.history === false ? [] : await auditFor(db, id),
     syncProblems: failed.map((f) => ({ kind: f.kind, error: f.last_error ?? 'failed' })),
+    syncPending: (await db.selectFrom('outbox').select('kind').where('release_id', '=', id).where('state', 'in', ['pending', 'sending']).where((eb) => eb.or([eb('kind', 'like', 'jira\\_%'), eb('kind', 'like', 'github\\_%')])).execute()).map((r) => r.kind),
     incidents: await incidentsOf(db, id),
     unknownWorkItems: ((linking?.result as { missing?: string[] } | undefined)?.missing ?? []).filter((k) => typeof k === 'string'),
   };
