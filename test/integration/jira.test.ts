@@ -147,6 +147,22 @@ describe('approval in Jira (approval_source: both)', () => {
     expect(show.reply!.text).toContain('approved in Jira by Carol CAB');
   });
 
+  it('with approval_source: jira, the ticket approved in Jira authorises the release alone; a slack-only policy ignores Jira', async () => {
+    const planned = await h.command('U0DEV', 'new ledger 1.0.0', { channel: 'C0LEDG' });
+    const id = Number(/REL-(\d+)/.exec(planned.reply!.text)![1]);
+    const edit = await h.command('U0DEV', `edit REL-${id}`, { channel: 'C0LEDG' });
+    await h.submitView('U0DEV', edit.view, planValues({ version: '1.0.0', rollback: 'redeploy', evidence: 'ci' }));
+    await h.command('U0DEV', `submit REL-${id}`, { channel: 'C0LEDG' });
+    await h.settle();
+    const { jira_key: key } = await h.relm.db.selectFrom('releases').select('jira_key').where('id', '=', id).executeTakeFirstOrThrow();
+    expect((await jiraWebhook(key!, 'Approved')).body).toEqual({ release: id, outcome: 'approved' });
+    expect(await state(id)).toBe('approved');
+    // payments follows the standard policy (Slack approvals only): an approval in Jira changes nothing.
+    const payments = await h.relm.db.selectFrom('releases').select(['id', 'jira_key', 'state']).where('service', '=', 'payments').where('state', '=', 'submitted').where('jira_key', 'is not', null).executeTakeFirstOrThrow();
+    expect((await jiraWebhook(payments.jira_key!, 'Approved')).body).toEqual({ release: payments.id, outcome: 'ignored' });
+    expect(await state(payments.id)).toBe('submitted');
+  });
+
   it('rejects the release when the ticket is declined in Jira', async () => {
     const { id, key } = await billing('1.1.0');
     expect((await jiraWebhook(key, 'Declined')).body).toEqual({ release: id, outcome: 'rejected' });
@@ -185,7 +201,7 @@ describe('doctor on Jira', () => {
     const off = textSink();
     expect(await runDoctor({ ...h.env, JIRA_HOST: undefined, JIRA_EMAIL: undefined, JIRA_API_TOKEN: undefined, JIRA_WEBHOOK_SECRET: undefined }, off.sink)).toBe(1);
     expect(off.text()).toMatch(/✔ jira\s+not configured: change tickets are off/);
-    expect(off.text()).toMatch(/✘ wiring\s+policy jira-gated takes approvals from Jira \(approval_source: both\) but JIRA_HOST is not set/);
+    expect(off.text()).toMatch(/✘ wiring\s+.*policy jira-gated takes approvals from Jira \(approval_source: both\) but JIRA_HOST is not set/);
     const noHook = textSink();
     expect(await runDoctor({ ...h.env, JIRA_WEBHOOK_SECRET: undefined }, noHook.sink)).toBe(1);
     expect(noHook.text()).toContain('but JIRA_WEBHOOK_SECRET is not set, so Jira cannot tell relm');

@@ -92,7 +92,7 @@ describe('parseRelmFile: valid files', () => {
 
   it("parses the integration tests' fixture", () => {
     const { settings } = parseRelmFile(FIXTURE_FILE);
-    expect(Object.keys(settings.services).sort()).toEqual(['billing', 'payments', 'search']);
+    expect(Object.keys(settings.services).sort()).toEqual(['billing', 'ledger', 'payments', 'search']);
   });
 
   it('fills in the defaults of a minimal file', () => {
