@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreContext } from '../core/context.ts';
 import { jiraDecision } from '../core/usecases/decide.ts';
-import { jiraIssueLinked } from '../core/usecases/incidents.ts';
+import { jiraIssueLinked, jiraIssueUnlinked } from '../core/usecases/incidents.ts';
 import { alreadyDelivered } from '../store/repositories/deliveries.ts';
 import { jiraCancelled } from '../core/usecases/replan.ts';
 import { MAX_WEBHOOK_BYTES, readLimited, replyJson } from './respond.ts';
@@ -46,6 +46,12 @@ export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, s
         if (!linkId || !source || !destination) return replyJson(res, 400, { error: 'issueLink needs id, sourceIssueId and destinationIssueId' });
         const linked = await jiraIssueLinked(ctx, { id: linkId, source, destination }, delivery);
         return replyJson(res, 'duplicate' in linked ? 200 : 202, linked);
+      }
+      if (payload?.webhookEvent === 'issuelink_deleted') {
+        const linkId = payload.issueLink?.id;
+        if (typeof linkId !== 'number' && typeof linkId !== 'string') return replyJson(res, 400, { error: 'issueLink needs an id' });
+        const unlinked = await jiraIssueUnlinked(ctx, String(linkId), delivery);
+        return replyJson(res, 200, unlinked);
       }
       const key = payload?.issue?.key;
       const status = payload?.changelog?.items?.find((i: { field?: string }) => i.field === 'status')?.toString ?? payload?.issue?.fields?.status?.name;

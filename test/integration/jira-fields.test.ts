@@ -124,8 +124,12 @@ describe('linked work items', () => {
 
 describe('incidents caused by a release', () => {
   async function issueLinked(linkId: string, source: string, destination: string, delivery = `delivery-${linkId}`) {
+    return jiraEvent({ webhookEvent: 'issuelink_created', issueLink: { id: Number(linkId), sourceIssueId: Number(source), destinationIssueId: Number(destination), issueLinkType: { id: 10000, name: 'Blocks', outwardName: 'blocks', inwardName: 'is blocked by', isSubTaskLinkType: false, isSystemLinkType: false } } }, delivery);
+  }
+
+  async function jiraEvent(event: Record<string, unknown>, delivery: string) {
     const { createHmac } = await import('node:crypto');
-    const body = JSON.stringify({ timestamp: Date.now(), webhookEvent: 'issuelink_created', issueLink: { id: Number(linkId), sourceIssueId: Number(source), destinationIssueId: Number(destination), issueLinkType: { id: 10000, name: 'Blocks', outwardName: 'blocks', inwardName: 'is blocked by', isSubTaskLinkType: false, isSystemLinkType: false } } });
+    const body = JSON.stringify({ timestamp: Date.now(), ...event });
     const res = await fetch(`${h.baseUrl}/webhooks/jira`, {
       method: 'POST',
       body,
@@ -162,5 +166,20 @@ describe('incidents caused by a release', () => {
     expect(text).toContain('*Incidents caused by this release:* 1 (INC-7)');
     expect(text).toContain('Incident INC-7 was linked to the change ticket in Jira');
     expect(jira.calls.filter((c) => c.method === 'GET' && c.path === `/rest/api/3/issue/${incident.id}`)).toHaveLength(1);
+  });
+
+  it('stops counting the incident when its link to the change ticket is deleted in Jira', async () => {
+    const { id, ticket } = await submitted('4.2.0');
+    const incident = jira.addIssue('INC-8', 'Incident');
+    await issueLinked('20011', incident.id, ticket!.id);
+    await h.settle();
+    expect(await show(id)).toContain('*Incidents caused by this release:* 1 (INC-8)');
+    const unlinked = (linkId: string, delivery = `deleted-${linkId}`) => jiraEvent({ webhookEvent: 'issuelink_deleted', issueLink: { id: Number(linkId), sourceIssueId: Number(incident.id), destinationIssueId: Number(ticket!.id) } }, delivery);
+    expect((await unlinked('20011')).body).toEqual({ release: id, removed: 'INC-8' });
+    expect((await unlinked('20011')).body).toEqual({ duplicate: true });
+    expect((await unlinked('20099')).body).toEqual({ ignored: 'not a link that made an incident' });
+    const text = await show(id);
+    expect(text).not.toContain('*Incidents caused by this release:*');
+    expect(text).toContain('INC-8 is no longer linked to the change ticket in Jira');
   });
 });

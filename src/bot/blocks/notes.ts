@@ -54,6 +54,8 @@ export function renderThreadNote(entry: AuditEntry): string {
         ? `:rotating_light: Incident ${escapeText(ref)} was linked to the change ticket in Jira: it counts as caused by this release.`
         : `:rotating_light: ${who} recorded an incident caused by this release: "${clip(ref, 300)}"`;
     }
+    case 'incident_removed':
+      return `:link: ${escapeText(field(entry.after, 'ref') ?? '')} is no longer linked to the change ticket in Jira: it no longer counts as an incident of this release.`;
     case 'checklist_ticked':
       return `${who} ticked "${clip(field(entry.after, 'item') ?? '', 200)}" (${escapeText(field(entry.after, 'wave') ?? '')}).`;
     case 'rollback_requested':

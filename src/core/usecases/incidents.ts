@@ -2,8 +2,8 @@ import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { releaseKey } from '../release.ts';
 import { ChangeTrackerRejectedError } from '../change-tracker.ts';
-import { insertIncident } from '../../store/repositories/incidents.ts';
-import { enqueueOutbox } from '../../store/repositories/outbox.ts';
+import { insertIncident, removeIncident } from '../../store/repositories/incidents.ts';
+import { enqueueOutbox, findOutbox } from '../../store/repositories/outbox.ts';
 import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { findRelease } from '../../store/repositories/releases.ts';
 import { loadRelease } from './load.ts';
@@ -74,3 +74,22 @@ export async function incidentFromJira(ctx: CoreContext, ports: EffectPorts, pay
   return { key: issue.key, recorded: await recordIncident(ctx, 'jira', release.id, issue.key, 'jira') };
 }
 
+/**
+ * Jira's `issuelink_deleted`: when the link that made an issue count as an incident of a release is
+ * removed, it no longer counts. The link is known by its id from the effect that looked at it.
+ */
+export async function jiraIssueUnlinked(ctx: CoreContext, linkId: string, delivery?: string): Promise<{ release: number; removed: string } | { ignored: string } | { duplicate: true }> {
+  const effect = await findOutbox(ctx.db, `jira:issuelink:${linkId}`);
+  const result = effect?.result as { key?: string; recorded?: boolean } | null | undefined;
+  if (!effect?.release_id || !result?.key || result.recorded === undefined) return { ignored: 'not a link that made an incident' };
+  const releaseId = effect.release_id;
+  const key = result.key;
+  const now = ctx.clock();
+  return changeTransaction(ctx, async (trx) => {
+    if (delivery && !(await firstDelivery(trx, delivery, now))) return { duplicate: true as const };
+    const release = await loadRelease(trx, releaseId, { lock: true });
+    if (!(await removeIncident(trx, releaseId, key, 'jira'))) return { ignored: `${key} is not an incident of ${releaseKey(releaseId)}` };
+    await recordChange(trx, { release, actor: 'jira', action: 'incident_removed', after: { ref: key, source: 'jira' }, at: now });
+    return { release: releaseId, removed: key };
+  });
+}

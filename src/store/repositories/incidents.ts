@@ -21,6 +21,12 @@ export async function insertIncident(db: Db, releaseId: number, incident: Incide
   return inserted !== undefined;
 }
 
+/** Forgets an incident (one Jira unlinked); returns false when there was none. */
+export async function removeIncident(db: Db, releaseId: number, ref: string, source: Incident['source']): Promise<boolean> {
+  const removed = await db.deleteFrom('incidents').where('release_id', '=', releaseId).where('ref', '=', ref).where('source', '=', source).returning('id').executeTakeFirst();
+  return removed !== undefined;
+}
+
 export async function incidentsOf(db: Db, releaseId: number): Promise<Incident[]> {
   const rows = await db.selectFrom('incidents').selectAll().where('release_id', '=', releaseId).orderBy('recorded_at').orderBy('id').execute();
   return rows.map((r) => ({ ref: r.ref, source: r.source, recordedBy: r.recorded_by, recordedAt: r.recorded_at }));
