@@ -59,7 +59,7 @@ const database = await createTestDatabase();
 const db = createDatabase({ url: database.url, dataDir: '' });
 await migrateToLatest(db);
 const redis = new Redis(REDIS_URL);
-const waker = new BullWaker(new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, pino({ level: 'silent' }));
+const waker = new BullWaker(new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, pino({ level: 'silent' }), () => new Date());
 const workers: ChildProcess[] = [];
 
 try {

@@ -77,7 +77,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     const dispatcher = new BullEffectDispatcher(queueRedis, env.RELM_QUEUE_PREFIX, log);
     closers.unshift(() => dispatcher.close());
 
-    const waker = new BullWaker(queueRedis, env.RELM_QUEUE_PREFIX, log);
+    const waker = new BullWaker(queueRedis, env.RELM_QUEUE_PREFIX, log, clock);
     closers.unshift(() => waker.close());
 
     const slack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL });

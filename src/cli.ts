@@ -1,4 +1,4 @@
-import { readEnv, slackConfigured, type Env } from './config/env.ts';
+import { readEnv, slackConfigGap, slackConfigured, type Env } from './config/env.ts';
 import { ConfigFileError, loadRelmFile } from './config/relm-file.ts';
 import { createRelm, type Role } from './app.ts';
 import { createLogger } from './log.ts';
@@ -60,12 +60,15 @@ async function main(argv: string[]): Promise<void> {
     fatal((error as Error).message);
   }
   switch (command) {
-    case 'start':
+    case 'start': {
+      const gap = slackConfigGap(env);
+      if (gap) fatal(gap);
       if (slackConfigured(env)) return serve(env, 'all');
       process.stdout.write('No Slack credentials (SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET or SLACK_APP_TOKEN): starting the local console.\n');
       return runConsole(env, loadSettings(env));
+    }
     case 'bot':
-      if (!slackConfigured(env)) fatal('relm bot needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode).');
+      if (!slackConfigured(env)) fatal(slackConfigGap(env) ?? 'relm bot needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or SLACK_APP_TOKEN for Socket Mode).');
       return serve(env, 'bot');
     case 'worker':
       return serve(env, 'worker');

@@ -43,7 +43,7 @@ function checks(env: Env): Check[] {
       run: async () => {
         try {
           const { settings } = loadRelmFile(env.RELM_CONFIG);
-          return { ok: true, detail: `${env.RELM_CONFIG}: ${Object.keys(settings.services).length} service(s), ${Object.keys(settings.policies).length} polic(ies)` };
+          return { ok: true, detail: `${env.RELM_CONFIG}: ${count(Object.keys(settings.services).length, 'service', 'services')}, ${count(Object.keys(settings.policies).length, 'policy', 'policies')}` };
         } catch (error) {
           const message = error instanceof ConfigFileError ? error.message : (error as Error).message;
           return { ok: false, detail: message, fix: 'Fix the lines named above; the sample relm.yml in the repository is a valid start.' };
@@ -168,6 +168,11 @@ function checks(env: Env): Check[] {
 }
 
 /** Runs every check, prints one line each (and a fix for failures); returns the exit code. */
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export async function runDoctor(env: Env, out: Writable): Promise<number> {
   let failed = 0;
   for (const check of checks(env)) {

@@ -4,14 +4,14 @@ import { isDomainError } from '../core/errors.ts';
 import { CommandError } from './commands/grammar.ts';
 import type { BotDeps } from './deps.ts';
 import { replyEphemeral, replyTargetOf } from './reply.ts';
-import { escapeText } from './blocks/format.ts';
+import { escapeText, renderMarks } from './blocks/format.ts';
 
 /**
  * A message of ours as Slack should show it: usage like `<reason>` escaped, and only the mentions we
  * put there on purpose (users, user groups) kept live. User text inside it is already stripped of markup.
  */
 export function userMessage(message: string): string {
-  return escapeText(message)
+  return renderMarks(escapeText(message))
     .replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>')
     .replace(/&lt;!subteam\^(S[A-Z0-9]+)&gt;/g, '<!subteam^$1>');
 }

@@ -97,3 +97,15 @@ export function jiraConnection(env: JiraEnv): JiraConnection | undefined {
 export function slackConfigured(env: Env): boolean {
   return Boolean(env.SLACK_BOT_TOKEN && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN));
 }
+
+/**
+ * What a half-configured Slack connection lacks (some Slack variables set, not enough to connect), or
+ * undefined when Slack is configured or not configured at all. A server must not quietly become the console.
+ */
+export function slackConfigGap(env: Env): string | undefined {
+  if (slackConfigured(env)) return undefined;
+  const set = (['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN'] as const).filter((name) => env[name]);
+  if (set.length === 0) return undefined;
+  const missing = env.SLACK_BOT_TOKEN ? 'SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode)' : 'SLACK_BOT_TOKEN (the xoxb- bot token)';
+  return `relm: ${set.join(' and ')} ${set.length === 1 ? 'is' : 'are'} set but ${missing} is not, so relm cannot connect to Slack. Set it, or unset ${set.join(' and ')} to use the local console.`;
+}

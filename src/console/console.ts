@@ -27,6 +27,7 @@ interface Button extends RenderedButton {
  */
 export async function runConsole(env: Env, settings: Settings): Promise<void> {
   const zone = settings.timezone;
+  const clock = () => new Date();
   const slack = await new SlackEmulator().start();
   const receiver = new ConsoleReceiver();
   const log = createLogger(env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL);
@@ -37,6 +38,7 @@ export async function runConsole(env: Env, settings: Settings): Promise<void> {
     receiver,
     log,
     relayAfterMs: 2_000,
+    clock,
   });
   const firstService = Object.values(settings.services)[0];
   let user = settings.releaseManagers[0] ?? 'U0CONSOLE';
@@ -75,12 +77,12 @@ export async function runConsole(env: Env, settings: Settings): Promise<void> {
   const runViews = async () => {
     while (views.length) {
       const view = views.shift();
-      let values = await fillModal(rl, view, zone);
+      let values = await fillModal(rl, view, zone, clock);
       for (;;) {
         const acked = (await receiver.dispatch({ type: 'view_submission', user: { id: user }, trigger_id: randomUUID(), view: { ...view, id: `V${randomUUID().slice(0, 8)}`, hash: randomUUID(), state: { values } } })) as { response_action?: string; errors?: Record<string, string> } | undefined;
         if (acked?.response_action !== 'errors' || !acked.errors) break;
         for (const [block, message] of Object.entries(acked.errors)) out(`  ✘ ${block}: ${message}`);
-        values = await fillModal(rl, view, zone, values, new Set(Object.keys(acked.errors)));
+        values = await fillModal(rl, view, zone, clock, values, new Set(Object.keys(acked.errors)));
       }
       await idle();
     }
@@ -114,7 +116,13 @@ export async function runConsole(env: Env, settings: Settings): Promise<void> {
           if (!button) out('No button with that number.');
           else {
             let go = true;
-            if (button.confirm) go = (await rl.question(`${button.confirm} (y/N) `)).trim().toLowerCase().startsWith('y');
+            if (button.confirm) {
+              // Only y or n answers a confirm; anything else (a typed command) is not silently taken as "no".
+              let answer = '';
+              while (!/^(y|yes|n|no)?$/i.test((answer = (await rl.question(`${button.confirm} (y/N) `)).trim()))) out('Answer y or n (Enter is no); the confirm is still open.');
+              go = /^y/i.test(answer);
+              if (!go) out('Not pressed.');
+            }
             if (go) {
               await receiver.dispatch({
                 type: 'block_actions',

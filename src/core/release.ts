@@ -33,6 +33,8 @@ export interface Release {
   rollbackPlan: string;
   testEvidence: string;
   trainingNeeded: boolean;
+  /** Links to the training material, when training is needed. */
+  trainingLinks: string[];
   requester: string;
   state: ReleaseState;
   /** Bumped by every change to the plan; approvals are given to one revision. */
@@ -72,6 +74,7 @@ export type ReleasePlan = Pick<
   | 'rollbackPlan'
   | 'testEvidence'
   | 'trainingNeeded'
+  | 'trainingLinks'
   | 'waves'
   | 'assets'
 >;

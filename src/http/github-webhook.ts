@@ -54,7 +54,7 @@ export function githubWebhookRoute(ctx: CoreContext, secret: string | undefined)
         const deployment = payload.deployment ?? {};
         const environment = String(deployment.environment ?? payload.deployment_status.environment ?? '');
         const version = String(deployment.payload?.version ?? deployment.ref ?? deployment.sha ?? '');
-        return answer(await observeChange(ctx, { kind: 'deployment', repo, environment, version, production: isProduction(ctx, environment), ref: key, url: deployment.url ?? payload.deployment_status.target_url }, key));
+        return answer(await observeChange(ctx, { kind: 'deployment', repo, environment, version, production: isProduction(ctx, environment), ref: key, url: deployment.url ?? payload.deployment_status.target_url, creator: typeof deployment.creator?.login === 'string' ? deployment.creator.login : undefined }, key));
       }
       if (event === 'release' && payload.action === 'published') {
         return answer(await observeChange(ctx, { kind: 'release', repo, tag: String(payload.release?.tag_name ?? ''), ref: key, url: payload.release?.html_url }, key));

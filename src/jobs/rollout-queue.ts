@@ -29,7 +29,11 @@ export const WAKE_LEAD_MS = 2_000;
 export class BullWaker implements Waker {
   readonly queue: Queue<TickJob>;
 
-  constructor(connection: Redis, prefix: string, log: Logger) {
+  readonly #clock: () => Date;
+
+  /** `clock` is relm's clock: a wake-up's delay is counted from the time relm works in, not the host's. */
+  constructor(connection: Redis, prefix: string, log: Logger, clock: () => Date) {
+    this.#clock = clock;
     this.queue = new Queue<TickJob>(ROLLOUT_QUEUE, { connection, prefix });
     this.queue.on('error', (error) => log.warn({ err: error }, 'rollout queue error'));
   }
@@ -40,7 +44,7 @@ export class BullWaker implements Waker {
       { releaseId, dueAt: at.getTime() },
       {
         jobId: `tick-${releaseId}-${at.getTime()}`,
-        delay: Math.max(0, at.getTime() - Date.now() - WAKE_LEAD_MS),
+        delay: Math.max(0, at.getTime() - this.#clock().getTime() - WAKE_LEAD_MS),
         attempts: 10,
         backoff: { type: 'exponential', delay: 500 },
         removeOnComplete: { age: 3_600, count: 10_000 },

@@ -35,6 +35,7 @@ export interface ReleasesTable {
   finished_at: Timestamp | null;
   jira_key: string | null;
   assets: Json<ReleaseAsset[]> | null;
+  training_links: Json<string[]> | null;
   assets_verified_at: Timestamp | null;
   assets_problem: string | null;
   /** The change ticket's Jira issue id (stable across moves; what issuelink webhooks name). */
@@ -168,6 +169,7 @@ export interface DeploymentRecordsTable {
   release_id: number | null;
   source_ref: string;
   recorded_at: Timestamp;
+  deployed_by: string | null;
 }
 
 export interface UnauthorisedVersionsTable {

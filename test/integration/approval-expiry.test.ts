@@ -34,7 +34,7 @@ describe('approval expiry (approval_expires_after: 7d)', () => {
     expect(show.reply!.text).toContain('Approvals: 1 of 2 (<@U0APP2>)');
 
     const third = await h.click('U0APP3', ACTIONS.approve, '1:2', request!);
-    expect(third.reply!.text).toContain('it is now approved');
+    expect(third.reply!.text).toContain('it is authorised and scheduled for');
     const approved = await h.command('U0DEV', 'show REL-1');
     expect(approved.reply!.text).toMatch(/valid until <!date\^\d+\^/);
   });

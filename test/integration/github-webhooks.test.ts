@@ -51,7 +51,7 @@ describe('GitHub webhooks', () => {
     const res = await deliver('deployment_status', deploymentStatus('staging', '3.0.0'));
     expect(res).toEqual({ status: 200, body: { recorded: true, unauthorised: false } });
     const where = await h.command('U0DEV', 'where payments');
-    expect(where.reply!.text).toMatch(/\*staging\*: 3\.0\.0 since .* \(github\)/);
+    expect(where.reply!.text).toMatch(/\*staging\*: 3\.0\.0 since [^\n]*, a GitHub deployment/);
     expect(await alerts()).toEqual([]);
   });
 

@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { clockFrom } from '../support/clock.ts';
 import { planValues } from '../support/slack-views.ts';
 
 let h: Harness;
 
+// A Tuesday at noon in London, so "tomorrow 10:00" and the window checks below mean one thing.
 beforeAll(async () => {
-  h = await startHarness({ store: 'pglite' });
+  h = await startHarness({ store: 'pglite', clock: clockFrom('2026-11-24T12:00:00Z') });
   h.slack.users.set('U0NYC', { tz: 'America/New_York' });
 });
 
@@ -15,10 +17,12 @@ afterAll(async () => {
 
 describe('planning details', () => {
   it('reads a typed time in the typing user\'s own Slack timezone', async () => {
-    const res = await h.command('U0NYC', 'new payments 1.0.0 --at "2026-12-01 10:00"');
+    const res = await h.command('U0NYC', 'new payments 1.0.0 --at "tomorrow 10:00"');
     expect(res.reply!.text).toContain('Planned *REL-1*');
     const row = await h.relm.db.selectFrom('releases').select('planned_start').where('id', '=', 1).executeTakeFirstOrThrow();
-    expect(row.planned_start!.toISOString()).toBe('2026-12-01T15:00:00.000Z');
+    // 10:00 on Wednesday in New York, echoed back as a Slack date each reader sees in their own zone.
+    expect(row.planned_start!.toISOString()).toBe('2026-11-25T15:00:00.000Z');
+    expect(res.reply!.text).toContain(`Planned start: <!date^${Date.parse('2026-11-25T15:00:00Z') / 1000}^`);
     expect(h.slack.callsTo('users.info').some((c) => c.args.user === 'U0NYC')).toBe(true);
   });
 
@@ -40,10 +44,35 @@ describe('planning details', () => {
 
   it('counts a moved planned start as a reschedule without voiding approvals', async () => {
     await h.command('U0DEV', 'schedule REL-2 "2026-12-02 11:00"');
-    const moved = await h.command('U0DEV', 'schedule REL-2 "2026-12-03 11:00"');
+    const moved = await h.command('U0DEV', 'schedule REL-2 thu 11:00');
+    expect(moved.reply!.text).toContain(`<!date^${Date.parse('2026-11-26T11:00:00Z') / 1000}^`);
     expect(moved.reply!.text).toContain('now starts');
     const row = await h.relm.db.selectFrom('releases').select(['reschedule_count', 'revision']).where('id', '=', 2).executeTakeFirstOrThrow();
     expect(row.reschedule_count).toBe(1);
     expect(row.revision).toBe(1);
+  });
+
+  it('plans a submittable release by text alone, and edit REL-n changes one field without the form', async () => {
+    const planned = await h.command('U0DEV', 'new search 1.0.0 --at "tomorrow 10:00" --title "Faster search" --rollback "Redeploy 0.9.0" --tests "CI run 42 green" --description "New index" --training https://wiki.example.com/search');
+    const id = Number(/REL-(\d+)/.exec(planned.reply!.text)![1]);
+    expect(planned.reply!.text).not.toContain('rollback plan before you submit');
+    const edited = await h.command('U0DEV', `edit REL-${id} --tests "CI run 43 green"`);
+    expect(edited.reply!.text).toContain(`Updated *REL-${id}*`);
+    expect(edited.reply!.text).toContain('now revision 2');
+    expect(h.slack.views.at(-1)?.view.title?.text).not.toBe(`Edit REL-${id}`);
+    const submitted = await h.command('U0DEV', `submit REL-${id}`);
+    expect(submitted.reply!.text).toContain(`Submitted *REL-${id}*`);
+    const show = await h.command('U0DEV', `show REL-${id}`);
+    expect(show.reply!.text).toContain('*Test evidence:* CI run 43 green');
+    expect(show.reply!.text).toContain('*Rollback plan:* Redeploy 0.9.0');
+    expect(show.reply!.text).toContain('*Description:* New index');
+    expect(show.reply!.text).toContain('*Training needed:* yes: https://wiki.example.com/search');
+  });
+
+  it('refuses a time it cannot read as one instant, saying what it understood', async () => {
+    const vague = await h.command('U0DEV', 'new search 2.0.0 --at tomorrow');
+    expect(vague.reply!.text).toContain('"tomorrow" says the day (Wednesday 25 November) but not the time');
+    const past = await h.command('U0DEV', 'new search 2.0.0 --at "2026-11-24 09:00"');
+    expect(past.reply!.text).toMatch(/The planned start <!date\^\d+\^[^>]*> is in the past/);
   });
 });

@@ -45,6 +45,15 @@ describe('the relm process', () => {
     expect(stderr).toContain(`${file}:5:13: services.demo.policy: no policy named "standard"`);
   });
 
+  it('refuses to start half-configured for Slack (a bot token, no signing secret) instead of opening the console', async () => {
+    const dir = tempDir();
+    const run = relm(['start'], { SLACK_BOT_TOKEN: BOT_TOKEN, RELM_DATA_DIR: dir, RELM_CONFIG: join(ROOT, 'relm.yml') }, '');
+    expect(await run.exited).toBe(1);
+    const { stdout, stderr } = run.output();
+    expect(stderr).toContain('SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET (HTTP mode) or SLACK_APP_TOKEN (Socket Mode) is not');
+    expect(stdout).not.toContain('starting the local console');
+  });
+
   it('doctor passes with every dependency up and fails naming Redis, with a fix, when it is down', async () => {
     const dir = tempDir();
     const slack = await new SlackEmulator().start();
@@ -91,7 +100,7 @@ describe('the relm process', () => {
   it('runs the local console: plan, fill the modal, submit and approve as another user', async () => {
     const dir = tempDir();
     const script = [
-      '/release new demo 1.0.0 --title "Checkout <!channel>" --at "2026-12-01 10:00"',
+      '/release new demo 1.0.0 --title "Checkout <!channel>" --at "+1h"',
       '/release submit REL-1',
       '/release edit REL-1',
       '', // version
@@ -106,6 +115,7 @@ describe('the relm process', () => {
       'Redeploy 0.9.0', // rollback plan
       'CI run 42 green', // test evidence
       'n', // training
+      '', // training material (none)
       '/release submit REL-1',
       '/release approve REL-1',
       '/as U0BOB',
@@ -122,7 +132,7 @@ describe('the relm process', () => {
     expect(stdout).toContain('┌ Edit REL-1');
     expect(stdout).toContain('Submitted REL-1 for approval');
     expect(stdout).toContain('You planned REL-1, so you cannot decide on it');
-    expect(stdout).toContain('(only you, @U0BOB) ✅ You approved REL-1; it is now approved.');
+    expect(stdout).toContain('(only you, @U0BOB) ✅ You approved REL-1; it is authorised and scheduled for ');
     expect(stdout).toMatch(/REL-1 · demo 1.0.0: Checkout <!channel> is approved by @U0BOB/);
     expect(stdout).toMatch(/\[\d+\] Approve/);
   }, 60_000);

@@ -1,19 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../support/harness.ts';
+import { clockFrom } from '../support/clock.ts';
 import { buttonsOf, findApprovalRequests, findCard, planValues } from '../support/slack-views.ts';
 import { ACTIONS } from '../../src/bot/blocks/ids.ts';
 
 let h: Harness;
 
+// The planned start below is in a change window and before the holiday freeze, so this file sets the
+// clock it runs with: a week before that start.
 beforeAll(async () => {
-  h = await startHarness({ store: 'postgres' });
+  h = await startHarness({ store: 'postgres', clock: clockFrom('2026-11-24T09:00:00Z') });
 });
 
 afterAll(async () => {
   await h?.stop();
 });
 
-const START = '2026-12-01 10:00'; // a Tuesday inside the window, before the freeze
+const START = '2026-12-01 10:00'; // a Tuesday inside the window, before the freeze, a week after the clock's start
 
 async function planReady(user: string, version: string, type = 'minor'): Promise<number> {
   const planned = await h.command(user, `new payments ${version} --type ${type} --at "${START}"`);
@@ -92,7 +95,8 @@ describe('planning, submitting and approving a release over HTTP', () => {
     const again = await h.click('U0APP1', ACTIONS.approve, '1:2', request!);
     expect(again.reply!.text).toContain('already decided');
     const second = await h.click('U0APP2', ACTIONS.approve, '1:2', request!);
-    expect(second.reply!.text).toContain('it is now approved');
+    // The approver hears what the card says: authorised, and on the calendar for its planned start.
+    expect(second.reply!.text).toContain(`it is authorised and scheduled for <!date^${Date.parse('2026-12-01T10:00:00Z') / 1000}^`);
     await h.settle();
 
     const card = findCard(h.slack, 'C0PAY', 1)!;

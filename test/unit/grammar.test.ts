@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { CommandError, parseReleaseCommand, parseWhen, tokenize } from '../../src/bot/commands/grammar.ts';
 
 const LONDON = 'Europe/London';
-const parse = (text: string, zone = LONDON) => parseReleaseCommand(text, zone);
+// The clock these parsing tests read times against: a Tuesday evening in London.
+const NOW = new Date('2026-11-24T20:38:00Z');
+const parse = (text: string, zone = LONDON, now = NOW) => parseReleaseCommand(text, { zone, now });
 
 /** The CommandError a command text raises. */
 function errorOf(text: string, zone = LONDON): CommandError {
@@ -38,37 +40,80 @@ describe('tokenize', () => {
   });
 });
 
-describe('parseWhen', () => {
+describe('parseWhen: absolute times', () => {
   it('reads "YYYY-MM-DD HH:mm" in the given zone', () => {
-    expect(parseWhen('2026-12-01 10:00', LONDON)).toEqual(new Date('2026-12-01T10:00:00Z'));
-    expect(parseWhen('2026-07-01 10:00', LONDON)).toEqual(new Date('2026-07-01T09:00:00Z'));
-    expect(parseWhen('2026-12-01 10:00', 'America/New_York')).toEqual(new Date('2026-12-01T15:00:00Z'));
-    expect(parseWhen('2026-12-01 10:00', 'Asia/Kolkata')).toEqual(new Date('2026-12-01T04:30:00Z'));
+    expect(parseWhen('2026-12-01 10:00', LONDON, NOW)).toEqual(new Date('2026-12-01T10:00:00Z'));
+    expect(parseWhen('2026-07-01 10:00', LONDON, NOW)).toEqual(new Date('2026-07-01T09:00:00Z'));
+    expect(parseWhen('2026-12-01 10:00', 'America/New_York', NOW)).toEqual(new Date('2026-12-01T15:00:00Z'));
+    expect(parseWhen('2026-12-01 10:00', 'Asia/Kolkata', NOW)).toEqual(new Date('2026-12-01T04:30:00Z'));
   });
 
   it('reads a local ISO time in the given zone', () => {
-    expect(parseWhen('2026-12-01T10:00', 'America/New_York')).toEqual(new Date('2026-12-01T15:00:00Z'));
+    expect(parseWhen('2026-12-01T10:00', 'America/New_York', NOW)).toEqual(new Date('2026-12-01T15:00:00Z'));
   });
 
   it('honours an explicit offset whatever the zone', () => {
-    expect(parseWhen('2026-12-01T10:00:00+02:00', 'America/New_York')).toEqual(new Date('2026-12-01T08:00:00Z'));
-    expect(parseWhen('2026-12-01T10:00:00Z', 'Asia/Tokyo')).toEqual(new Date('2026-12-01T10:00:00Z'));
+    expect(parseWhen('2026-12-01T10:00:00+02:00', 'America/New_York', NOW)).toEqual(new Date('2026-12-01T08:00:00Z'));
+    expect(parseWhen('2026-12-01T10:00:00Z', 'Asia/Tokyo', NOW)).toEqual(new Date('2026-12-01T10:00:00Z'));
   });
 
   it('trims surrounding spaces', () => {
-    expect(parseWhen('  2026-12-01 10:00 ', 'UTC')).toEqual(new Date('2026-12-01T10:00:00Z'));
+    expect(parseWhen('  2026-12-01 10:00 ', 'UTC', NOW)).toEqual(new Date('2026-12-01T10:00:00Z'));
   });
 
-  it.each(['tomorrow', '10:00', '12/01/2026 10:00', '2026-13-01 10:00', '2026-12-01 25:00', '2026-02-30 10:00', '', 'next monday 2026-12-01'])(
-    'refuses %j with an example of what works',
-    (text) => {
-      expect(() => parseWhen(text, LONDON)).toThrow(CommandError);
-      expect(() => parseWhen(text, LONDON)).toThrow(/is not a time: write 2026-12-01T10:00 or "2026-12-01 10:00" \(Europe\/London\)/);
-    },
-  );
+  it.each(['2026-13-01 10:00', '2026-12-01 25:00', '2026-02-30 10:00'])('refuses %j with an example of what works', (text) => {
+    expect(() => parseWhen(text, LONDON, NOW)).toThrow(CommandError);
+    expect(() => parseWhen(text, LONDON, NOW)).toThrow(/is not a time: write YYYY-MM-DD HH:mm \(Europe\/London\).*tomorrow 10:00/);
+  });
+});
+
+describe('parseWhen: relative times, read in the typing user\'s zone at the clock\'s now', () => {
+  it.each([
+    ['now', '2026-11-24T20:38:00Z'],
+    ['+2h', '2026-11-24T22:38:00Z'],
+    ['in 30m', '2026-11-24T21:08:00Z'],
+    ['in 2 hours', '2026-11-24T22:38:00Z'],
+    ['tomorrow 10:00', '2026-11-25T10:00:00Z'],
+    ['mon 09:00', '2026-11-30T09:00:00Z'],
+    ['next tuesday 14:30', '2026-12-01T14:30:00Z'],
+    ['10:00', '2026-11-25T10:00:00Z'], // the next 10:00: today's has passed
+  ])('%j is %s in London', (text, expected) => {
+    expect(parseWhen(text, LONDON, NOW)).toEqual(new Date(expected));
+  });
+
+  it('reads a wall-clock time in the user\'s zone, not the server\'s', () => {
+    // 20:38 in London is 15:38 in New York: "tomorrow" is still the 25th there.
+    expect(parseWhen('tomorrow 10:00', 'America/New_York', NOW)).toEqual(new Date('2026-11-25T15:00:00Z'));
+    // 20:38 in London is 05:38 on the 25th in Tokyo: "tomorrow" is the 26th.
+    expect(parseWhen('tomorrow 10:00', 'Asia/Tokyo', NOW)).toEqual(new Date('2026-11-26T01:00:00Z'));
+  });
+
+  it('keeps a wall-clock time across a change of clocks (London moves to BST on 2027-03-28)', () => {
+    const beforeDst = new Date('2027-03-26T12:00:00Z'); // a Friday
+    expect(parseWhen('mon 09:00', LONDON, beforeDst)).toEqual(new Date('2027-03-29T08:00:00Z'));
+    // A span is a span: 72 hours later, whatever the wall clock says.
+    expect(parseWhen('in 72h', LONDON, beforeDst)).toEqual(new Date('2027-03-29T12:00:00Z'));
+  });
+
+  it('refuses a day without a time, naming the day it understood', () => {
+    expect(() => parseWhen('tomorrow', LONDON, NOW)).toThrow(/"tomorrow" says the day \(Wednesday 25 November\) but not the time: add one, like `tomorrow 10:00`/);
+  });
+
+  it('refuses a numeric date that reads two ways', () => {
+    expect(() => parseWhen('12/01 10:00', LONDON, NOW)).toThrow(/could mean two days.*YYYY-MM-DD, like `2026-11-25 10:00`/);
+  });
+
+  it('refuses words around a time, saying which part it read', () => {
+    expect(() => parseWhen('tomorrow 10:00 please', LONDON, NOW)).toThrow(/I read "tomorrow 10:00" in "tomorrow 10:00 please" and not the rest/);
+    expect(() => parseWhen('next monday 2026-12-01', LONDON, NOW)).toThrow(CommandError);
+  });
+
+  it.each(['', 'soon', 'blah 10'])('refuses %j with examples of what works', (text) => {
+    expect(() => parseWhen(text, LONDON, NOW)).toThrow(/`now`, `\+2h`, `in 30m`, `tomorrow 10:00`/);
+  });
 
   it('does not echo markup from a bad time', () => {
-    expect(() => parseWhen('<!channel>', LONDON)).toThrow(/^"!channel" is not a time/);
+    expect(() => parseWhen('<!channel>', LONDON, NOW)).toThrow(/^"!channel" is not a time/);
   });
 });
 
@@ -104,6 +149,33 @@ describe('parseReleaseCommand: new', () => {
       risk: 'high',
       model: 'two-waves',
     });
+  });
+
+  it('reads the plan\'s other fields, so a release can be planned complete by text alone', () => {
+    expect(parse('new payments 2.0.0 --rollback "Redeploy 1.9.3" --tests “CI run 812 green” --description "New checkout" --training https://wiki.example.com/a https://wiki.example.com/b')).toEqual({
+      verb: 'new',
+      service: 'payments',
+      version: '2.0.0',
+      rollback: 'Redeploy 1.9.3',
+      tests: 'CI run 812 green',
+      description: 'New checkout',
+      training: { needed: true, links: ['https://wiki.example.com/a', 'https://wiki.example.com/b'] },
+    });
+  });
+
+  it('takes --training alone (needed, material to come) or --training no', () => {
+    expect(parse('new payments 2.0.0 --training --at +1h')).toMatchObject({ training: { needed: true, links: [] }, at: new Date('2026-11-24T21:38:00Z') });
+    expect(parse('new payments 2.0.0 --training no')).toMatchObject({ training: { needed: false, links: [] } });
+    expect(errorOf('new payments 2.0.0 --training no https://wiki.example.com').message).toMatch(/`--training` takes links/);
+  });
+
+  it('accepts an em dash where a Slack client turned -- into one', () => {
+    expect(parse('new payments 2.0.0 —title "x"')).toMatchObject({ title: 'x' });
+  });
+
+  it('refuses a flag given twice and an over-long value', () => {
+    expect(errorOf('new payments 2.0.0 --title a --title b').message).toBe('`--title` is given twice.');
+    expect(errorOf(`new payments 2.0.0 --title "${'x'.repeat(151)}"`).message).toBe('`--title` takes at most 150 characters.');
   });
 
   it('reads --at in the zone it is given', () => {
@@ -143,7 +215,7 @@ describe('parseReleaseCommand: new', () => {
 
   it('refuses an unknown flag and lists the ones that apply', () => {
     expect(errorOf('new payments 1.2.3 --colour red').message).toBe(
-      'Unknown option `--colour`. Options here: --type, --at, --title, --risk, --model, --waves.',
+      'Unknown option `--colour`. Options here: --type, --at, --title, --risk, --model, --waves, --rollback, --tests, --description, --training.',
     );
   });
 
@@ -162,12 +234,19 @@ describe('parseReleaseCommand: new', () => {
   });
 
   it('refuses a bad --at', () => {
-    expect(errorOf('new payments 1.2.3 --at tomorrow').message).toMatch(/^"tomorrow" is not a time/);
+    expect(errorOf('new payments 1.2.3 --at tomorrow').message).toMatch(/^"tomorrow" says the day/);
+    expect(errorOf('new payments 1.2.3 --at soonish').message).toMatch(/^"soonish" is not a time/);
     expect(errorOf('new payments 1.2.3 --at "2026-12-01 25:00"').message).toMatch(/is not a time/);
   });
 });
 
 describe('parseReleaseCommand: commands on one release', () => {
+  it('edit REL-n takes the plan flags, to change one field without the form', () => {
+    expect(parse('edit REL-4 --tests "CI run 813 green" --at "tomorrow 10:00"')).toEqual({ verb: 'edit', id: 4, tests: 'CI run 813 green', at: new Date('2026-11-25T10:00:00Z') });
+    expect(parse('edit REL-4 --version 1.4.1')).toEqual({ verb: 'edit', id: 4, version: '1.4.1' });
+    expect(errorOf('edit REL-4 some words').message).toMatch(/^`edit` takes a release and options/);
+  });
+
   it.each(['REL-12', 'rel-12', 'Rel-12', '12'])('reads the release %j as id 12', (key) => {
     expect(parse(`show ${key}`)).toEqual({ verb: 'show', id: 12 });
   });
@@ -227,8 +306,9 @@ describe('parseReleaseCommand: commands on one release', () => {
   });
 
   it('schedule needs a valid time', () => {
-    expect(errorOf('schedule REL-6').message).toBe('`schedule` needs a time: `/release schedule REL-12 "2026-12-01 10:00"`.');
-    expect(errorOf('schedule REL-6 next tuesday').message).toMatch(/^"next tuesday" is not a time/);
+    expect(errorOf('schedule REL-6').message).toBe('`schedule` needs a time: `/release schedule REL-12 tomorrow 10:00` (or `+2h`, `mon 09:00`, `YYYY-MM-DD HH:mm`).');
+    expect(errorOf('schedule REL-6 next tuesday').message).toMatch(/^"next tuesday" says the day \(Tuesday 1 December\) but not the time/);
+    expect(parse('schedule REL-6 in 2h')).toEqual({ verb: 'schedule', id: 6, at: new Date('2026-11-24T22:38:00Z') });
   });
 
   it('audit takes an optional release', () => {

@@ -40,9 +40,21 @@ describe('readPlanForm', () => {
         rollbackPlan: 'Redeploy 1.3.9',
         testEvidence: 'CI run 4411 green',
         trainingNeeded: false,
+        trainingLinks: [],
         assets: [],
       },
     });
+  });
+
+  it('reads training material as links, one per line, which also mark training as needed', () => {
+    const form = readPlanForm(values({ training_links: text('https://wiki.example.com/a\n\n https://wiki.example.com/b ') }));
+    expect(form.ok && { needed: form.input.trainingNeeded, links: form.input.trainingLinks }).toEqual({ needed: true, links: ['https://wiki.example.com/a', 'https://wiki.example.com/b'] });
+    expect(readPlanForm(values({ training_links: text('see the wiki') }))).toEqual({ ok: false, errors: { training_links: 'Training material is links, one per line, each starting https://' } });
+  });
+
+  it('reports every field at fault at once, form checks and line checks together', () => {
+    const form = readPlanForm(values({ version: text(null), assets: text('app.tar.gz 1234'), waves: text('nonsense'), training_links: text('ftp://x') }));
+    expect(Object.keys(!form.ok ? form.errors : {}).sort()).toEqual(['assets', 'training_links', 'version', 'waves']);
   });
 
   it('reads release assets as name and sha256 per line, and says which line is wrong', () => {

@@ -1,3 +1,4 @@
+import { timeMark } from '../../src/core/text.ts';
 import { describe, expect, it } from 'vitest';
 import { assertModel, inferType, slotWarnings, validatePlannedStart } from '../../src/core/usecases/plan.ts';
 import { DomainError } from '../../src/core/errors.ts';
@@ -64,13 +65,13 @@ describe('slotWarnings', () => {
 
   it('warns about a start outside the windows and names the next slot', () => {
     expect(slotWarnings(policy(), 'minor', new Date('2026-11-27T10:00:00Z'))).toEqual([
-      'The planned start is outside the change windows; the rollout would wait for 2026-11-30T09:00:00.000Z.',
+      `The planned start is outside the change windows; the rollout would wait for ${timeMark(new Date('2026-11-30T09:00:00.000Z'))}.`,
     ]);
   });
 
   it('warns about a start in a freeze, naming the freeze and the first slot after it', () => {
     expect(slotWarnings(policy(), 'minor', new Date('2026-12-22T10:00:00Z'))).toEqual([
-      'The planned start falls in the freeze "Holiday freeze" (2026-12-20 to 2027-01-03); the rollout would wait for 2027-01-04T09:00:00.000Z.',
+      `The planned start falls in the freeze "Holiday freeze" (2026-12-20 to 2027-01-03); the rollout would wait for ${timeMark(new Date('2027-01-04T09:00:00.000Z'))}.`,
     ]);
   });
 
@@ -80,7 +81,7 @@ describe('slotWarnings', () => {
 
   it('still warns a freeze-bypassing type about the windows', () => {
     const [warning] = slotWarnings(policy(), 'emergency', new Date('2026-12-26T10:00:00Z')); // Saturday, in the freeze
-    expect(warning).toBe('The planned start is outside the change windows; the rollout would wait for 2026-12-28T09:00:00.000Z.');
+    expect(warning).toBe(`The planned start is outside the change windows; the rollout would wait for ${timeMark(new Date('2026-12-28T09:00:00.000Z'))}.`);
   });
 
   it('treats a type without a rule as not bypassing the freeze', () => {
@@ -112,7 +113,7 @@ describe('validatePlannedStart', () => {
       expect(error).toBeInstanceOf(DomainError);
       expect((error as DomainError).code).toBe('invalid_input');
       expect((error as DomainError).field).toBe('plannedStart');
-      expect((error as DomainError).message).toContain('2026-11-22T10:00:00.000Z is in the past');
+      expect((error as DomainError).message).toContain(`${timeMark(new Date('2026-11-22T10:00:00Z'))} is in the past (it is now ${timeMark(now)})`);
     }
   });
 });

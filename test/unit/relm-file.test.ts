@@ -3,10 +3,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigFileError, parseRelmFile, type ConfigProblem } from '../../src/config/relm-file.ts';
 
-const REPO_FILE = readFileSync(fileURLToPath(new URL('../../relm.yml', import.meta.url)), 'utf8');
+const read = (path: string) => readFileSync(fileURLToPath(new URL(path, import.meta.url)), 'utf8');
+// The parsing tests edit this file one piece at a time; the shipped files are checked below.
+const REPO_FILE = read('../fixtures/relm.parse.yml');
+const SAMPLE_FILE = read('../../relm.yml');
+const EXAMPLE_FILE = read('../../relm.example.yml');
 const FIXTURE_FILE = readFileSync(fileURLToPath(new URL('../fixtures/relm.test.yml', import.meta.url)), 'utf8');
 
-/** The repository's relm.yml with one piece of text replaced (which must be there). */
+/** The parsing fixture with one piece of text replaced (which must be there). */
 function edited(from: string, to: string, text = REPO_FILE): string {
   expect(text).toContain(from);
   return text.replace(from, to);
@@ -43,8 +47,34 @@ function expectOneProblem(text: string, needle: string, path: string, message: s
   expect(error.message.startsWith(`relm.yml:${line}:${column}: ${path}: `)).toBe(true);
 }
 
+describe('the shipped configuration files', () => {
+  it('the sample relm.yml lets a newcomer roll out at any hour: no windows, no freezes, bakes of minutes', () => {
+    const { settings } = parseRelmFile(SAMPLE_FILE, 'relm.yml');
+    for (const policy of Object.values(settings.policies)) {
+      expect(policy.calendar.windows).toEqual([]);
+      expect(policy.calendar.freezes).toEqual([]);
+    }
+    for (const model of Object.values(settings.deploymentModels)) {
+      expect(model.deployer).toBe('manual');
+      const bakes = model.waves.reduce((sum, w) => sum + w.bakeMs, 0);
+      expect(bakes).toBeLessThanOrEqual(5 * 60_000);
+    }
+    expect(Object.keys(settings.services)).toEqual(['demo']);
+  });
+
+  it('relm.example.yml is a valid production configuration, with windows, a freeze, Jira and GitHub', () => {
+    const { settings } = parseRelmFile(EXAMPLE_FILE, 'relm.example.yml');
+    expect(Object.keys(settings.services)).toEqual(['payments', 'ledger']);
+    expect(settings.policies.standard!.calendar.windows.map((w) => w.text)).toEqual(['Mon-Thu 09:00-16:00']);
+    expect(settings.policies.standard!.calendar.freezes[0]!.reason).toBe('Holiday freeze');
+    expect(settings.policies['cab-in-jira']!.approvalSource).toBe('both');
+    expect(settings.deploymentModels['by-github']!.deployer).toBe('github');
+    expect(settings.services.payments!.jiraProject).toBe('CHG');
+  });
+});
+
 describe('parseRelmFile: valid files', () => {
-  it("parses the repository's relm.yml into settings", () => {
+  it("parses the parsing fixture into settings", () => {
     const { settings, raw } = parseRelmFile(REPO_FILE);
     expect(raw.timezone).toBe('Europe/London');
     expect(settings.timezone).toBe('Europe/London');

@@ -4,7 +4,7 @@ import { ACTIONS, parseDecisionValue } from '../blocks/ids.ts';
 import { rejectModal } from '../blocks/modals.ts';
 import { approveRelease } from '../../core/usecases/decide.ts';
 import { DomainError } from '../../core/errors.ts';
-import { releaseKey } from '../../core/release.ts';
+import { renderApproved } from '../blocks/replies.ts';
 
 function decisionTarget(value: string | undefined): { releaseId: number; revision: number | undefined } {
   const parsed = parseDecisionValue(value);
@@ -16,10 +16,7 @@ export function registerDecisions(app: App, deps: BotDeps): void {
   app.action<BlockButtonAction>(ACTIONS.approve, async ({ action, body, respond }) => {
     const { releaseId, revision } = decisionTarget(action.value);
     const result = await approveRelease(deps.ctx, body.user.id, releaseId, null, revision);
-    const text = result.decisive
-      ? `:white_check_mark: You approved *${releaseKey(releaseId)}*; it is now approved.`
-      : `:+1: You approved *${releaseKey(releaseId)}* (${result.status.valid.length} of ${result.status.required}).`;
-    await respond({ response_type: 'ephemeral', replace_original: false, text });
+    await respond({ response_type: 'ephemeral', replace_original: false, text: renderApproved(result) });
   });
 
   app.action<BlockButtonAction>(ACTIONS.reject, async ({ action, body }) => {

@@ -29,6 +29,7 @@ export async function openEditModal(deps: BotDeps, releaseId: number, triggerId:
     rollbackPlan: r.rollbackPlan,
     testEvidence: r.testEvidence,
     trainingNeeded: r.trainingNeeded,
+    trainingLinks: r.trainingLinks,
     waves: r.waves ? formatWaveOverride(r.waves) : undefined,
     assets: r.assets?.map((a) => `${a.name} ${a.sha256}`).join('\n'),
     nextSlot: nextSlotFor(deps, r.service),

@@ -2,7 +2,7 @@ import type { KnownBlock, Button } from '@slack/types';
 import type { ReleaseDetail } from '../../core/usecases/queries.ts';
 import { releaseKey } from '../../core/release.ts';
 import { ACTIONS } from './ids.ts';
-import { clip, escapeText, mention, slackTime, stateLabel } from './format.ts';
+import { clip, escapeText, mention, renderMarks, slackTime, stateLabel } from './format.ts';
 
 export interface RenderedMessage {
   text: string;
@@ -67,7 +67,7 @@ const STEP_ICONS: Record<string, string> = {
 
 /** A note we wrote (it may mention users by id) around text a user wrote: escape, then restore mentions. */
 export function noteText(note: string): string {
-  return clip(note, 500).replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>');
+  return renderMarks(clip(note, 500)).replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>');
 }
 
 /** Each wave's state, live: what runs where, what waits for what. */
@@ -90,6 +90,12 @@ export function renderWaves(detail: ReleaseDetail): string | undefined {
   return [head, ...lines, r.rolloutNote ? `_${noteText(r.rolloutNote)}_` : '', r.bypassedFreeze ? ':warning: went ahead in a freeze or outside the windows (emergency)' : ''].filter(Boolean).join('\n');
 }
 
+/** Whether training is needed, and where its material is. */
+export function trainingText(r: { trainingNeeded: boolean; trainingLinks: string[] }): string {
+  if (!r.trainingNeeded) return 'no';
+  return r.trainingLinks.length ? `yes: ${r.trainingLinks.map((l) => clip(l, 200)).join(', ')}` : 'yes (no material linked yet)';
+}
+
 /** The release card: one message per release, updated in place on every change. */
 export function renderCard(detail: ReleaseDetail): RenderedMessage {
   const r = detail.release;
@@ -109,7 +115,7 @@ export function renderCard(detail: ReleaseDetail): RenderedMessage {
         { type: 'mrkdwn', text: `*Planned start*\n${r.plannedStart ? slackTime(r.plannedStart) : 'not set'}` },
         { type: 'mrkdwn', text: `*Deployment*\n${escapeText(r.deploymentModel)}` },
         { type: 'mrkdwn', text: `*Approvals*\n${approvalLine}` },
-        { type: 'mrkdwn', text: `*Training needed*\n${r.trainingNeeded ? 'yes' : 'no'}` },
+        { type: 'mrkdwn', text: `*Training needed*\n${trainingText(r)}` },
       ],
     },
   ];

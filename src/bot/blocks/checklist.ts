@@ -36,7 +36,7 @@ export function renderChecklist(release: StoredRelease, step: RolloutStep, ticks
           style: 'primary',
           text: { type: 'plain_text', text: 'Done' },
           value: String(step.id),
-          confirm: { title: { type: 'plain_text', text: 'Wave done?' }, text: { type: 'mrkdwn', text: `Every item is done and ${step.targets.map(escapeText).join(', ')} run the new version.` }, confirm: { type: 'plain_text', text: 'Done' }, deny: { type: 'plain_text', text: 'Not yet' } },
+          confirm: { title: { type: 'plain_text', text: step.kind === 'rollback' ? 'Rollback done?' : 'Wave done?' }, text: { type: 'mrkdwn', text: `Every item is done and ${step.targets.map(escapeText).join(', ')} run ${step.kind === 'rollback' ? 'the previous version again' : 'the new version'}.` }, confirm: { type: 'plain_text', text: 'Done' }, deny: { type: 'plain_text', text: 'Not yet' } },
         },
         {
           type: 'button',

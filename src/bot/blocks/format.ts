@@ -1,4 +1,6 @@
 import type { ReleaseState } from '../../core/release.ts';
+import { DateTime } from 'luxon';
+import { replaceTimeMarks } from '../../core/text.ts';
 
 /** Escapes the three characters Slack's markup gives meaning to; every user-written string goes through here. */
 export function escapeText(text: string): string {
@@ -23,6 +25,16 @@ export function slackTime(date: Date): string {
   const unix = Math.floor(date.getTime() / 1000);
   const fallback = `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   return `<!date^${unix}^{date_short_pretty} {time}|${fallback}>`;
+}
+
+/** A time in plain text (modal errors, fallbacks), in the given zone with the zone named. */
+export function plainTime(date: Date, zone: string): string {
+  return DateTime.fromJSDate(date, { zone }).toFormat("ccc d LLL yyyy HH:mm '('z')'");
+}
+
+/** A domain message's time marks as Slack dates, each reader seeing their own timezone. */
+export function renderMarks(text: string): string {
+  return replaceTimeMarks(text, slackTime);
 }
 
 export function mention(user: string): string {

@@ -37,6 +37,7 @@ export const PLAN_FIELDS = {
   rollbackPlan: 'rollback_plan',
   testEvidence: 'test_evidence',
   training: 'training',
+  trainingLinks: 'training_links',
   waves: 'waves',
   assets: 'assets',
 } as const;

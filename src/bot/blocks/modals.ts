@@ -21,6 +21,7 @@ export interface PlanDefaults {
   rollbackPlan?: string;
   testEvidence?: string;
   trainingNeeded?: boolean;
+  trainingLinks?: string[];
 }
 
 /** Kept in the view so the submission knows where to answer; never a source of release state. */
@@ -45,12 +46,13 @@ function select(blockId: string, label: string, options: PlainTextOption[], init
   };
 }
 
-function text(blockId: string, label: string, options: { initial?: string; multiline?: boolean; optional?: boolean; max?: number; placeholder?: string } = {}): KnownBlock {
+function text(blockId: string, label: string, options: { initial?: string; multiline?: boolean; optional?: boolean; max?: number; placeholder?: string; hint?: string } = {}): KnownBlock {
   return {
     type: 'input',
     block_id: blockId,
     optional: options.optional ?? false,
     label: { type: 'plain_text', text: label },
+    ...(options.hint ? { hint: { type: 'plain_text', text: options.hint } } : {}),
     element: {
       type: 'plain_text_input',
       action_id: VALUE,
@@ -60,6 +62,13 @@ function text(blockId: string, label: string, options: { initial?: string; multi
       ...(options.placeholder ? { placeholder: { type: 'plain_text', text: options.placeholder } } : {}),
     },
   };
+}
+
+/** The service's own model; with no service picked yet, the only model when there is just one. */
+function defaultModel(settings: Settings, service: string | undefined): string | undefined {
+  if (service && Object.hasOwn(settings.services, service)) return settings.services[service]!.deploymentModel;
+  const models = Object.keys(settings.deploymentModels);
+  return models.length === 1 ? models[0] : undefined;
 }
 
 /** The planning modal, empty for `/release new` or pre-filled from the command or the plan being edited. */
@@ -84,11 +93,11 @@ export function planModal(settings: Settings, defaults: PlanDefaults, context: V
       element: { type: 'datetimepicker', action_id: VALUE, ...(defaults.plannedStart ? { initial_date_time: Math.floor(defaults.plannedStart.getTime() / 1000) } : {}) },
     },
     ...(defaults.nextSlot ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `Next free slot: ${slackTime(defaults.nextSlot)} (\`/release calendar\` shows the schedule)` }] } as KnownBlock] : []),
-    select(PLAN_FIELDS.model, 'Deployment model', models, defaults.model ?? (defaults.service ? settings.services[defaults.service]?.deploymentModel : undefined)),
-    text(PLAN_FIELDS.waves, 'Waves (optional: overrides the model)', { initial: defaults.waves, optional: true, max: 500, placeholder: 'canary=eu-1@10m; rest=eu-2,us-1' }),
-    text(PLAN_FIELDS.assets, 'Release assets to check (optional: one per line, name and sha256)', { initial: defaults.assets, multiline: true, optional: true, max: 3000, placeholder: 'app-linux-x64.tar.gz 9f86d081884c7d65…' }),
-    text(PLAN_FIELDS.rollbackPlan, 'Rollback plan', { initial: defaults.rollbackPlan, multiline: true, optional: true, placeholder: 'How to go back if it goes wrong' }),
-    text(PLAN_FIELDS.testEvidence, 'Test evidence', { initial: defaults.testEvidence, multiline: true, optional: true, placeholder: 'Links to test runs, sign-off' }),
+    select(PLAN_FIELDS.model, 'Deployment model', models, defaults.model ?? defaultModel(settings, defaults.service)),
+    text(PLAN_FIELDS.waves, 'Waves', { initial: defaults.waves, optional: true, max: 500, placeholder: 'canary=eu-1@10m; rest=eu-2,us-1', hint: "Only to override the deployment model's waves for this release." }),
+    text(PLAN_FIELDS.assets, 'Release assets to check', { initial: defaults.assets, multiline: true, optional: true, max: 3000, placeholder: 'app-linux-x64.tar.gz 9f86d081884c7d65…', hint: 'One per line: the asset name and its sha256, checked on the GitHub release before the first wave.' }),
+    text(PLAN_FIELDS.rollbackPlan, 'Rollback plan', { initial: defaults.rollbackPlan, multiline: true, optional: true, placeholder: 'How to go back if it goes wrong', hint: 'A draft may leave this empty; it is needed before you submit.' }),
+    text(PLAN_FIELDS.testEvidence, 'Test evidence', { initial: defaults.testEvidence, multiline: true, optional: true, placeholder: 'Links to test runs, sign-off', hint: 'A draft may leave this empty; it is needed before you submit (not for an emergency).' }),
     {
       type: 'input',
       block_id: PLAN_FIELDS.training,
@@ -101,6 +110,7 @@ export function planModal(settings: Settings, defaults: PlanDefaults, context: V
         ...(defaults.trainingNeeded ? { initial_options: [option('Users or support need training', 'yes')] } : {}),
       },
     },
+    text(PLAN_FIELDS.trainingLinks, 'Training material', { initial: defaults.trainingLinks?.join('\n'), multiline: true, optional: true, max: 2000, placeholder: 'https://wiki.example.com/new-checkout', hint: 'Links, one per line: what users or support should read or watch before the change.' }),
   ];
   return {
     type: 'modal',

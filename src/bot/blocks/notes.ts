@@ -37,6 +37,8 @@ export function renderThreadNote(entry: AuditEntry): string {
       return `:arrow_forward: Wave ${escapeText(field(entry.after, 'wave') ?? '')} started${Number(field(entry.after, 'try')) > 1 ? ` (try ${field(entry.after, 'try')})` : ''}.`;
     case 'wave_deployed':
       return `${who} reported wave ${escapeText(field(entry.after, 'wave') ?? '')} deployed${field(entry.after, 'next') === 'baking' ? '; baking before the next wave' : ''}.`;
+    case 'wave_completed':
+      return `:white_check_mark: Wave ${escapeText(field(entry.after, 'wave') ?? '')} is done${field(entry.after, 'baked') === 'true' ? ' and has baked' : ''}.`;
     case 'wave_failed':
     case 'rollback_step_failed':
       return `:x: ${entry.action === 'wave_failed' ? 'Wave' : 'Rollback of'} ${escapeText(field(entry.after, 'wave') ?? '')} failed${field(entry.after, 'detail') ? `: ${clip(field(entry.after, 'detail')!, 300).replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>')}` : ''}.`;

@@ -3,27 +3,69 @@ import type { Policy, ServiceSettings, Settings } from '../../core/policy.ts';
 import type { ReleaseDetail } from '../../core/usecases/queries.ts';
 import { releaseKey, type Release } from '../../core/release.ts';
 import { formatDuration } from '../../config/duration.ts';
-import { approverRef, clip, escapeText, mention, slackTime, stateLabel } from './format.ts';
-import { releaseHeadline } from './card.ts';
+import { approverRef, clip, escapeText, mention, renderMarks, slackTime, stateLabel } from './format.ts';
+import { releaseHeadline, trainingText } from './card.ts';
 import { renderThreadNote } from './notes.ts';
 
-export const HELP_TEXT = [
-  '*/release* plans, authorises and tracks releases. `REL-12` names a release.',
-  '• `new` opens the planning form; `new payments 1.4.0 --type minor --at "2026-12-01 10:00" --title "Faster checkout" --risk low --model three-waves` plans directly',
-  '  `--waves "canary=eu-1@10m; rest=eu-2,us-1"` overrides the model\'s waves for this release',
-  '• `edit REL-12` changes the plan (approvals given so far no longer count)',
-  '• `submit REL-12` asks the approvers',
-  '• `approve REL-12 [comment]`, `reject REL-12 <reason>`: the same as the buttons',
-  '• `schedule REL-12 "2026-12-01 10:00"` sets or moves the planned start',
-  '• `cancel REL-12 [reason]` withdraws a release that has not started',
-  '• `start REL-12` rolls out now; `pause`, `resume`, `retry` (the failed wave), `continue` (past it), `abort REL-12 <reason>`, `rollback REL-12 <reason>`',
-  '• `calendar [days]`: the forward schedule of change, windows, freezes and the next free slot',
-  '• `where payments`: which version runs on which target (relm\'s rollouts and GitHub deployments)',
-  '• `list [service] [--state submitted]`, `show REL-12`: what is planned and where it stands',
-  '• `policy [service]`: who approves what, change windows and freezes',
-  '• `audit [REL-12]`: the audit trail, and whether its hash chain is intact',
-  '• `incident REL-12 <ticket or text>`: records an incident caused by the release (`INC-42`, or a few words)',
-].join('\n');
+/** The grammar with examples, written for the services and models this relm.yml has. */
+export function helpText(settings: Settings): string {
+  const service = Object.values(settings.services)[0];
+  const svc = service ? escapeText(service.key) : 'payments';
+  const modelName = service?.deploymentModel ?? Object.keys(settings.deploymentModels)[0] ?? 'three-waves';
+  const waves = settings.deploymentModels[modelName]?.waves ?? [];
+  const wavesExample = waves.length >= 2 ? `${waves[0]!.name}=${waves[0]!.targets[0]}@10m; ${waves[1]!.name}=${waves[1]!.targets.join(',')}` : 'canary=eu-1@10m; rest=eu-2,us-1';
+  return [
+    '*/release* plans, authorises and tracks releases. `REL-12` names a release.',
+    `• \`new\` opens the planning form; \`new ${svc} 1.4.0 --at "tomorrow 10:00" --title "Faster checkout" --rollback "Redeploy 1.3.9" --tests "CI run 812 green"\` plans directly`,
+    `  more options: \`--type major|minor|patch|emergency\`, \`--risk low|medium|high\`, \`--model ${escapeText(modelName)}\`, \`--description "…"\`, \`--training [links…]\` (\`--training no\` when none is needed), \`--waves "${escapeText(wavesExample)}"\` (overrides the model's waves)`,
+    '• `edit REL-12` opens the plan in the form; `edit REL-12 --tests "CI run 813 green"` changes one field (any change voids the approvals given so far)',
+    '• `submit REL-12` asks the approvers (needs a rollback plan, and test evidence unless it is an emergency)',
+    '• `approve REL-12 [comment]`, `reject REL-12 <reason>`: the same as the buttons',
+    '• `schedule REL-12 tomorrow 10:00` sets or moves the planned start',
+    '• `cancel REL-12 [reason]` withdraws a release that has not started',
+    '• `start REL-12` rolls out now; `pause`, `resume`, `retry` (the failed wave), `continue` (past it), `abort REL-12 <reason>`, `rollback REL-12 <reason>`',
+    '• `calendar [days]`: the forward schedule of change, windows, freezes and the next free slot',
+    `• \`where ${svc}\`: which version runs on which target (relm's rollouts and GitHub deployments)`,
+    `• \`list [service] [--state submitted]\`, \`show REL-12\`: what is planned and where it stands`,
+    '• `policy [service]`: who approves what, change windows and freezes',
+    '• `audit [REL-12]`: the audit trail, and whether its hash chain is intact',
+    '• `incident REL-12 <ticket or text>`: records an incident caused by the release (`INC-42`, or a few words)',
+    'Times: `now`, `+2h`, `in 30m`, `tomorrow 10:00`, `mon 09:00`, `next tuesday 14:30` or `YYYY-MM-DD HH:mm`, in your own Slack timezone.',
+  ].join('\n');
+}
+
+function renderWarnings(warnings: string[]): string[] {
+  return warnings.map((w) => `• ${renderMarks(w)}`);
+}
+
+/** The answer to `new`: what was planned, when it starts, and what it still needs. */
+export function renderPlanned(release: Release & { cardChannel: string | null }, warnings: string[]): string {
+  return [
+    `:memo: Planned *${releaseKey(release.id)}*: ${escapeText(release.service)} ${escapeText(release.version)} (${release.type}).${release.cardChannel ? ` Its card is in <#${release.cardChannel}>.` : ''}`,
+    `Planned start: ${release.plannedStart ? slackTime(release.plannedStart) : 'not set (`/release schedule ' + releaseKey(release.id) + ' tomorrow 10:00`)'}`,
+    ...renderWarnings(warnings),
+    `Next: \`/release submit ${releaseKey(release.id)}\`.`,
+  ].join('\n');
+}
+
+/** The answer to a change of plan, by text or in the form. */
+export function renderReplanned(release: Release, warnings: string[]): string {
+  const lines = [`:memo: Updated *${releaseKey(release.id)}*: ${escapeText(release.service)} ${escapeText(release.version)}, now revision ${release.revision}.`];
+  if (release.plannedStart) lines.push(`Planned start: ${slackTime(release.plannedStart)}`);
+  lines.push(...renderWarnings(warnings));
+  if (release.state === 'draft') lines.push(`Next: \`/release submit ${releaseKey(release.id)}\` or the Submit button on its card.`);
+  if (release.state === 'submitted' && release.revision > 1) lines.push('The approvers are asked again for this revision.');
+  return lines.join('\n');
+}
+
+/** The approver's answer: their approval counted, and where the release stands now. */
+export function renderApproved(result: { release: Release; status: { valid: unknown[]; required: number }; decisive: boolean }): string {
+  const key = releaseKey(result.release.id);
+  if (!result.decisive) return `:+1: You approved *${key}* (${result.status.valid.length} of ${result.status.required}).`;
+  const r = result.release;
+  if (r.state === 'scheduled' && r.plannedStart) return `:white_check_mark: You approved *${key}*; it is authorised and scheduled for ${slackTime(r.plannedStart)}.`;
+  return `:white_check_mark: You approved *${key}*; it is authorised (${stateLabel(r.state)}).${r.plannedStart ? '' : ` Schedule it with \`/release schedule ${key} <when>\` or start it with \`/release start ${key}\`.`}`;
+}
 
 export function renderList(releases: Release[], filter: { service?: string; state?: string }): string {
   if (releases.length === 0) return `No releases${filter.service ? ` of ${escapeText(filter.service)}` : ''}${filter.state ? ` in state ${filter.state}` : ''}.`;
@@ -31,6 +73,8 @@ export function renderList(releases: Release[], filter: { service?: string; stat
     .map((r) => `• *${releaseKey(r.id)}* ${escapeText(r.service)} ${escapeText(r.version)}: ${clip(r.title, 80)} · ${stateLabel(r.state)}${r.plannedStart ? ` · ${slackTime(r.plannedStart)}` : ''}`)
     .join('\n');
 }
+
+const SHOWN_HISTORY = 15;
 
 export function renderShow(detail: ReleaseDetail): string {
   const r = detail.release;
@@ -43,12 +87,14 @@ export function renderShow(detail: ReleaseDetail): string {
     r.description ? `*Description:* ${clip(r.description, 800)}` : '',
     `*Rollback plan:* ${r.rollbackPlan ? clip(r.rollbackPlan, 800) : '_none_'}`,
     `*Test evidence:* ${r.testEvidence ? clip(r.testEvidence, 800) : '_none_'}`,
+    `*Training needed:* ${trainingText(r)}`,
     r.assets?.length ? `*Release assets:* ${r.assets.map((a) => `${escapeText(a.name)} (${a.sha256.slice(0, 12)}…)`).join(', ')} · ${r.assetsVerifiedAt ? `verified on GitHub ${slackTime(r.assetsVerifiedAt)}` : r.assetsProblem ? `:x: ${clip(r.assetsProblem, 300)}` : 'checked before the first wave'}` : '',
     detail.incidents.length ? `:rotating_light: *Incidents caused by this release:* ${detail.incidents.length} (${detail.incidents.map((i) => clip(i.ref, 100)).join(', ')})` : '',
     detail.unknownWorkItems.length ? `:grey_question: Linked work items Jira does not know: ${detail.unknownWorkItems.map((k) => escapeText(k)).join(', ')}` : '',
     ...detail.syncProblems.map((p) => `:warning: *${escapeText(p.kind.replace(/_/g, ' '))} failed:* ${clip(p.error, 300)}`),
     '*History*',
-    ...detail.history.slice(-15).map((e) => `${slackTime(e.at)} ${renderThreadNote(e)}`),
+    ...(detail.history.length > SHOWN_HISTORY ? [`_${detail.history.length - SHOWN_HISTORY} earlier entr${detail.history.length - SHOWN_HISTORY === 1 ? 'y' : 'ies'} not shown: \`/release audit ${releaseKey(r.id)}\` lists them all._`] : []),
+    ...detail.history.slice(-SHOWN_HISTORY).map((e) => `${slackTime(e.at)} ${renderThreadNote(e)}`),
   ];
   return lines.filter(Boolean).join('\n');
 }

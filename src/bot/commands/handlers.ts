@@ -1,17 +1,17 @@
 import type { BotDeps } from '../deps.ts';
-import type { ReleaseCommand } from './grammar.ts';
+import type { PlanFlags, ReleaseCommand } from './grammar.ts';
 import { planRelease } from '../../core/usecases/plan.ts';
 import { submitRelease } from '../../core/usecases/submit.ts';
 import { approveRelease, rejectRelease } from '../../core/usecases/decide.ts';
-import { cancelRelease } from '../../core/usecases/replan.ts';
+import { cancelRelease, replanRelease, type PlanChanges } from '../../core/usecases/replan.ts';
 import { scheduleRelease } from '../../core/usecases/schedule.ts';
 import { findReleases, releaseDetail } from '../../core/usecases/queries.ts';
 import { verifyAuditTrail } from '../../core/usecases/audit-trail.ts';
 import { serviceOf } from '../../core/policy.ts';
 import { releaseKey } from '../../core/release.ts';
-import { HELP_TEXT, renderChainCheck, renderList, renderPolicies, renderShow } from '../blocks/replies.ts';
+import { helpText, renderApproved, renderChainCheck, renderList, renderPlanned, renderPolicies, renderReplanned, renderShow } from '../blocks/replies.ts';
 import { planModal } from '../blocks/modals.ts';
-import { clip, escapeText, slackTime } from '../blocks/format.ts';
+import { clip, renderMarks, slackTime } from '../blocks/format.ts';
 import { renderThreadNote } from '../blocks/notes.ts';
 import { nextSlotFor, openEditModal } from '../actions/edit.ts';
 import { abortRollout, continueRollout, pauseRollout, resumeRollout, retryWave, rollbackRollout, startRollout } from '../../core/usecases/rollout/control.ts';
@@ -28,41 +28,55 @@ export interface CommandCaller {
   triggerId: string;
 }
 
+/** The plan fields a `new` or `edit` command sets, as the use cases take them; absent flags are left out. */
+function planChanges(command: PlanFlags & { version?: string }): PlanChanges {
+  const changes: PlanChanges = {
+    version: command.version,
+    type: command.type,
+    title: command.title,
+    description: command.description,
+    risk: command.risk,
+    plannedStart: command.at,
+    deploymentModel: command.model,
+    rollbackPlan: command.rollback,
+    testEvidence: command.tests,
+    trainingNeeded: command.training?.needed,
+    trainingLinks: command.training?.links,
+    waves: command.waves ? parseWaveOverride(command.waves) : undefined,
+  };
+  return Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) as PlanChanges;
+}
+
 /** Runs one parsed command; returns the ephemeral answer, or null when a modal answers instead. */
 export async function runCommand(deps: BotDeps, caller: CommandCaller, command: ReleaseCommand): Promise<string | null> {
   const { ctx } = deps;
   switch (command.verb) {
     case 'help':
-      return HELP_TEXT;
+      return helpText(ctx.settings);
     case 'new': {
       if (!command.service || !command.version) {
-        const defaults = { service: command.service, version: command.version, type: command.type, title: command.title, risk: command.risk, plannedStart: command.at, model: command.model, waves: command.waves, nextSlot: nextSlotFor(deps, command.service) };
+        const defaults = { service: command.service, version: command.version, type: command.type, title: command.title, description: command.description, risk: command.risk, plannedStart: command.at, model: command.model, waves: command.waves, rollbackPlan: command.rollback, testEvidence: command.tests, trainingNeeded: command.training?.needed, trainingLinks: command.training?.links, nextSlot: nextSlotFor(deps, command.service) };
         await deps.slack.client.views.open({ trigger_id: caller.triggerId, view: planModal(ctx.settings, defaults, { channel: caller.channel }) });
         return null;
       }
-      const { release, warnings } = await planRelease(ctx, caller.user, {
-        service: command.service,
-        version: command.version,
-        type: command.type,
-        title: command.title,
-        risk: command.risk,
-        plannedStart: command.at,
-        deploymentModel: command.model,
-        waves: command.waves ? parseWaveOverride(command.waves) : undefined,
-      });
-      return [`:memo: Planned *${releaseKey(release.id)}*: ${escapeText(release.service)} ${escapeText(release.version)} (${release.type}). Its card is in <#${release.cardChannel}>.`, ...warnings.map((w) => `• ${w}`), `Next: \`/release submit ${releaseKey(release.id)}\`.`].join('\n');
+      const { release, warnings } = await planRelease(ctx, caller.user, { service: command.service, version: command.version, ...planChanges(command) });
+      return renderPlanned(release, warnings);
     }
-    case 'edit':
-      await openEditModal(deps, command.id, caller.triggerId, caller.channel);
-      return null;
+    case 'edit': {
+      const changes = planChanges(command);
+      if (Object.keys(changes).length === 0) {
+        await openEditModal(deps, command.id, caller.triggerId, caller.channel);
+        return null;
+      }
+      const { release, warnings } = await replanRelease(ctx, caller.user, command.id, changes);
+      return renderReplanned(release, warnings);
+    }
     case 'submit': {
       const release = await submitRelease(ctx, caller.user, command.id);
       return `:outbox_tray: Submitted *${releaseKey(release.id)}* for approval; the request is in <#${release.cardChannel}>.`;
     }
-    case 'approve': {
-      const result = await approveRelease(ctx, caller.user, command.id, command.comment);
-      return result.decisive ? `:white_check_mark: You approved *${releaseKey(command.id)}*; it is now approved.` : `:+1: You approved *${releaseKey(command.id)}* (${result.status.valid.length} of ${result.status.required}).`;
-    }
+    case 'approve':
+      return renderApproved(await approveRelease(ctx, caller.user, command.id, command.comment));
     case 'reject':
       await rejectRelease(ctx, caller.user, command.id, command.reason);
       return `:no_entry: You rejected *${releaseKey(command.id)}*.`;
@@ -71,7 +85,7 @@ export async function runCommand(deps: BotDeps, caller: CommandCaller, command: 
       return `:wastebasket: Cancelled *${releaseKey(command.id)}*.`;
     case 'schedule': {
       const { release, warnings } = await scheduleRelease(ctx, caller.user, command.id, command.at);
-      return [`:calendar: *${releaseKey(release.id)}* now starts ${slackTime(release.plannedStart!)}.`, ...warnings.map((w) => `• ${w}`)].join('\n');
+      return [`:calendar: *${releaseKey(release.id)}* now starts ${slackTime(release.plannedStart!)}.`, ...warnings.map((w) => `• ${renderMarks(w)}`)].join('\n');
     }
     case 'list': {
       if (command.service) serviceOf(ctx.settings, command.service);

@@ -21,6 +21,7 @@ const FormSchema = z.object({
   rollbackPlan: z.string().max(3000).optional(),
   testEvidence: z.string().max(3000).optional(),
   trainingNeeded: z.boolean(),
+  trainingLinks: z.array(z.url({ protocol: /^https?$/, error: 'Training material is links, one per line, each starting https://' })).max(10, 'At most 10 links to training material.'),
   waves: z.string().max(500).optional(),
   assets: z.string().max(3000).optional(),
 });
@@ -38,16 +39,34 @@ export const FIELD_BLOCKS: Record<string, string> = {
   rollbackPlan: PLAN_FIELDS.rollbackPlan,
   testEvidence: PLAN_FIELDS.testEvidence,
   trainingNeeded: PLAN_FIELDS.training,
+  trainingLinks: PLAN_FIELDS.trainingLinks,
   waves: PLAN_FIELDS.waves,
   assets: PLAN_FIELDS.assets,
 };
 
 export type PlanForm = { ok: true; input: PlanInput } | { ok: false; errors: Record<string, string> };
 
+/** Release assets as `name sha256` lines; a bad line is reported on the assets field. */
+function readAssets(assetText: string, errors: Record<string, string>): { name: string; sha256: string }[] {
+  const assets: { name: string; sha256: string }[] = [];
+  for (const line of assetText.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const match = /^(\S+)\s+(?:sha256:)?([0-9a-fA-F]{64})$/.exec(line);
+    if (!match) {
+      errors[PLAN_FIELDS.assets] ??= `"${line.slice(0, 40)}" should be an asset name and its 64-character sha256, one per line.`;
+    } else if (assets.some((a) => a.name === match[1])) {
+      errors[PLAN_FIELDS.assets] ??= `${match[1]!.slice(0, 40)} is listed twice.`;
+    } else {
+      assets.push({ name: match[1]!, sha256: match[2]!.toLowerCase() });
+    }
+  }
+  return assets;
+}
+
 /** Reads the planning modal's state; `fixedService` is the service of a release being edited. */
 export function readPlanForm(values: StateValues, fixedService?: string): PlanForm {
   const get = (block: string) => values[block]?.[VALUE];
   const start = get(PLAN_FIELDS.plannedStart)?.selected_date_time;
+  const trainingLinks = (text(get(PLAN_FIELDS.trainingLinks)) ?? '').split('\n').map((l: string) => l.trim()).filter(Boolean);
   const parsed = FormSchema.safeParse({
     service: fixedService ?? selected(get(PLAN_FIELDS.service)),
     version: text(get(PLAN_FIELDS.version)),
@@ -59,32 +78,30 @@ export function readPlanForm(values: StateValues, fixedService?: string): PlanFo
     deploymentModel: selected(get(PLAN_FIELDS.model)),
     rollbackPlan: text(get(PLAN_FIELDS.rollbackPlan)) ?? undefined,
     testEvidence: text(get(PLAN_FIELDS.testEvidence)) ?? undefined,
-    trainingNeeded: (get(PLAN_FIELDS.training)?.selected_options ?? []).length > 0,
+    // Linking material says training is needed, whether or not the box was ticked.
+    trainingNeeded: (get(PLAN_FIELDS.training)?.selected_options ?? []).length > 0 || trainingLinks.length > 0,
+    trainingLinks,
     waves: text(get(PLAN_FIELDS.waves)) ?? undefined,
     assets: text(get(PLAN_FIELDS.assets)) ?? undefined,
   });
+  // Every field's problem at once, so the form is fixed in one go.
+  const errors: Record<string, string> = {};
   if (!parsed.success) {
-    const errors: Record<string, string> = {};
     for (const issue of parsed.error.issues) {
       const block = FIELD_BLOCKS[String(issue.path[0])] ?? PLAN_FIELDS.version;
       errors[block] ??= issue.message;
     }
-    return { ok: false, errors };
   }
-  const { waves, assets: assetText, ...f } = parsed.data;
-  const assets: { name: string; sha256: string }[] = [];
-  for (const line of (assetText ?? '').split('\n').map((l) => l.trim()).filter(Boolean)) {
-    const match = /^(\S+)\s+(?:sha256:)?([0-9a-fA-F]{64})$/.exec(line);
-    if (!match) return { ok: false, errors: { [PLAN_FIELDS.assets]: `"${line.slice(0, 40)}" should be an asset name and its 64-character sha256, one per line.` } };
-    if (assets.some((a) => a.name === match[1])) return { ok: false, errors: { [PLAN_FIELDS.assets]: `${match[1]!.slice(0, 40)} is listed twice.` } };
-    assets.push({ name: match[1]!, sha256: match[2]!.toLowerCase() });
-  }
+  const assets = readAssets(text(get(PLAN_FIELDS.assets)) ?? '', errors);
+  const wavesText = text(get(PLAN_FIELDS.waves));
   let override;
   try {
-    override = waves?.trim() ? parseWaveOverride(waves) : undefined;
+    override = wavesText?.trim() ? parseWaveOverride(wavesText) : undefined;
   } catch (error) {
-    return { ok: false, errors: { [PLAN_FIELDS.waves]: (error as Error).message } };
+    errors[PLAN_FIELDS.waves] = (error as Error).message;
   }
+  if (!parsed.success || Object.keys(errors).length) return { ok: false, errors };
+  const { waves: _waves, assets: _assets, ...f } = parsed.data;
   return {
     ok: true,
     input: { ...f, title: f.title ?? '', description: f.description ?? '', rollbackPlan: f.rollbackPlan ?? '', testEvidence: f.testEvidence ?? '', waves: override, assets },

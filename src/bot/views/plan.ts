@@ -1,11 +1,12 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { BotDeps } from '../deps.ts';
 import { VIEWS } from '../blocks/ids.ts';
-import { escapeText } from '../blocks/format.ts';
+import { plainTime } from '../blocks/format.ts';
+import { renderPlanned, renderReplanned } from '../blocks/replies.ts';
+import { replaceTimeMarks } from '../../core/text.ts';
 import { planRelease } from '../../core/usecases/plan.ts';
 import { replanRelease } from '../../core/usecases/replan.ts';
 import { isDomainError } from '../../core/errors.ts';
-import { releaseKey } from '../../core/release.ts';
 import { replyEphemeral, replyTargetOf } from '../reply.ts';
 import { FIELD_BLOCKS, readPlanForm } from './plan-form.ts';
 import { readViewContext } from './view-context.ts';
@@ -28,7 +29,7 @@ export function registerPlanView(app: App, deps: BotDeps): void {
           : { ...(await planRelease(deps.ctx, user, form.input)), verb: 'Planned' };
     } catch (error) {
       if (isDomainError(error) && error.field && FIELD_BLOCKS[error.field]) {
-        await ack({ response_action: 'errors', errors: { [FIELD_BLOCKS[error.field]!]: error.message.replace(/[*`]/g, '') } });
+        await ack({ response_action: 'errors', errors: { [FIELD_BLOCKS[error.field]!]: replaceTimeMarks(error.message, (d) => plainTime(d, deps.ctx.settings.timezone)).replace(/[*`]/g, '') } });
         return;
       }
       await ack();
@@ -37,8 +38,7 @@ export function registerPlanView(app: App, deps: BotDeps): void {
     await ack();
     (context as { ackTimer?: () => void }).ackTimer?.();
     const { release, warnings, verb } = outcome;
-    const text = [`:memo: ${verb} *${releaseKey(release.id)}*: ${escapeText(release.service)} ${escapeText(release.version)}.`, ...warnings.map((w) => `• ${w}`)];
-    if (release.state === 'draft') text.push(`Next: \`/release submit ${releaseKey(release.id)}\` or the Submit button on its card.`);
-    await replyEphemeral(deps.slack, replyTargetOf(body as unknown as Record<string, unknown>), text.join('\n'));
+    const text = verb === 'Planned' ? renderPlanned(release, warnings) : renderReplanned(release, warnings);
+    await replyEphemeral(deps.slack, replyTargetOf(body as unknown as Record<string, unknown>), text);
   });
 }

@@ -1,7 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../../store/schema.ts';
 import type { CoreContext } from '../context.ts';
-import { releaseKey } from '../release.ts';
 import { appendAuditEntries } from '../../store/repositories/audit.ts';
 import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
@@ -16,13 +15,13 @@ import { serviceOf } from '../policy.ts';
  */
 export async function recordStepOutcome(trx: Transaction<DB>, release: StoredRelease, step: RolloutStep, now: Date): Promise<void> {
   if (step.kind === 'deploy') {
-    await recordDeployments(trx, step.targets.map((target) => ({ service: release.service, target, version: release.version, source: 'relm', releaseId: release.id, sourceRef: `${step.idempotencyKey}:${target}` })), now);
+    await recordDeployments(trx, step.targets.map((target) => ({ service: release.service, target, version: release.version, source: 'relm', releaseId: release.id, deployedBy: step.reportedBy, sourceRef: `${step.idempotencyKey}:${target}` })), now);
     return;
   }
   const records = [];
   for (const target of step.targets) {
     const version = await previousVersion(trx, release.service, target, release.id);
-    if (version) records.push({ service: release.service, target, version, source: 'relm rollback', releaseId: release.id, sourceRef: `${step.idempotencyKey}:${target}` });
+    if (version) records.push({ service: release.service, target, version, source: 'relm rollback', releaseId: release.id, deployedBy: step.reportedBy, sourceRef: `${step.idempotencyKey}:${target}` });
   }
   await recordDeployments(trx, records, now);
 }
@@ -34,7 +33,7 @@ export async function whereRuns(ctx: CoreContext, service: string): Promise<Depl
 
 /** A deployment or release seen outside relm, as the GitHub webhook reports it. */
 export type ObservedChange =
-  | { kind: 'deployment'; repo: string; environment: string; version: string; production: boolean; ref: string; url?: string }
+  | { kind: 'deployment'; repo: string; environment: string; version: string; production: boolean; ref: string; url?: string; creator?: string }
   | { kind: 'release'; repo: string; tag: string; ref: string; url?: string };
 
 function versionFromTag(template: string, tag: string): string {
@@ -60,7 +59,7 @@ export async function observeChange(ctx: CoreContext, change: ObservedChange, de
       return null;
     }
     if (change.kind === 'deployment') {
-      await recordDeployments(trx, [{ service: service.key, target: change.environment, version, source: 'github', releaseId: null, sourceRef: change.ref }], now);
+      await recordDeployments(trx, [{ service: service.key, target: change.environment, version, source: 'github', releaseId: null, deployedBy: change.creator ?? null, sourceRef: change.ref }], now);
     }
     const checked = change.kind === 'release' || change.production;
     if (!checked || (await isAuthorisedVersion(trx, service.key, version))) return null;
@@ -73,6 +72,3 @@ export async function observeChange(ctx: CoreContext, change: ObservedChange, de
   return duplicate ? { service: service.key, unauthorised: false, duplicate } : { service: service.key, unauthorised: outbox !== null };
 }
 
-export function describeRecordSource(record: DeploymentRecord): string {
-  return record.releaseId ? `${record.source} (${releaseKey(record.releaseId)})` : record.source;
-}

@@ -1,7 +1,7 @@
 import semver from 'semver';
 import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
-import { fragment } from '../text.ts';
+import { fragment, timeMark } from '../text.ts';
 import { approvalRuleFor, policyOf, serviceOf, type Policy, type Settings } from '../policy.ts';
 import { releaseKey, type ReleasePlan, type ReleaseType, type Risk } from '../release.ts';
 import { assertIncreasing, normaliseVersion } from '../versions.ts';
@@ -23,6 +23,7 @@ export interface PlanInput {
   rollbackPlan?: string;
   testEvidence?: string;
   trainingNeeded?: boolean;
+  trainingLinks?: string[];
   /** Overrides the deployment model's waves for this release (targets must be the model's). */
   waves?: { name: string; targets: string[]; bakeMs: number }[];
   /** Release assets that must be on the GitHub release, with their sha256, before the first wave. */
@@ -54,12 +55,12 @@ export function slotWarnings(policy: Policy, type: ReleaseType, at: Date | null 
   if (check.allowed) return [];
   const next = nextAllowedSlot(policy.calendar, at, { bypassFreeze });
   const why = check.reason === 'freeze' ? `falls in the freeze "${check.freeze.reason}" (${check.freeze.from} to ${check.freeze.to})` : 'is outside the change windows';
-  return [`The planned start ${why}; the rollout would wait for ${next ? next.toISOString() : 'a slot that does not come within 120 days'}.`];
+  return [`The planned start ${why}; the rollout would wait for ${next ? timeMark(next) : 'a slot that does not come within 120 days'}.`];
 }
 
 export function validatePlannedStart(at: Date | null | undefined, now: Date): void {
   if (at && at.getTime() < now.getTime() - 60_000) {
-    throw new DomainError('invalid_input', `The planned start ${at.toISOString()} is in the past; give a time from now on.`, { field: 'plannedStart' });
+    throw new DomainError('invalid_input', `The planned start ${timeMark(at)} is in the past (it is now ${timeMark(now)}); give a time from now on, like \`+1h\` or \`tomorrow 10:00\`.`, { field: 'plannedStart' });
   }
 }
 
@@ -99,6 +100,7 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
       rollbackPlan: input.rollbackPlan?.trim() ?? '',
       testEvidence: input.testEvidence?.trim() ?? '',
       trainingNeeded: input.trainingNeeded ?? false,
+      trainingLinks: input.trainingNeeded === false ? [] : (input.trainingLinks ?? []),
       waves: input.waves ?? null,
       assets: input.assets?.length ? input.assets : null,
     };
@@ -113,7 +115,8 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
       deployment_model: plan.deploymentModel,
       rollback_plan: plan.rollbackPlan,
       test_evidence: plan.testEvidence,
-      training_needed: plan.trainingNeeded,
+      training_needed: plan.trainingNeeded || plan.trainingLinks.length > 0,
+      training_links: plan.trainingLinks.length ? JSON.stringify(plan.trainingLinks) : null,
       waves: plan.waves ? JSON.stringify(plan.waves) : null,
       assets: plan.assets ? JSON.stringify(plan.assets) : null,
       requester: actor,

@@ -54,6 +54,11 @@ export async function replanRelease(ctx: CoreContext, actor: string, id: number,
     if (changes.risk !== undefined && changes.risk !== current.risk) update.risk = changes.risk;
     if (changes.deploymentModel !== undefined && changes.deploymentModel !== current.deploymentModel) update.deployment_model = changes.deploymentModel;
     if (changes.trainingNeeded !== undefined && changes.trainingNeeded !== current.trainingNeeded) update.training_needed = changes.trainingNeeded;
+    const links = changes.trainingNeeded === false ? [] : changes.trainingLinks;
+    if (links !== undefined && JSON.stringify(links) !== JSON.stringify(current.trainingLinks)) {
+      update.training_links = links.length ? JSON.stringify(links) : null;
+      if (links.length) update.training_needed = true;
+    }
     if (changes.waves !== undefined && JSON.stringify(changes.waves) !== JSON.stringify(current.waves ?? undefined)) {
       validateWaveOverride(ctx.settings.deploymentModels[changes.deploymentModel ?? current.deploymentModel]!, changes.waves);
       update.waves = JSON.stringify(changes.waves);

@@ -1,3 +1,4 @@
+import { timeMark } from '../text.ts';
 import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { nextState } from '../lifecycle.ts';
@@ -28,7 +29,7 @@ export async function scheduleRelease(ctx: CoreContext, actor: string, id: numbe
     const policy = policyOf(ctx.settings, current.service);
     const bypass = policy.approvals[current.type]?.bypassFreeze ?? false;
     if (!bypass && !nextAllowedSlot(policy.calendar, at)) {
-      throw new DomainError('invalid_input', `${at.toISOString()} falls where no change window opens within 120 days (a long freeze?). Pick another time; \`/release calendar\` shows the windows.`, { field: 'plannedStart' });
+      throw new DomainError('invalid_input', `${timeMark(at)} falls where no change window opens within 120 days (a long freeze?). Pick another time; \`/release calendar\` shows the windows.`, { field: 'plannedStart' });
     }
     const to = current.state === 'approved' ? nextState(current.state, 'schedule')! : current.state;
     const moved = current.plannedStart !== null && current.plannedStart.getTime() !== at.getTime();

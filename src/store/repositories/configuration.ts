@@ -9,6 +9,8 @@ export interface DeploymentRecord {
   version: string;
   source: string;
   releaseId: number | null;
+  /** A Slack user id (who reported a manual wave done), a GitHub login, or null when relm cannot tell. */
+  deployedBy: string | null;
   recordedAt: Date;
 }
 
@@ -17,7 +19,7 @@ export async function recordDeployments(db: Db, records: (Omit<DeploymentRecord,
   if (records.length === 0) return 0;
   const rows = await db
     .insertInto('deployment_records')
-    .values(records.map((r) => ({ service: r.service, target: r.target, version: r.version, source: r.source, release_id: r.releaseId, source_ref: r.sourceRef, recorded_at: at })))
+    .values(records.map((r) => ({ service: r.service, target: r.target, version: r.version, source: r.source, release_id: r.releaseId, source_ref: r.sourceRef, recorded_at: at, deployed_by: r.deployedBy })))
     .onConflict((oc) => oc.column('source_ref').doNothing())
     .returning('id')
     .execute();
@@ -33,7 +35,7 @@ export async function currentVersions(db: Db, service: string): Promise<Deployme
     .where('d.id', 'in', (eb) => eb.selectFrom('deployment_records').select((e) => e.fn.max('id').as('id')).where('service', '=', service).groupBy('target'))
     .orderBy('d.target')
     .execute();
-  return rows.map((r) => ({ service: r.service, target: r.target, version: r.version, source: r.source, releaseId: r.release_id, recordedAt: r.recorded_at }));
+  return rows.map((r) => ({ service: r.service, target: r.target, version: r.version, source: r.source, releaseId: r.release_id, deployedBy: r.deployed_by, recordedAt: r.recorded_at }));
 }
 
 /** The version a target ran before `beforeId`, for recording a rollback. */

@@ -23,6 +23,7 @@ export function toRelease(row: ReleaseRow): StoredRelease {
     rollbackPlan: row.rollback_plan,
     testEvidence: row.test_evidence,
     trainingNeeded: row.training_needed,
+    trainingLinks: row.training_links ?? [],
     requester: row.requester,
     state: row.state as ReleaseState,
     revision: row.revision,

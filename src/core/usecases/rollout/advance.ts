@@ -15,11 +15,10 @@ import { approvalRequestEffect } from '../submit.ts';
 import { deployEffect, githubEffects, verifyEffect, wakeEffect } from './effects.ts';
 import { authorisationFrom, slotFor, type Authorisation } from './gate.ts';
 
+import { timeMark } from '../../text.ts';
+
 const ACTOR = 'relm';
 
-function formatAt(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /**
  * One release's tick, worked out in memory over what was read under its row lock; what it decides
@@ -185,7 +184,7 @@ async function startStep(t: Tick, step: RolloutStep): Promise<'started' | 'waiti
         return 'waiting';
       }
       const why = slot.check.reason === 'freeze' ? `the freeze "${slot.check.freeze.reason}"` : 'the change windows';
-      const note = `${step.waveName} waits for ${why}: next slot ${formatAt(slot.next)}`;
+      const note = `${step.waveName} waits for ${why}: next slot ${timeMark(slot.next)}`;
       if (t.release.rolloutNote !== note) {
         setNote(t, note);
         await change(t, 'wave_waiting', { wave: step.waveName, until: slot.next.toISOString(), reason: slot.check.reason }, [wakeEffect(t.release.id, slot.next)]);
