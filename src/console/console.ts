@@ -88,7 +88,7 @@ export async function runConsole(env: Env, settings: Settings): Promise<void> {
     }
   };
 
-  out(`relm console: ${Object.keys(settings.services).length} service(s) from ${env.RELM_CONFIG}, store ${env.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${env.RELM_DATA_DIR}`}.`);
+  out(`relm console: ${Object.keys(settings.services).length === 1 ? '1 service' : `${Object.keys(settings.services).length} services`} from ${env.RELM_CONFIG}, store ${env.DATABASE_URL ? 'PostgreSQL' : `PGlite in ${env.RELM_DATA_DIR}`}.`);
   out(CONSOLE_HELP);
   try {
     for (;;) {

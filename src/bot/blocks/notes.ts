@@ -37,6 +37,10 @@ export function renderThreadNote(entry: AuditEntry): string {
       return `:arrow_forward: Wave ${escapeText(field(entry.after, 'wave') ?? '')} started${Number(field(entry.after, 'try')) > 1 ? ` (try ${field(entry.after, 'try')})` : ''}.`;
     case 'wave_deployed':
       return `${who} reported wave ${escapeText(field(entry.after, 'wave') ?? '')} deployed${field(entry.after, 'next') === 'baking' ? '; baking before the next wave' : ''}.`;
+    case 'rollout_started':
+      return `:rocket: ${entry.actor === 'relm' ? 'The rollout started at its planned time' : `${who} started the rollout`}.`;
+    case 'rollout_completed':
+      return ':tada: The rollout is complete: every wave is done.';
     case 'wave_completed':
       return `:white_check_mark: Wave ${escapeText(field(entry.after, 'wave') ?? '')} is done${field(entry.after, 'baked') === 'true' ? ' and has baked' : ''}.`;
     case 'wave_failed':
