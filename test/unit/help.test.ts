@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseRelmFile } from '../../src/config/relm-file.ts';
-import { helpText } from '../../src/bot/blocks/replies.ts';
+import { helpText as helpFor } from '../../src/bot/commands/help.ts';
+import { VERBS } from '../../src/bot/commands/verbs/index.ts';
+
+const helpText = (settings: Parameters<typeof helpFor>[0]) => helpFor(settings, VERBS);
 
 const read = (path: string) => readFileSync(fileURLToPath(new URL(path, import.meta.url)), 'utf8');
 const sample = parseRelmFile(read('../../relm.yml'), 'relm.yml').settings;
@@ -23,6 +26,18 @@ describe('/release help', () => {
     const help = helpText(sample);
     for (const flag of PLAN_FLAGS) expect(help).toContain(flag);
     expect(help).not.toMatch(/\d{4}-\d{2}-\d{2}/);
+  });
+
+  it('names every verb every spec answers to, so no verb goes without help', () => {
+    const help = helpText(sample);
+    for (const name of VERBS.flatMap((spec) => spec.names).filter((n) => !['help', '?', 'plan'].includes(n))) {
+      expect(help, name).toMatch(new RegExp(`\`${name}[ \`]`));
+    }
+  });
+
+  it("lists every verb in the README's /release table", () => {
+    const table = README.slice(README.indexOf('## The `/release` command'), README.indexOf('## Configuration'));
+    for (const name of VERBS.flatMap((spec) => spec.names).filter((n) => !['?', 'plan'].includes(n))) expect(table, name).toMatch(new RegExp(`\`${name}[ \`]`));
   });
 
   it("matches the README's /release table, which lists the same flags", () => {

@@ -7,33 +7,6 @@ import { approverRef, clip, escapeText, mention, renderMarks, slackTime, stateLa
 import { releaseHeadline, trainingText } from './card.ts';
 import { renderThreadNote } from './notes.ts';
 
-/** The grammar with examples, written for the services and models this relm.yml has. */
-export function helpText(settings: Settings): string {
-  const service = Object.values(settings.services)[0];
-  const svc = service ? escapeText(service.key) : 'payments';
-  const modelName = service?.deploymentModel ?? Object.keys(settings.deploymentModels)[0] ?? 'three-waves';
-  const waves = settings.deploymentModels[modelName]?.waves ?? [];
-  const wavesExample = waves.length >= 2 ? `${waves[0]!.name}=${waves[0]!.targets[0]}@10m; ${waves[1]!.name}=${waves[1]!.targets.join(',')}` : 'canary=eu-1@10m; rest=eu-2,us-1';
-  return [
-    '*/release* plans, authorises and tracks releases. `REL-12` names a release.',
-    `• \`new\` opens the planning form; \`new ${svc} 1.4.0 --at "tomorrow 10:00" --title "Faster checkout" --rollback "Redeploy 1.3.9" --tests "CI run 812 green"\` plans directly`,
-    `  more options: \`--type major|minor|patch|emergency\`, \`--risk low|medium|high\`, \`--model ${escapeText(modelName)}\`, \`--description "…"\`, \`--training [links…]\` (\`--training no\` when none is needed), \`--waves "${escapeText(wavesExample)}"\` (overrides the model's waves)`,
-    '• `edit REL-12` opens the plan in the form; `edit REL-12 --tests "CI run 813 green"` changes one field (any change voids the approvals given so far)',
-    '• `submit REL-12` asks the approvers (needs a rollback plan, and test evidence unless it is an emergency)',
-    '• `approve REL-12 [comment]`, `reject REL-12 <reason>`: the same as the buttons',
-    '• `schedule REL-12 tomorrow 10:00` sets or moves the planned start',
-    '• `cancel REL-12 [reason]` withdraws a release that has not started',
-    '• `start REL-12` rolls out now; `pause`, `resume`, `retry` (the failed wave), `continue` (past it), `abort REL-12 <reason>`, `rollback REL-12 <reason>`',
-    '• `calendar [days]`: the forward schedule of change, windows, freezes and the next free slot',
-    `• \`where ${svc}\`: which version runs on which target (relm's rollouts and GitHub deployments)`,
-    `• \`list [service] [--state submitted]\`, \`show REL-12\`: what is planned and where it stands`,
-    '• `policy [service]`: who approves what, change windows and freezes',
-    '• `audit [REL-12]`: the audit trail, and whether its hash chain is intact',
-    '• `incident REL-12 <ticket or text>`: records an incident caused by the release (`INC-42`, or a few words)',
-    'Times: `now`, `+2h`, `in 30m`, `tomorrow 10:00`, `mon 09:00`, `next tuesday 14:30` or `YYYY-MM-DD HH:mm`, in your own Slack timezone.',
-  ].join('\n');
-}
-
 function renderWarnings(warnings: string[]): string[] {
   return warnings.map((w) => `• ${renderMarks(w)}`);
 }

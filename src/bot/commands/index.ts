@@ -1,13 +1,13 @@
 import type { App } from '@slack/bolt';
 import type { BotDeps } from '../deps.ts';
-import { parseReleaseCommand } from './grammar.ts';
+import { parseReleaseCommand, readsTime } from './grammar.ts';
 import { runCommand } from './handlers.ts';
 
 /** `/release`: parse, run, answer ephemerally. The middleware has already acknowledged it. */
 export function registerCommands(app: App, deps: BotDeps): void {
   app.command('/release', async ({ command, respond }) => {
     // Times typed without an offset are read in the user's own Slack timezone.
-    const zone = /(^|\s)(--at|—at|schedule)(\s|=|$)/i.test(command.text ?? '') ? ((await deps.slack.userTimezone(command.user_id)) ?? deps.ctx.settings.timezone) : deps.ctx.settings.timezone;
+    const zone = readsTime(command.text ?? '') ? ((await deps.slack.userTimezone(command.user_id)) ?? deps.ctx.settings.timezone) : deps.ctx.settings.timezone;
     const parsed = parseReleaseCommand(command.text ?? '', { zone, now: deps.ctx.clock() });
     const answer = await runCommand(deps, { user: command.user_id, channel: command.channel_id, triggerId: command.trigger_id }, parsed);
     if (answer) await respond({ response_type: 'ephemeral', text: answer });
