@@ -104,7 +104,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
           manual: new ManualDeployer(checklistPoster(ctx, publisher)),
           webhook: new WebhookDeployer({ secret, callbackUrl: env.RELM_PUBLIC_URL ? new URL('/webhooks/deploy', env.RELM_PUBLIC_URL).toString() : undefined }),
           ...(github
-            ? { github: new GitHubDeployer({ host: github, db, repoOf: (service) => settings.services[service]?.githubRepo, refOf: (version) => settings.githubTag.replace('{version}', version) }) }
+            ? { github: new GitHubDeployer({ host: github, db, repoOf: (service) => settings.services[service]?.githubRepo, refOf: (version) => settings.githubTag.replace('{version}', version), clock }) }
             : {}),
         },
       };

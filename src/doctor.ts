@@ -1,9 +1,8 @@
 import type { Settings } from './core/policy.ts';
 import type { Writable } from 'node:stream';
-import { sql } from 'kysely';
 import { jiraConnection, jiraDeployment, jiraProblem, type Env } from './config/env.ts';
 import { ConfigFileError, loadRelmFile } from './config/relm-file.ts';
-import { createDatabase, describeDatabase, migrator } from './store/database.ts';
+import { createDatabase, describeDatabase, migrator, pingDatabase } from './store/database.ts';
 import { createRedis } from './jobs/redis.ts';
 import { SlackWebApi } from './integrations/slack/web-api.ts';
 import type { JiraChangeTracker } from './integrations/jira/jira-tracker.ts';
@@ -83,7 +82,7 @@ function checks(env: Env): Check[] {
       run: async () => {
         const db = createDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR });
         try {
-          await timed(5_000, sql`SELECT 1`.execute(db));
+          await timed(5_000, pingDatabase(db));
           const pending = (await migrator(db).getMigrations()).filter((m) => !m.executedAt).length;
           return { ok: true, detail: `${describeDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR })}${pending ? `, ${pending} migration(s) pending (applied on the next start, or run \`npx relm migrate\`)` : ', migrations up to date'}` };
         } catch (error) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { unfinishedEffectCount } from '../store/repositories/effect-status.ts';
 import type { Env } from '../config/env.ts';
 import type { Settings } from '../core/policy.ts';
 import { createRelm } from '../app.ts';
@@ -69,8 +69,7 @@ export async function runConsole(env: Env, settings: Settings): Promise<void> {
   const idle = async () => {
     // Wait for the effects of the last action (cards, requests, notes) so output stays in order.
     for (let i = 0; i < 60; i++) {
-      const open = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE state IN ('pending', 'sending')`.execute(relm.db);
-      if (open.rows[0]?.n === 0) return;
+      if ((await unfinishedEffectCount(relm.db)) === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };

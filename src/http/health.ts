@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sql } from 'kysely';
 import type { Redis } from 'ioredis';
-import type { Database } from '../store/database.ts';
+import { pingDatabase, type Database } from '../store/database.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface HealthDeps {
@@ -23,7 +22,7 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
 export async function readiness(deps: HealthDeps): Promise<{ ok: boolean; checks: Record<string, string> }> {
   const checks: Record<string, string> = {};
   await Promise.all([
-    within(2_000, sql`SELECT 1`.execute(deps.db)).then(
+    within(2_000, pingDatabase(deps.db)).then(
       () => (checks.database = 'ok'),
       (error: Error) => (checks.database = `down: ${error.message}`),
     ),

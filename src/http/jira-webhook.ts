@@ -6,6 +6,7 @@ import { jiraIssueLinked, jiraIssueUnlinked } from '../core/usecases/incidents.t
 import { alreadyDelivered } from '../store/repositories/deliveries.ts';
 import { jiraCancelled } from '../core/usecases/replan.ts';
 import { MAX_WEBHOOK_BYTES, readLimited, replyJson } from './respond.ts';
+import { releaseIdByJiraKey } from '../store/repositories/releases.ts';
 
 
 /** Jira Cloud signs webhooks that have a secret with `X-Hub-Signature: sha256=<HMAC-SHA256 of the body>`. */
@@ -56,13 +57,13 @@ export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, s
       const key = payload?.issue?.key;
       const status = payload?.changelog?.items?.find((i: { field?: string }) => i.field === 'status')?.toString ?? payload?.issue?.fields?.status?.name;
       if (typeof key !== 'string' || typeof status !== 'string') return replyJson(res, 202, { ignored: 'no issue status' });
-      const release = await ctx.db.selectFrom('releases').select('id').where('jira_key', '=', key).executeTakeFirst();
-      if (!release) return replyJson(res, 202, { ignored: `${key} is not a relm change ticket` });
+      const releaseId = await releaseIdByJiraKey(ctx.db, key);
+      if (releaseId === undefined) return replyJson(res, 202, { ignored: `${key} is not a relm change ticket` });
       const who = String(payload?.user?.displayName ?? 'someone');
-      if (statuses.cancelled.includes(status)) return replyJson(res, 200, { release: release.id, outcome: await jiraCancelled(ctx, release.id, who, delivery) });
+      if (statuses.cancelled.includes(status)) return replyJson(res, 200, { release: releaseId, outcome: await jiraCancelled(ctx, releaseId, who, delivery) });
       const decision = statuses.approved.includes(status) ? 'approve' : statuses.declined.includes(status) ? 'reject' : undefined;
       if (!decision) return replyJson(res, 202, { ignored: `status ${status}` });
-      return replyJson(res, 200, { release: release.id, outcome: await jiraDecision(ctx, release.id, decision, who, delivery) });
+      return replyJson(res, 200, { release: releaseId, outcome: await jiraDecision(ctx, releaseId, decision, who, delivery) });
     },
   };
 }

@@ -5,6 +5,7 @@ import { modelOf } from '../rollout.ts';
 import { completeStep } from './rollout/steps.ts';
 import { findStep, findStepByKey } from '../../store/repositories/steps.ts';
 import { findRelease } from '../../store/repositories/releases.ts';
+import { findGitHubDeployment, gitHubDeploymentsOfStep, recordGitHubDeployment, setGitHubDeploymentState } from '../../store/repositories/github-deployments.ts';
 
 const FAILED = new Set(['failure', 'error']);
 
@@ -13,29 +14,25 @@ const FAILED = new Set(['failure', 'error']);
  * target's deployment succeeded, and fails as soon as one fails. Returns false for other deployments.
  */
 export async function reportGitHubDeployment(ctx: CoreContext, deploymentId: number, state: string, detail: string | null, relmKey?: string): Promise<boolean> {
-  let row = await ctx.db.selectFrom('github_deployments').selectAll().where('deployment_id', '=', String(deploymentId)).executeTakeFirst();
+  let row = await findGitHubDeployment(ctx.db, deploymentId);
   if (!row && relmKey) {
     // GitHub can report a deployment before the deployer has recorded it; the payload's key says whose it is.
     const at = relmKey.lastIndexOf(':');
     const step = at > 0 ? await findStepByKey(ctx.db, relmKey.slice(0, at)) : undefined;
     if (step) {
-      await ctx.db
-        .insertInto('github_deployments')
-        .values({ step_id: step.id, target: relmKey.slice(at + 1), deployment_id: deploymentId, state: 'pending', updated_at: ctx.clock() })
-        .onConflict((oc) => oc.columns(['step_id', 'target']).doNothing())
-        .execute();
-      row = await ctx.db.selectFrom('github_deployments').selectAll().where('deployment_id', '=', String(deploymentId)).executeTakeFirst();
+      await recordGitHubDeployment(ctx.db, { stepId: step.id, target: relmKey.slice(at + 1), deploymentId }, ctx.clock());
+      row = await findGitHubDeployment(ctx.db, deploymentId);
     }
   }
   if (!row) return false;
-  await ctx.db.updateTable('github_deployments').set({ state, updated_at: ctx.clock() }).where('deployment_id', '=', String(deploymentId)).execute();
-  const step = await findStep(ctx.db, row.step_id);
+  await setGitHubDeploymentState(ctx.db, deploymentId, state, ctx.clock());
+  const step = await findStep(ctx.db, row.stepId);
   if (!step || step.state !== 'running') return true;
   if (FAILED.has(state)) {
     await completeStep(ctx, step.id, 'failed', 'github', `GitHub deployment to ${row.target} ended in ${state}${detail ? `: ${detail}` : ''}`);
     return true;
   }
-  const all = await ctx.db.selectFrom('github_deployments').select(['target', 'state']).where('step_id', '=', step.id).execute();
+  const all = await gitHubDeploymentsOfStep(ctx.db, step.id);
   if (all.length >= step.targets.length && all.every((d) => d.state === 'success')) await completeStep(ctx, step.id, 'succeeded', 'github', `deployed to ${step.targets.join(', ')}`);
   return true;
 }
@@ -54,12 +51,12 @@ export async function pollGitHubDeployments(ctx: CoreContext, host: DeploymentHo
   const repo = release ? ctx.settings.services[release.service]?.githubRepo : undefined;
   const polled: Record<string, string> = {};
   if (host && repo) {
-    const open = await ctx.db.selectFrom('github_deployments').select(['deployment_id', 'target', 'state']).where('step_id', '=', stepId).execute();
+    const open = await gitHubDeploymentsOfStep(ctx.db, stepId);
     for (const d of open.filter((row) => !FINAL.has(row.state))) {
-      const newest = await host.deploymentState(repo, Number(d.deployment_id));
+      const newest = await host.deploymentState(repo, d.deploymentId);
       if (!newest) continue;
       polled[d.target] = newest.state;
-      if (newest.state !== d.state) await reportGitHubDeployment(ctx, Number(d.deployment_id), newest.state, newest.description);
+      if (newest.state !== d.state) await reportGitHubDeployment(ctx, d.deploymentId, newest.state, newest.description);
     }
   }
   const timeoutMs = release ? (modelOf(ctx.settings, release).github?.timeoutMs ?? 3_600_000) : 3_600_000;

@@ -5,7 +5,7 @@ import { ChangeTrackerRejectedError } from '../change-tracker.ts';
 import { insertIncident, removeIncident } from '../../store/repositories/incidents.ts';
 import { enqueueOutbox, findOutbox } from '../../store/repositories/outbox.ts';
 import { firstDelivery } from '../../store/repositories/deliveries.ts';
-import { findRelease } from '../../store/repositories/releases.ts';
+import { findRelease, releasesByJiraIssueIds } from '../../store/repositories/releases.ts';
 import { loadRelease } from './load.ts';
 import { changeTransaction, recordChange } from './record-change.ts';
 import { EffectNotReadyError, PermanentEffectError } from './effect-errors.ts';
@@ -36,10 +36,10 @@ export async function recordIncident(ctx: CoreContext, actor: string, id: number
  * looked at later, by an outbox effect (a webhook never calls Jira while Jira waits for its answer).
  */
 export async function jiraIssueLinked(ctx: CoreContext, link: { id: string; source: string; destination: string }, delivery?: string): Promise<{ release: number; queued: boolean } | { ignored: string } | { duplicate: true }> {
-  const releases = await ctx.db.selectFrom('releases').select(['id', 'jira_issue_id']).where('jira_issue_id', 'in', [link.source, link.destination]).execute();
+  const releases = await releasesByJiraIssueIds(ctx.db, [link.source, link.destination]);
   const release = releases[0];
   if (!release || releases.length > 1) return { ignored: release ? 'a link between two change tickets' : 'neither issue is a relm change ticket' };
-  const other = release.jira_issue_id === link.source ? link.destination : link.source;
+  const other = release.jiraIssueId === link.source ? link.destination : link.source;
   const now = ctx.clock();
   // The delivery and the effect commit together: a failure leaves the delivery to be taken again.
   const ids = await ctx.db.transaction().execute(async (trx) => {

@@ -6,7 +6,7 @@ import { wavesOf } from '../rollout.ts';
 import { mentionedIssueKeys } from '../issue-keys.ts';
 import { ChangeTrackerRejectedError, type ChangeTicket, type TicketField } from '../change-tracker.ts';
 import { findOutbox } from '../../store/repositories/outbox.ts';
-import { findRelease, type StoredRelease } from '../../store/repositories/releases.ts';
+import { findRelease, type StoredRelease, setChangeTicket } from '../../store/repositories/releases.ts';
 import { EffectNotReadyError, PermanentEffectError } from './effect-errors.ts';
 import { postedCard } from './card-ref.ts';
 import type { EffectPorts } from './perform-effect.ts';
@@ -76,7 +76,7 @@ export async function jiraTicket(ctx: CoreContext, ports: EffectPorts, kind: str
         sections: sectionsOf(ctx.settings, release),
         fields: ticketFields(ctx.settings, release, await releaseLink(ports, release)),
       });
-      await ctx.db.updateTable('releases').set({ jira_key: raised.key, jira_issue_id: raised.id }).where('id', '=', release.id).execute();
+      await setChangeTicket(ctx.db, release.id, { key: raised.key, issueId: raised.id ?? null });
       const links = await tracker.link(raised.key, linkedWorkItems(release), linkType);
       return { key: raised.key, created: raised.created, linked: links.linked, missing: links.missing };
     }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { CoreContext } from '../context.ts';
 import type { DB } from '../../store/schema.ts';
 import { policyApproval, type ApprovalStatus, type Decision } from '../approvals.ts';
@@ -12,6 +12,7 @@ import { auditFor } from '../../store/repositories/audit.ts';
 import { listReleases, type StoredRelease } from '../../store/repositories/releases.ts';
 import { loadRelease } from './load.ts';
 import { incidentsOf, type Incident } from '../../store/repositories/incidents.ts';
+import { failedEffects, latestResultWith, unfinishedEffectKinds } from '../../store/repositories/effect-status.ts';
 
 export interface ReleaseDetail {
   release: StoredRelease;
@@ -45,8 +46,7 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
     waves = [];
   }
   // The latest raise or plan update of the change ticket says which mentioned keys could not be linked.
-  const linking = await db.selectFrom('outbox').select('result').where('release_id', '=', id).where('kind', 'in', ['jira_raise', 'jira_update']).where('state', '=', 'done').where(sql<boolean>`result ? 'missing'`).orderBy('id', 'desc').executeTakeFirst();
-  const failed = await db.selectFrom('outbox').select(['kind', 'last_error']).where('release_id', '=', id).where('state', '=', 'failed').orderBy('id').execute();
+  const linking = await latestResultWith(db, id, ['jira_raise', 'jira_update'], 'missing');
   return {
     release,
     waves,
@@ -55,10 +55,10 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
     decisions,
     approval,
     history: options.history === false ? [] : await auditFor(db, id),
-    syncProblems: failed.map((f) => ({ kind: f.kind, error: f.last_error ?? 'failed' })),
-    syncPending: (await db.selectFrom('outbox').select('kind').where('release_id', '=', id).where('state', 'in', ['pending', 'sending']).where((eb) => eb.or([eb('kind', 'like', 'jira\\_%'), eb('kind', 'like', 'github\\_%')])).execute()).map((r) => r.kind),
+    syncProblems: await failedEffects(db, id),
+    syncPending: (await unfinishedEffectKinds(db, id)).filter((kind) => kind.startsWith('jira_') || kind.startsWith('github_')),
     incidents: await incidentsOf(db, id),
-    unknownWorkItems: ((linking?.result as { missing?: string[] } | undefined)?.missing ?? []).filter((k) => typeof k === 'string'),
+    unknownWorkItems: (Array.isArray(linking?.missing) ? linking.missing : []).filter((k): k is string => typeof k === 'string'),
   };
 }
 

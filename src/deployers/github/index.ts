@@ -4,6 +4,7 @@ import { DeployRejectedError, type DeployRequest, type DeployStarted, type Deplo
 import { CodeHostRejectedError, type DeploymentHost } from '../../core/code-host.ts';
 import { releaseKey } from '../../core/release.ts';
 import { previousVersion } from '../../store/repositories/configuration.ts';
+import { recordGitHubDeployment } from '../../store/repositories/github-deployments.ts';
 
 export interface GitHubDeployerOptions {
   host: DeploymentHost;
@@ -12,6 +13,7 @@ export interface GitHubDeployerOptions {
   repoOf: (service: string) => string | undefined;
   /** The git ref of a version (the tag template). */
   refOf: (version: string) => string;
+  clock: () => Date;
 }
 
 /**
@@ -43,11 +45,7 @@ export class GitHubDeployer implements Deployer {
           idempotencyKey: `${step.idempotencyKey}:${target}`,
           payload: { release: releaseKey(release.id), version, wave: step.waveName, action: step.kind, step: step.idempotencyKey },
         });
-        await this.#options.db
-          .insertInto('github_deployments')
-          .values({ step_id: step.id, target, deployment_id: id, state: 'pending', updated_at: new Date() })
-          .onConflict((oc) => oc.columns(['step_id', 'target']).doNothing())
-          .execute();
+        await recordGitHubDeployment(this.#options.db, { stepId: step.id, target, deploymentId: id }, this.#options.clock());
         deployments.push({ target, id });
       } catch (error) {
         if (error instanceof CodeHostRejectedError) throw new DeployRejectedError(error.message);

@@ -112,3 +112,25 @@ export async function releasesToSweep(db: Db, now: Date, limit = 500): Promise<n
     .execute();
   return rows.map((r) => r.id);
 }
+
+/** Stores the change ticket raised for a release. */
+export async function setChangeTicket(db: Db, id: number, ticket: { key: string; issueId: string | null }): Promise<void> {
+  await db.updateTable('releases').set({ jira_key: ticket.key, jira_issue_id: ticket.issueId }).where('id', '=', id).execute();
+}
+
+/** The release whose change ticket has this Jira key. */
+export async function releaseIdByJiraKey(db: Db, key: string): Promise<number | undefined> {
+  return (await db.selectFrom('releases').select('id').where('jira_key', '=', key).executeTakeFirst())?.id;
+}
+
+/** The releases whose change tickets are among these Jira issue ids. */
+export async function releasesByJiraIssueIds(db: Db, issueIds: string[]): Promise<{ id: number; jiraIssueId: string }[]> {
+  const rows = await db.selectFrom('releases').select(['id', 'jira_issue_id']).where('jira_issue_id', 'in', issueIds).execute();
+  return rows.map((r) => ({ id: r.id, jiraIssueId: r.jira_issue_id! }));
+}
+
+/** Which of these ids are releases at all (a batch tells a held release from a missing one). */
+export async function existingReleaseIds(db: Db, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  return (await db.selectFrom('releases').select('id').where('id', 'in', ids).execute()).map((r) => r.id);
+}

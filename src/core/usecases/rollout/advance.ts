@@ -7,7 +7,7 @@ import { transition } from '../../lifecycle.ts';
 import { releaseKey } from '../../release.ts';
 import { modelOf, wavesOf } from '../../rollout.ts';
 import { enqueueOutboxByRelease, type OutboxMessage } from '../../../store/repositories/outbox.ts';
-import { toRelease, type StoredRelease } from '../../../store/repositories/releases.ts';
+import { existingReleaseIds, toRelease, type StoredRelease } from '../../../store/repositories/releases.ts';
 import { toStep, type RolloutStep } from '../../../store/repositories/steps.ts';
 import { lockForTicks, StepIdPool, writeTicks } from '../../../store/repositories/rollout-batch.ts';
 import { changeTransaction, changesMark, recordChange, snapshot } from '../record-change.ts';
@@ -294,7 +294,7 @@ export async function advanceRollouts(ctx: CoreContext, releaseIds: number[], op
     // Read after the locks: the calendar and approval expiry are judged at the moment the tick runs.
     const now = ctx.clock();
     const missing = ids.filter((id) => !loaded.has(id));
-    const busy = missing.length && options.skipLocked ? (await trx.selectFrom('releases').select('id').where('id', 'in', missing).execute()).map((r) => r.id) : [];
+    const busy = options.skipLocked ? await existingReleaseIds(trx, missing) : [];
     const pool = new StepIdPool(trx);
     // Roughly one new step per live rollout; more are drawn if a tick needs them.
     await pool.reserve([...loaded.values()].filter((l) => l.release.state === 'scheduled' || l.release.state === 'in_progress').length);
