@@ -11,9 +11,7 @@ import { escapeText, renderMarks } from './blocks/format.ts';
  * put there on purpose (users, user groups) kept live. User text inside it is already stripped of markup.
  */
 export function userMessage(message: string): string {
-  return renderMarks(escapeText(message))
-    .replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>')
-    .replace(/&lt;!subteam\^(S[A-Z0-9]+)&gt;/g, '<!subteam^$1>');
+  return renderMarks(escapeText(message));
 }
 
 /**

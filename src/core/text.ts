@@ -8,6 +8,19 @@ export function fragment(text: string, max = 60): string {
 }
 
 const TIME_MARK = /\{\{t:(-?\d+)\}\}/g;
+const PERSON_MARK = /\{\{(u|s):([A-Z0-9]+)\}\}/g;
+
+/** A Slack user (U…/W…) or user group (S…) inside a domain message, for the edge to render as a mention. */
+export function whoMark(id: string): string {
+  if (/^[UW][A-Z0-9]+$/.test(id)) return `{{u:${id}}}`;
+  if (/^S[A-Z0-9]+$/.test(id)) return `{{s:${id}}}`;
+  return fragment(id, 60);
+}
+
+/** Replaces every user and group mark in `text` with what `render` makes of it. */
+export function replacePersonMarks(text: string, render: (kind: 'user' | 'group', id: string) => string): string {
+  return text.replace(PERSON_MARK, (_, kind: string, id: string) => render(kind === 'u' ? 'user' : 'group', id));
+}
 
 /**
  * An instant inside a domain message, left for the edge to render in each reader's own timezone

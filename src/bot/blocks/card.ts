@@ -67,7 +67,7 @@ const STEP_ICONS: Record<string, string> = {
 
 /** A note we wrote (it may mention users by id) around text a user wrote: escape, then restore mentions. */
 export function noteText(note: string): string {
-  return renderMarks(clip(note, 500)).replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>');
+  return renderMarks(clip(note, 500));
 }
 
 /** Each wave's state, live: what runs where, what waits for what. */

@@ -1,6 +1,6 @@
 import type { ReleaseState } from '../../core/release.ts';
 import { DateTime } from 'luxon';
-import { replaceTimeMarks } from '../../core/text.ts';
+import { replacePersonMarks, replaceTimeMarks } from '../../core/text.ts';
 
 /** Escapes the three characters Slack's markup gives meaning to; every user-written string goes through here. */
 export function escapeText(text: string): string {
@@ -34,7 +34,7 @@ export function plainTime(date: Date, zone: string): string {
 
 /** A domain message's time marks as Slack dates, each reader seeing their own timezone. */
 export function renderMarks(text: string): string {
-  return replaceTimeMarks(text, slackTime);
+  return replacePersonMarks(replaceTimeMarks(text, slackTime), (kind, id) => (kind === 'user' ? `<@${id}>` : `<!subteam^${id}>`));
 }
 
 export function mention(user: string): string {

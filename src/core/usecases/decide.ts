@@ -8,6 +8,7 @@ import { nextState, transition } from '../lifecycle.ts';
 import { githubEffects, wakeEffect } from './rollout/effects.ts';
 import { approvalRuleFor, eligibleApprovers, policyOf } from '../policy.ts';
 import { releaseKey } from '../release.ts';
+import { whoMark } from '../text.ts';
 import { decisionsFor, recordDecision } from '../../store/repositories/decisions.ts';
 import { updateReleaseIf, type StoredRelease } from '../../store/repositories/releases.ts';
 import { loadRelease } from './load.ts';
@@ -36,7 +37,7 @@ async function assertMayDecide(ctx: CoreContext, release: StoredRelease, actor: 
   }
   const approvers = await eligibleApprovers(rule, ctx.settings, ctx.directory);
   if (!approvers.has(actor)) {
-    const who = rule.from.map((entry) => (/^S[A-Z0-9]+$/.test(entry) ? `<!subteam^${entry}>` : /^[UW]/.test(entry) ? `<@${entry}>` : entry)).join(', ');
+    const who = rule.from.map(whoMark).join(', ');
     throw new DomainError('not_authorised', `You are not an approver for ${release.type} releases of ${release.service}. Approvers: ${who}.`);
   }
   return rule.required;

@@ -4,6 +4,7 @@ import type { CoreContext } from '../../context.ts';
 import { DomainError } from '../../errors.ts';
 import { transition, type LifecycleEvent } from '../../lifecycle.ts';
 import { releaseKey } from '../../release.ts';
+import { whoMark } from '../../text.ts';
 import { isReleaseManager } from '../access.ts';
 import { decisionsFor } from '../../../store/repositories/decisions.ts';
 import { updateReleaseIf, type StoredRelease } from '../../../store/repositories/releases.ts';
@@ -22,7 +23,7 @@ export async function assertMayControl(ctx: CoreContext, trx: Kysely<DB> | Trans
   const approvers = (await decisionsFor(trx, release.id)).filter((d) => d.decision === 'approve').map((d) => d.approver);
   if (approvers.includes(actor)) return;
   const who = options.installers ? 'an installer, ' : '';
-  throw new DomainError('not_authorised', `Only <@${release.requester}>, ${who}the approvers of ${releaseKey(release.id)} or a release manager can ${options.installers ? 'work its checklists' : 'control its rollout'}.`);
+  throw new DomainError('not_authorised', `Only ${whoMark(release.requester)}, ${who}the approvers of ${releaseKey(release.id)} or a release manager can ${options.installers ? 'work its checklists' : 'control its rollout'}.`);
 }
 
 interface ControlSpec {
@@ -81,7 +82,7 @@ export function startRollout(ctx: CoreContext, actor: string, id: number): Promi
 }
 
 export function pauseRollout(ctx: CoreContext, actor: string, id: number): Promise<StoredRelease> {
-  return control(ctx, actor, id, { event: 'pause', action: 'rollout_paused', columns: () => ({ rollout_note: `Paused by <@${actor}>.` }) });
+  return control(ctx, actor, id, { event: 'pause', action: 'rollout_paused', columns: () => ({ rollout_note: `Paused by ${whoMark(actor)}.` }) });
 }
 
 /** Resumes a paused rollout; after a failed wave it asks for retry, continue or rollback instead. */
@@ -132,7 +133,7 @@ export function continueRollout(ctx: CoreContext, actor: string, id: number): Pr
 /** Stops the rollout where it is, without rolling back: the release ends failed. */
 export function abortRollout(ctx: CoreContext, actor: string, id: number, reason: string): Promise<StoredRelease> {
   if (!reason.trim()) throw new DomainError('invalid_input', `Say why you abort: \`/release abort ${releaseKey(id)} <reason>\`.`);
-  return control(ctx, actor, id, { event: 'abort', action: 'rollout_aborted', reason, columns: (_r, now) => ({ rollout_note: `Aborted by <@${actor}>: ${reason.trim()}`, finished_at: now }), steps: cancelInFlight });
+  return control(ctx, actor, id, { event: 'abort', action: 'rollout_aborted', reason, columns: (_r, now) => ({ rollout_note: `Aborted by ${whoMark(actor)}: ${reason.trim()}`, finished_at: now }), steps: cancelInFlight });
 }
 
 /** Rolls back every wave that started, newest first, with each wave's rollback steps; ends rolled_back. */
