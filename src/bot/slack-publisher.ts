@@ -8,9 +8,10 @@ import type { SlackWebApi } from '../integrations/slack/web-api.ts';
 import { renderApprovalRequest, renderClosedApprovalRequest } from './blocks/approval-request.ts';
 import { renderCard } from './blocks/card.ts';
 import { renderChecklist } from './blocks/checklist.ts';
-import type { RolloutStep } from '../store/repositories/steps.ts';
-import type { StoredRelease } from '../store/repositories/releases.ts';
+
 import { renderAnnouncement, renderThreadNote } from './blocks/notes.ts';
+import type { RolloutStep } from '../core/rollout.ts';
+import type { StoredRelease } from '../core/release.ts';
 
 type Message = { text: string; blocks?: KnownBlock[]; threadTs?: string; broadcast?: boolean };
 

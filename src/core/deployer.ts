@@ -1,6 +1,8 @@
 import type { DeploymentModel } from './policy.ts';
-import type { StoredRelease } from '../store/repositories/releases.ts';
-import type { RolloutStep } from '../store/repositories/steps.ts';
+import type { StoredRelease } from './release.ts';
+import type { RolloutStep } from './rollout.ts';
+
+
 
 export interface DeployRequest {
   release: StoredRelease;

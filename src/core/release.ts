@@ -60,6 +60,12 @@ export interface Release {
   assetsProblem: string | null;
 }
 
+/** A release as stored: with where its card is posted in Slack. */
+export interface StoredRelease extends Release {
+  cardChannel: string | null;
+  cardTs: string | null;
+}
+
 /** The plan fields a team writes; everything else is relm's. */
 export type ReleasePlan = Pick<
   Release,

@@ -63,3 +63,27 @@ export function validateWaveOverride(model: DeploymentModel, waves: WaveOverride
 export function formatWaveOverride(waves: WaveOverride[]): string {
   return waves.map((w) => `${w.name}=${w.targets.join(',')}${w.bakeMs ? `@${Math.round(w.bakeMs / 1000)}s` : ''}`).join('; ');
 }
+
+export type StepState = 'pending' | 'running' | 'verifying' | 'baking' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+/** One wave of a rollout (or of its rollback), as one try: what runs where, and where it stands. */
+export interface RolloutStep {
+  id: number;
+  releaseId: number;
+  kind: 'deploy' | 'rollback';
+  waveIndex: number;
+  waveName: string;
+  try: number;
+  targets: string[];
+  deployer: string;
+  checklist: string[];
+  state: StepState;
+  idempotencyKey: string;
+  dueAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  bakeUntil: Date | null;
+  verifyDeadline: Date | null;
+  error: string | null;
+  reportedBy: string | null;
+}

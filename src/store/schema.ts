@@ -65,7 +65,8 @@ export interface WaveRecord {
   bakeMs: number;
 }
 
-export type StepState = 'pending' | 'running' | 'verifying' | 'baking' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+export type { StepState } from '../core/rollout.ts';
+import type { StepState } from '../core/rollout.ts';
 
 export interface RolloutStepsTable {
   id: Generated<number>;

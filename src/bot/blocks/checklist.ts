@@ -1,10 +1,10 @@
 import type { KnownBlock } from '@slack/types';
-import type { StoredRelease } from '../../store/repositories/releases.ts';
-import type { RolloutStep } from '../../store/repositories/steps.ts';
-import { releaseKey } from '../../core/release.ts';
+
+import { releaseKey, type StoredRelease } from '../../core/release.ts';
 import { ACTIONS } from './ids.ts';
 import { clip, escapeText, mention, slackTime } from './format.ts';
 import type { RenderedMessage } from './card.ts';
+import type { RolloutStep } from '../../core/rollout.ts';
 
 export function tickValue(stepId: number, item: number): string {
   return `${stepId}:${item}`;

@@ -1,6 +1,7 @@
 import type { CoreContext } from '../context.ts';
 import { nextAllowedSlot, type Freeze } from '../windows.ts';
-import { listReleases, type StoredRelease } from '../../store/repositories/releases.ts';
+import { listReleases } from '../../store/repositories/releases.ts';
+import type { StoredRelease } from '../release.ts';
 
 export interface CalendarView {
   from: Date;

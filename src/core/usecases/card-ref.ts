@@ -1,5 +1,5 @@
-import type { StoredRelease } from '../../store/repositories/releases.ts';
 import type { PostedRef } from './perform-effect.ts';
+import type { StoredRelease } from '../release.ts';
 
 /** The card's ts while an attempt is posting it: a marker, not a message. */
 export const POSTING = 'posting:';

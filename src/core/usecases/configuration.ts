@@ -5,9 +5,10 @@ import { appendAuditEntries } from '../../store/repositories/audit.ts';
 import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
 import { currentVersions, isAuthorisedVersion, previousVersion, recordDeployments, recordUnauthorised, type DeploymentRecord } from '../../store/repositories/configuration.ts';
-import type { StoredRelease } from '../../store/repositories/releases.ts';
-import type { RolloutStep } from '../../store/repositories/steps.ts';
+
 import { serviceOf } from '../policy.ts';
+import type { StoredRelease } from '../release.ts';
+import type { RolloutStep } from '../rollout.ts';
 
 /**
  * Keeps the configuration records when relm's own rollout changes what runs where: a deployed wave

@@ -1,12 +1,12 @@
 import type { CoreContext } from '../context.ts';
 import type { Settings } from '../policy.ts';
 import { serviceOf } from '../policy.ts';
-import { releaseKey } from '../release.ts';
+import { releaseKey, type StoredRelease } from '../release.ts';
 import { wavesOf } from '../rollout.ts';
 import { mentionedIssueKeys } from '../issue-keys.ts';
 import { ChangeTrackerRejectedError, type ChangeTicket, type TicketField } from '../change-tracker.ts';
 import { findOutbox } from '../../store/repositories/outbox.ts';
-import { findRelease, type StoredRelease, setChangeTicket } from '../../store/repositories/releases.ts';
+import { findRelease, setChangeTicket } from '../../store/repositories/releases.ts';
 import { EffectNotReadyError, PermanentEffectError } from './effect-errors.ts';
 import { postedCard } from './card-ref.ts';
 import type { EffectPorts } from './perform-effect.ts';

@@ -1,8 +1,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../store/schema.ts';
-import { findRelease, type StoredRelease } from '../../store/repositories/releases.ts';
+import { findRelease } from '../../store/repositories/releases.ts';
 import { DomainError } from '../errors.ts';
-import { releaseKey } from '../release.ts';
+import { releaseKey, type StoredRelease } from '../release.ts';
 
 export async function loadRelease(db: Kysely<DB> | Transaction<DB>, id: number, options: { lock?: boolean } = {}): Promise<StoredRelease> {
   const release = await findRelease(db, id, options);

@@ -3,11 +3,11 @@ import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { fragment, timeMark } from '../text.ts';
 import { approvalRuleFor, policyOf, serviceOf, type Policy, type Settings } from '../policy.ts';
-import { releaseKey, type ReleasePlan, type ReleaseType, type Risk } from '../release.ts';
+import { releaseKey, type ReleasePlan, type ReleaseType, type Risk, type StoredRelease } from '../release.ts';
 import { assertIncreasing, normaliseVersion } from '../versions.ts';
 import { checkSlot, nextAllowedSlot } from '../windows.ts';
 import { validateWaveOverride } from '../rollout.ts';
-import { insertRelease, liveVersions, lockService, type StoredRelease } from '../../store/repositories/releases.ts';
+import { insertRelease, liveVersions, lockService } from '../../store/repositories/releases.ts';
 import { changeTransaction, recordChange, snapshot } from './record-change.ts';
 
 /** What a team gives when planning; anything left out gets a sensible default. */

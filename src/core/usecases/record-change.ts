@@ -1,9 +1,10 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../../store/schema.ts';
 import { appendAuditEntries } from '../../store/repositories/audit.ts';
-import { enqueueOutboxByRelease, type OutboxMessage } from '../../store/repositories/outbox.ts';
-import type { StoredRelease } from '../../store/repositories/releases.ts';
+import { enqueueOutboxByRelease } from '../../store/repositories/outbox.ts';
 import type { CoreContext } from '../context.ts';
+import type { OutboxMessage } from '../effect.ts';
+import type { StoredRelease } from '../release.ts';
 
 /** The facts of a release an audit entry keeps, before and after a change. */
 export function snapshot(release: StoredRelease): Record<string, unknown> {

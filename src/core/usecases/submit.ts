@@ -2,12 +2,12 @@ import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { transition } from '../lifecycle.ts';
 import { approvalRuleFor, policyOf } from '../policy.ts';
-import { releaseKey } from '../release.ts';
-import { updateReleaseIf, type StoredRelease } from '../../store/repositories/releases.ts';
-import type { OutboxMessage } from '../../store/repositories/outbox.ts';
+import { releaseKey, type StoredRelease } from '../release.ts';
+import { updateReleaseIf } from '../../store/repositories/releases.ts';
 import { assertOwnerOrManager } from './access.ts';
 import { loadRelease } from './load.ts';
 import { changeTransaction, recordChange, snapshot } from './record-change.ts';
+import type { OutboxMessage } from '../effect.ts';
 
 export function approvalRequestEffect(release: StoredRelease): OutboxMessage {
   return {

@@ -1,6 +1,7 @@
 import type { DeployRequest, DeployStarted, Deployer } from '../../core/deployer.ts';
 import type { PostedRef } from '../../core/usecases/perform-effect.ts';
-import type { RolloutStep } from '../../store/repositories/steps.ts';
+import type { RolloutStep } from '../../core/rollout.ts';
+
 
 export type ChecklistPoster = (releaseId: number, step: RolloutStep, retry: boolean) => Promise<PostedRef>;
 

@@ -1,15 +1,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, OutboxRow } from '../schema.ts';
+import type { OutboxMessage } from '../../core/effect.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-export interface OutboxMessage {
-  kind: string;
-  releaseId: number | null;
-  /** Unique per side effect: the same key twice is one effect. */
-  dedupeKey: string;
-  payload: Record<string, unknown>;
-}
 
 /** Writes side effects to do after commit; returns the ids of rows that are new. */
 export async function enqueueOutbox(db: Db, messages: OutboxMessage[], now: Date): Promise<number[]> {

@@ -1,13 +1,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, NewReleaseRow, ReleaseRow, ReleaseUpdate } from '../schema.ts';
-import type { Release, ReleaseState, ReleaseType, Risk } from '../../core/release.ts';
+import type { ReleaseState, ReleaseType, Risk, StoredRelease } from '../../core/release.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-export interface StoredRelease extends Release {
-  cardChannel: string | null;
-  cardTs: string | null;
-}
 
 export function toRelease(row: ReleaseRow): StoredRelease {
   return {

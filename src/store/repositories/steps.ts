@@ -1,28 +1,9 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { DB, StepRow, StepState } from '../schema.ts';
+import type { DB, StepRow } from '../schema.ts';
+import type { RolloutStep, StepState } from '../../core/rollout.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-export interface RolloutStep {
-  id: number;
-  releaseId: number;
-  kind: 'deploy' | 'rollback';
-  waveIndex: number;
-  waveName: string;
-  try: number;
-  targets: string[];
-  deployer: string;
-  checklist: string[];
-  state: StepState;
-  idempotencyKey: string;
-  dueAt: Date;
-  startedAt: Date | null;
-  finishedAt: Date | null;
-  bakeUntil: Date | null;
-  verifyDeadline: Date | null;
-  error: string | null;
-  reportedBy: string | null;
-}
 
 export function toStep(row: StepRow): RolloutStep {
   return {

@@ -1,21 +1,21 @@
 import type { Transaction } from 'kysely';
-import type { DB, ReleaseRow, StepRow, StepState } from '../../../store/schema.ts';
+import type { DB, ReleaseRow, StepRow } from '../../../store/schema.ts';
 import type { Decision } from '../../approvals.ts';
 import type { CoreContext } from '../../context.ts';
 import { DomainError } from '../../errors.ts';
 import { transition } from '../../lifecycle.ts';
-import { releaseKey } from '../../release.ts';
-import { modelOf, wavesOf } from '../../rollout.ts';
-import { enqueueOutboxByRelease, type OutboxMessage } from '../../../store/repositories/outbox.ts';
-import { existingReleaseIds, toRelease, type StoredRelease } from '../../../store/repositories/releases.ts';
-import { toStep, type RolloutStep } from '../../../store/repositories/steps.ts';
+import { releaseKey, type StoredRelease } from '../../release.ts';
+import { modelOf, wavesOf, type RolloutStep, type StepState } from '../../rollout.ts';
+import { enqueueOutboxByRelease } from '../../../store/repositories/outbox.ts';
+import { existingReleaseIds, toRelease } from '../../../store/repositories/releases.ts';
+import { toStep } from '../../../store/repositories/steps.ts';
 import { lockForTicks, StepIdPool, writeTicks } from '../../../store/repositories/rollout-batch.ts';
 import { changeTransaction, changesMark, recordChange, snapshot } from '../record-change.ts';
 import { approvalRequestEffect } from '../submit.ts';
 import { deployEffect, githubEffects, verifyEffect, wakeEffect } from './effects.ts';
 import { authorisationFrom, slotFor, type Authorisation } from './gate.ts';
-
 import { timeMark } from '../../text.ts';
+import type { OutboxMessage } from '../../effect.ts';
 
 const ACTOR = 'relm';
 

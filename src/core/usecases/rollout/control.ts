@@ -3,18 +3,18 @@ import type { DB } from '../../../store/schema.ts';
 import type { CoreContext } from '../../context.ts';
 import { DomainError } from '../../errors.ts';
 import { transition, type LifecycleEvent } from '../../lifecycle.ts';
-import { releaseKey } from '../../release.ts';
+import { releaseKey, type StoredRelease } from '../../release.ts';
 import { whoMark } from '../../text.ts';
 import { isReleaseManager } from '../access.ts';
 import { decisionsFor } from '../../../store/repositories/decisions.ts';
-import { updateReleaseIf, type StoredRelease } from '../../../store/repositories/releases.ts';
+import { updateReleaseIf } from '../../../store/repositories/releases.ts';
 import { createStep, stepsOf, updateStepIf } from '../../../store/repositories/steps.ts';
 import type { ReleaseUpdate } from '../../../store/schema.ts';
-import type { OutboxMessage } from '../../../store/repositories/outbox.ts';
 import { loadRelease } from '../load.ts';
 import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
 import { wakeEffect } from './effects.ts';
 import { authorisation } from './gate.ts';
+import type { OutboxMessage } from '../../effect.ts';
 
 /** Rollout controls are for the release's owner, its approvers and the release managers. */
 export async function assertMayControl(ctx: CoreContext, trx: Kysely<DB> | Transaction<DB>, release: StoredRelease, actor: string, options: { installers?: boolean } = {}): Promise<void> {

@@ -1,7 +1,9 @@
-import type { OutboxMessage } from '../../../store/repositories/outbox.ts';
 import type { CoreContext } from '../../context.ts';
-import type { StoredRelease } from '../../../store/repositories/releases.ts';
-import type { RolloutStep } from '../../../store/repositories/steps.ts';
+import type { OutboxMessage } from '../../effect.ts';
+import type { StoredRelease } from '../../release.ts';
+import type { RolloutStep } from '../../rollout.ts';
+
+
 
 /** Wake the rollout of a release at `at` (a BullMQ delayed job, after commit). */
 export function wakeEffect(releaseId: number, at: Date): OutboxMessage {

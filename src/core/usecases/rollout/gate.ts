@@ -4,8 +4,8 @@ import type { CoreContext } from '../../context.ts';
 import { policyApproval, type Decision } from '../../approvals.ts';
 import { approvalRuleFor, policyOf } from '../../policy.ts';
 import { decisionsFor } from '../../../store/repositories/decisions.ts';
-import type { StoredRelease } from '../../../store/repositories/releases.ts';
 import { checkSlot, nextAllowedSlot, type SlotCheck } from '../../windows.ts';
+import type { StoredRelease } from '../../release.ts';
 
 /** Whether the release is still authorised: enough approvals of its current revision, none lapsed. */
 export async function authorisation(ctx: CoreContext, db: Kysely<DB> | Transaction<DB>, release: StoredRelease, now: Date): Promise<Authorisation> {

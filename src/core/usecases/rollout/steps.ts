@@ -1,10 +1,10 @@
 import type { CoreContext } from '../../context.ts';
 import { DomainError } from '../../errors.ts';
 import { transition } from '../../lifecycle.ts';
-import { wavesOf } from '../../rollout.ts';
+import { wavesOf, type RolloutStep } from '../../rollout.ts';
 import { releaseKey } from '../../release.ts';
 import { updateReleaseIf } from '../../../store/repositories/releases.ts';
-import { findStep, tickItem, ticksOf, updateStepIf, type RolloutStep } from '../../../store/repositories/steps.ts';
+import { findStep, tickItem, ticksOf, updateStepIf } from '../../../store/repositories/steps.ts';
 import { loadRelease } from '../load.ts';
 import type { Transaction } from 'kysely';
 import type { DB } from '../../../store/schema.ts';
