@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Webhooks } from '@octokit/webhooks';
 import type { CoreContext } from '../core/context.ts';
-import { observeChange } from '../core/usecases/configuration.ts';
+import { observeChange } from '../core/usecases/configuration-records.ts';
 import { reportGitHubDeployment } from '../core/usecases/github-deployments.ts';
 import { MAX_WEBHOOK_BYTES, readLimited, replyJson } from './respond.ts';
 

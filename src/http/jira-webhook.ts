@@ -4,7 +4,7 @@ import type { CoreContext } from '../core/context.ts';
 import { jiraDecision } from '../core/usecases/decide.ts';
 import { jiraIssueLinked, jiraIssueUnlinked } from '../core/usecases/incidents.ts';
 import { alreadyDelivered } from '../store/repositories/deliveries.ts';
-import { jiraCancelled } from '../core/usecases/replan.ts';
+import { jiraCancelled } from '../core/usecases/cancel.ts';
 import { MAX_WEBHOOK_BYTES, readLimited, replyJson } from './respond.ts';
 import { releaseIdByJiraKey } from '../store/repositories/releases.ts';
 

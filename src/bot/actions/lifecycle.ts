@@ -2,7 +2,7 @@ import type { App, BlockButtonAction } from '@slack/bolt';
 import type { BotDeps } from '../deps.ts';
 import { ACTIONS } from '../blocks/ids.ts';
 import { submitRelease } from '../../core/usecases/submit.ts';
-import { cancelRelease } from '../../core/usecases/replan.ts';
+import { cancelRelease } from '../../core/usecases/cancel.ts';
 import { releaseKey } from '../../core/release.ts';
 
 /** The card's own buttons: submit and cancel (edit opens a modal, see edit.ts). */

@@ -1,4 +1,4 @@
-import type { DeploymentRecord } from '../../store/repositories/configuration.ts';
+import type { DeploymentRecord } from '../../store/repositories/configuration-records.ts';
 import { releaseKey } from '../../core/release.ts';
 import { escapeText, mention, slackTime } from './format.ts';
 

@@ -1,6 +1,6 @@
 import { submitRelease } from '../../../core/usecases/submit.ts';
 import { approveRelease, rejectRelease } from '../../../core/usecases/decide.ts';
-import { cancelRelease } from '../../../core/usecases/replan.ts';
+import { cancelRelease } from '../../../core/usecases/cancel.ts';
 import { releaseKey } from '../../../core/release.ts';
 import { renderApproved } from '../../blocks/replies.ts';
 import { releaseId } from '../args.ts';

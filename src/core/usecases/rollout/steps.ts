@@ -9,7 +9,7 @@ import { loadRelease } from '../load.ts';
 import type { Transaction } from 'kysely';
 import type { DB } from '../../../store/schema.ts';
 import { enqueueOutbox } from '../../../store/repositories/outbox.ts';
-import { recordStepOutcome } from '../configuration.ts';
+import { recordStepOutcome } from '../configuration-records.ts';
 import { assertMayControl } from './control.ts';
 import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
 import { checklistRefreshEffect, wakeEffect } from './effects.ts';

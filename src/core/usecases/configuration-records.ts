@@ -4,7 +4,7 @@ import type { CoreContext } from '../context.ts';
 import { appendAuditEntries } from '../../store/repositories/audit.ts';
 import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
-import { currentVersions, isAuthorisedVersion, previousVersion, recordDeployments, recordUnauthorised, type DeploymentRecord } from '../../store/repositories/configuration.ts';
+import { currentVersions, isAuthorisedVersion, previousVersion, recordDeployments, recordUnauthorised, type DeploymentRecord } from '../../store/repositories/configuration-records.ts';
 
 import { serviceOf } from '../policy.ts';
 import type { StoredRelease } from '../release.ts';
