@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ReleaseAsset } from '../core/release-assets.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** jsonb goes in as JSON text and comes back parsed. */
@@ -50,12 +51,6 @@ export interface IncidentsTable {
   source: 'slack' | 'jira';
   recorded_by: string;
   recorded_at: Timestamp;
-}
-
-/** A release asset the plan names, with the sha256 digest it must have. */
-export interface ReleaseAsset {
-  name: string;
-  sha256: string;
 }
 
 /** A wave as stored with a release that overrides its model's waves. */

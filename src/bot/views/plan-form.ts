@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { RELEASE_TYPES, RISKS } from '../../core/release.ts';
 import type { PlanInput } from '../../core/usecases/plan.ts';
 import { parseWaveOverride } from '../../core/rollout.ts';
+import { parseAssetLines } from '../../core/release-assets.ts';
 import { PLAN_FIELDS, VALUE } from '../blocks/ids.ts';
 
 type StateValues = Record<string, Record<string, any>>;
@@ -46,22 +47,6 @@ export const FIELD_BLOCKS: Record<string, string> = {
 
 export type PlanForm = { ok: true; input: PlanInput } | { ok: false; errors: Record<string, string> };
 
-/** Release assets as `name sha256` lines; a bad line is reported on the assets field. */
-function readAssets(assetText: string, errors: Record<string, string>): { name: string; sha256: string }[] {
-  const assets: { name: string; sha256: string }[] = [];
-  for (const line of assetText.split('\n').map((l) => l.trim()).filter(Boolean)) {
-    const match = /^(\S+)\s+(?:sha256:)?([0-9a-fA-F]{64})$/.exec(line);
-    if (!match) {
-      errors[PLAN_FIELDS.assets] ??= `"${line.slice(0, 40)}" should be an asset name and its 64-character sha256, one per line.`;
-    } else if (assets.some((a) => a.name === match[1])) {
-      errors[PLAN_FIELDS.assets] ??= `${match[1]!.slice(0, 40)} is listed twice.`;
-    } else {
-      assets.push({ name: match[1]!, sha256: match[2]!.toLowerCase() });
-    }
-  }
-  return assets;
-}
-
 /** Reads the planning modal's state; `fixedService` is the service of a release being edited. */
 export function readPlanForm(values: StateValues, fixedService?: string): PlanForm {
   const get = (block: string) => values[block]?.[VALUE];
@@ -92,7 +77,8 @@ export function readPlanForm(values: StateValues, fixedService?: string): PlanFo
       errors[block] ??= issue.message;
     }
   }
-  const assets = readAssets(text(get(PLAN_FIELDS.assets)) ?? '', errors);
+  const { assets, problem: assetProblem } = parseAssetLines(text(get(PLAN_FIELDS.assets)) ?? '');
+  if (assetProblem) errors[PLAN_FIELDS.assets] = assetProblem;
   const wavesText = text(get(PLAN_FIELDS.waves));
   let override;
   try {
