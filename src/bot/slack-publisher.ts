@@ -1,9 +1,8 @@
 import type { KnownBlock } from '@slack/types';
 import type { AuditEntry } from '../core/audit.ts';
-import type { Alert } from '../core/usecases/perform-effect.ts';
 import { renderAlert } from './blocks/alert.ts';
 import type { ReleaseDetail } from '../core/usecases/queries.ts';
-import type { PostedRef, Publisher } from '../core/usecases/perform-effect.ts';
+import type { Alert, PostedRef, Publisher } from '../core/ports/publisher.ts';
 import type { SlackWebApi } from '../integrations/slack/web-api.ts';
 import { renderApprovalRequest, renderClosedApprovalRequest } from './blocks/approval-request.ts';
 import { renderCard } from './blocks/card.ts';

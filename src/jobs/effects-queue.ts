@@ -3,7 +3,8 @@ import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CoreContext, EffectDispatcher } from '../core/context.ts';
-import { performEffect, type EffectPorts } from '../core/usecases/perform-effect.ts';
+import { performEffect } from '../core/effects/perform.ts';
+import type { EffectPorts } from '../core/ports/effect-ports.ts';
 import { strandedOutbox } from '../store/repositories/outbox.ts';
 import { pruneDeliveries } from '../store/repositories/deliveries.ts';
 

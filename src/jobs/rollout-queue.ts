@@ -2,7 +2,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CoreContext } from '../core/context.ts';
-import type { Waker } from '../core/usecases/perform-effect.ts';
+import type { Waker } from '../core/ports/waker.ts';
 import { advanceRollouts } from '../core/usecases/rollout/advance.ts';
 import { releasesToSweep } from '../store/repositories/releases.ts';
 import { TickBatcher } from './tick-batcher.ts';

@@ -1,4 +1,4 @@
-import type { Alert } from '../../core/usecases/perform-effect.ts';
+import type { Alert } from '../../core/ports/publisher.ts';
 import type { RenderedMessage } from './card.ts';
 import { clip, escapeText } from './format.ts';
 

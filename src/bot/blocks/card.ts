@@ -3,6 +3,7 @@ import type { ReleaseDetail } from '../../core/usecases/queries.ts';
 import { releaseKey } from '../../core/release.ts';
 import { ACTIONS } from './ids.ts';
 import { clip, escapeText, mention, renderMarks, slackTime, stateLabel } from './format.ts';
+import { syncsWith } from '../../core/effects/index.ts';
 
 export interface RenderedMessage {
   text: string;
@@ -129,7 +130,7 @@ export function renderCard(detail: ReleaseDetail): RenderedMessage {
   const actions = cardActions(detail);
   if (actions.length > 0) blocks.push({ type: 'actions', block_id: `card_${r.id}`, elements: actions });
   // Jira and GitHub refusals that retrying will not fix, so the team sees them without asking.
-  const sync = detail.syncProblems.filter((p) => /^(jira|github)_/.test(p.kind));
+  const sync = detail.syncProblems.filter((p) => syncsWith(p.kind));
   if (sync.length > 0) {
     const lines = sync.slice(-3).map((p) => `:warning: ${escapeText(p.kind.replace(/_/g, ' '))} failed: ${clip(p.error, 200)}`);
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${lines.join('\n')}${sync.length > 3 ? `\n…and ${sync.length - 3} more (\`/release show ${releaseKey(r.id)}\`)` : ''}` }] });

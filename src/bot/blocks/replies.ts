@@ -6,6 +6,7 @@ import { formatDuration } from '../../config/duration.ts';
 import { approverRef, clip, escapeText, mention, renderMarks, slackTime, stateLabel } from './format.ts';
 import { releaseHeadline, trainingText } from './card.ts';
 import { renderThreadNote } from './notes.ts';
+import { syncsWith } from '../../core/effects/index.ts';
 
 function renderWarnings(warnings: string[]): string[] {
   return warnings.map((w) => `• ${renderMarks(w)}`);
@@ -55,7 +56,7 @@ export function renderShow(detail: ReleaseDetail): string {
     `*${releaseHeadline(detail)}*  ${stateLabel(r.state)}`,
     `${r.type} · risk ${r.risk} · model ${escapeText(r.deploymentModel)} · revision ${r.revision} · planned by ${mention(r.requester)}`,
     `Planned start: ${r.plannedStart ? slackTime(r.plannedStart) : 'not set'}${r.rescheduleCount ? ` (rescheduled ${r.rescheduleCount}×)` : ''}`,
-    r.jiraKey ? `Change ticket: ${escapeText(r.jiraKey)}${detail.syncProblems.some((p) => p.kind.startsWith('jira')) ? ' (out of sync, see below)' : detail.syncPending.some((k) => k.startsWith('jira')) ? ' (sync pending: relm is still updating it)' : ' (in sync)'}` : '',
+    r.jiraKey ? `Change ticket: ${escapeText(r.jiraKey)}${detail.syncProblems.some((p) => syncsWith(p.kind) === 'jira') ? ' (out of sync, see below)' : detail.syncPending.some((kind) => syncsWith(kind) === 'jira') ? ' (sync pending: relm is still updating it)' : ' (in sync)'}` : '',
     `Approvals: ${detail.approval.valid.length} of ${detail.approval.required}${detail.approval.valid.length ? ` (${detail.approval.valid.map((d) => mention(d.approver)).join(', ')})` : ''}${detail.approval.validUntil ? `, valid until ${slackTime(detail.approval.validUntil)}` : ''}`,
     r.description ? `*Description:* ${clip(r.description, 800)}` : '',
     `*Rollback plan:* ${r.rollbackPlan ? clip(r.rollbackPlan, 800) : '_none_'}`,

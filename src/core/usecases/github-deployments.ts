@@ -1,5 +1,5 @@
 import type { CoreContext } from '../context.ts';
-import type { DeploymentHost } from '../code-host.ts';
+import type { DeploymentHost } from '../ports/code-host.ts';
 import { formatDuration } from '../../config/duration.ts';
 import { modelOf } from '../rollout.ts';
 import { completeStep } from './rollout/steps.ts';

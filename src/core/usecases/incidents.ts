@@ -1,16 +1,16 @@
 import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { releaseKey } from '../release.ts';
-import { ChangeTrackerRejectedError } from '../change-tracker.ts';
+import { ChangeTrackerRejectedError } from '../ports/change-tracker.ts';
 import { insertIncident, removeIncident } from '../../store/repositories/incidents.ts';
 import { enqueueOutbox, findOutbox } from '../../store/repositories/outbox.ts';
 import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { findRelease, releasesByJiraIssueIds } from '../../store/repositories/releases.ts';
 import { loadRelease } from './load.ts';
 import { changeTransaction, recordChange } from './record-change.ts';
-import { EffectNotReadyError, PermanentEffectError } from './effect-errors.ts';
+import { EffectNotReadyError, PermanentEffectError } from '../effects/errors.ts';
 import { linkedWorkItems } from './jira-ticket.ts';
-import type { EffectPorts } from './perform-effect.ts';
+import type { EffectPorts } from '../ports/effect-ports.ts';
 
 const MAX_REF = 300;
 

@@ -4,12 +4,12 @@ import { serviceOf } from '../policy.ts';
 import { releaseKey, type StoredRelease } from '../release.ts';
 import { wavesOf } from '../rollout.ts';
 import { mentionedIssueKeys } from '../issue-keys.ts';
-import { ChangeTrackerRejectedError, type ChangeTicket, type TicketField } from '../change-tracker.ts';
+import { ChangeTrackerRejectedError, type ChangeTicket, type TicketField } from '../ports/change-tracker.ts';
 import { findOutbox } from '../../store/repositories/outbox.ts';
 import { findRelease, setChangeTicket } from '../../store/repositories/releases.ts';
-import { EffectNotReadyError, PermanentEffectError } from './effect-errors.ts';
+import { EffectNotReadyError, PermanentEffectError } from '../effects/errors.ts';
 import { postedCard } from './card-ref.ts';
-import type { EffectPorts } from './perform-effect.ts';
+import type { EffectPorts } from '../ports/effect-ports.ts';
 
 export type JiraPayload = { releaseId: number; transition?: string; text?: string; plan?: boolean };
 

@@ -24,7 +24,7 @@ export interface ReleaseDetail {
   history: AuditEntry[];
   /** Side effects that failed for good (a GitHub refusal, a Slack channel gone), with the reason. */
   syncProblems: { kind: string; error: string }[];
-  /** Jira and GitHub calls still to be made (queued, or being retried). */
+  /** The kinds of effects still to be made (queued, or being retried); their traits say which keep Jira or GitHub in step. */
   syncPending: string[];
   /** Work items the plan mentions that Jira does not know, as the latest linking of the ticket found. */
   unknownWorkItems: string[];
@@ -56,7 +56,7 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
     approval,
     history: options.history === false ? [] : await auditFor(db, id),
     syncProblems: await failedEffects(db, id),
-    syncPending: (await unfinishedEffectKinds(db, id)).filter((kind) => kind.startsWith('jira_') || kind.startsWith('github_')),
+    syncPending: await unfinishedEffectKinds(db, id),
     incidents: await incidentsOf(db, id),
     unknownWorkItems: (Array.isArray(linking?.missing) ? linking.missing : []).filter((k): k is string => typeof k === 'string'),
   };

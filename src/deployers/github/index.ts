@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../store/schema.ts';
-import { DeployRejectedError, type DeployRequest, type DeployStarted, type Deployer } from '../../core/deployer.ts';
-import { CodeHostRejectedError, type DeploymentHost } from '../../core/code-host.ts';
+import { DeployRejectedError, type DeployRequest, type DeployStarted, type Deployer } from '../../core/ports/deployer.ts';
+import { CodeHostRejectedError, type DeploymentHost } from '../../core/ports/code-host.ts';
 import { releaseKey } from '../../core/release.ts';
 import { previousVersion } from '../../store/repositories/configuration-records.ts';
 import { recordGitHubDeployment } from '../../store/repositories/github-deployments.ts';

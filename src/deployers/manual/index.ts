@@ -1,5 +1,5 @@
-import type { DeployRequest, DeployStarted, Deployer } from '../../core/deployer.ts';
-import type { PostedRef } from '../../core/usecases/perform-effect.ts';
+import type { DeployRequest, DeployStarted, Deployer } from '../../core/ports/deployer.ts';
+import type { PostedRef } from '../../core/ports/publisher.ts';
 import type { RolloutStep } from '../../core/rollout.ts';
 
 

@@ -1,5 +1,5 @@
-import type { DeployRequest, DeployStarted, Deployer } from '../../core/deployer.ts';
-import { DeployRejectedError } from '../../core/deployer.ts';
+import type { DeployRequest, DeployStarted, Deployer } from '../../core/ports/deployer.ts';
+import { DeployRejectedError } from '../../core/ports/deployer.ts';
 import { releaseKey } from '../../core/release.ts';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signBody } from './signature.ts';
 

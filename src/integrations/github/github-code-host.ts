@@ -2,7 +2,7 @@ import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import type { Logger } from 'pino';
-import { CodeHostRejectedError, type CodeHost, type DeploymentHost, type DeploymentRequest } from '../../core/code-host.ts';
+import { CodeHostRejectedError, type CodeHost, type DeploymentHost, type DeploymentRequest } from '../../core/ports/code-host.ts';
 
 const RelmOctokit = Octokit.plugin(retry, throttling);
 

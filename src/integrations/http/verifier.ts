@@ -1,4 +1,4 @@
-import type { Verifier } from '../../core/usecases/perform-effect.ts';
+import type { Verifier } from '../../core/ports/verifier.ts';
 
 /** Asks a verification URL once, with a short timeout; any network failure is simply "not yet". */
 export class HttpVerifier implements Verifier {

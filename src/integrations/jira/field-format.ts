@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { ChangeTrackerRejectedError, type TicketField } from '../../core/change-tracker.ts';
+import { ChangeTrackerRejectedError, type TicketField } from '../../core/ports/change-tracker.ts';
 
 /** A field's type as Jira reports it in `GET /rest/api/3/field` (`schema`). */
 export interface FieldSchema {

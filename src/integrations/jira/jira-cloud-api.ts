@@ -1,5 +1,5 @@
 import { createCloudClient } from 'jira.js';
-import type { ChangeTicket } from '../../core/change-tracker.ts';
+import type { ChangeTicket } from '../../core/ports/change-tracker.ts';
 import type { JiraApi, JiraIssueRef } from './jira-tracker.ts';
 
 /** Plain text as an Atlassian Document Format paragraph list (Jira Cloud REST v3 wants ADF). */

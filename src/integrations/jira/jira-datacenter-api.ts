@@ -1,5 +1,5 @@
 import { createClient, type Client } from 'jira.js/core';
-import type { ChangeTicket } from '../../core/change-tracker.ts';
+import type { ChangeTicket } from '../../core/ports/change-tracker.ts';
 import type { JiraApi, JiraIssueRef } from './jira-tracker.ts';
 import { wikiMarkup } from './wiki-markup.ts';
 

@@ -1,5 +1,5 @@
 import { isApiError, isRateLimitError, withRetry } from 'jira.js/core';
-import { ChangeTrackerRejectedError, type ChangeTicket, type ChangeTracker, type LinkOutcome, type TicketField } from '../../core/change-tracker.ts';
+import { ChangeTrackerRejectedError, type ChangeTicket, type ChangeTracker, type LinkOutcome, type TicketField } from '../../core/ports/change-tracker.ts';
 import { SKIP, formatField, type FieldSchema } from './field-format.ts';
 
 export type JiraDeployment = 'cloud' | 'datacenter';

@@ -1,4 +1,4 @@
-import type { ChangeTicket } from '../../core/change-tracker.ts';
+import type { ChangeTicket } from '../../core/ports/change-tracker.ts';
 
 /** A no-break space: Jira's block patterns (`h1.`, `bq.`, `*`, `#`, `|`, `----`) start after plain whitespace only. */
 const NBSP = '\u00a0';

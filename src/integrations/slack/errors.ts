@@ -1,5 +1,10 @@
-/** A Slack call that will fail the same way however often it is retried (bad channel, revoked token). */
-export class PermanentSlackError extends Error {
+import { PermanentEffectError } from '../../core/effects/errors.ts';
+
+/**
+ * A Slack call that will fail the same way however often it is retried (bad channel, revoked token):
+ * an effect that meets one fails for good.
+ */
+export class PermanentSlackError extends PermanentEffectError {
   readonly slackError: string;
   constructor(method: string, slackError: string) {
     super(`Slack ${method} failed: ${slackError}`);

@@ -130,3 +130,14 @@ export async function existingReleaseIds(db: Db, ids: number[]): Promise<number[
   if (ids.length === 0) return [];
   return (await db.selectFrom('releases').select('id').where('id', 'in', ids).execute()).map((r) => r.id);
 }
+
+/** Records the outcome of checking a release's assets on GitHub (a problem, or verified at `now`). */
+export async function recordAssetCheck(db: Db, id: number, problem: string | null, now: Date): Promise<StoredRelease> {
+  const row = await db
+    .updateTable('releases')
+    .set(problem ? { assets_problem: problem, rollout_note: null } : { assets_verified_at: now, assets_problem: null, rollout_note: null })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toRelease(row);
+}

@@ -1,6 +1,6 @@
-import type { DeploymentModel } from './policy.ts';
-import type { StoredRelease } from './release.ts';
-import type { RolloutStep } from './rollout.ts';
+import type { DeploymentModel } from '../policy.ts';
+import type { StoredRelease } from '../release.ts';
+import type { RolloutStep } from '../rollout.ts';
 
 
 

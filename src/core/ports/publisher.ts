@@ -1,0 +1,38 @@
+import type { AuditEntry } from '../audit.ts';
+import type { StoredRelease } from '../release.ts';
+import type { RolloutStep } from '../rollout.ts';
+import type { ReleaseDetail } from '../usecases/queries.ts';
+
+/** A message relm posted: where it is, so it can be updated or replied to. */
+export interface PostedRef {
+  channel: string;
+  ts: string;
+}
+
+/** A warning for a service's channel that is not about one release (an unauthorised version). */
+export interface Alert {
+  channel: string;
+  service: string;
+  version: string;
+  kind: string;
+  detail: string;
+  url: string | null;
+}
+
+/**
+ * Where release news goes (Slack in relm). Every post takes an idempotency key; when `retry` is true an
+ * earlier attempt may have posted already, and the publisher must look for it before posting again.
+ */
+export interface Publisher {
+  upsertCard(detail: ReleaseDetail, card: PostedRef | null, key: string, retry: boolean): Promise<PostedRef>;
+  postThreadNote(release: StoredRelease, card: PostedRef, entries: AuditEntry[], key: string, retry: boolean): Promise<PostedRef>;
+  postApprovalRequest(detail: ReleaseDetail, card: PostedRef, key: string, retry: boolean): Promise<PostedRef>;
+  closeApprovalRequest(detail: ReleaseDetail, request: PostedRef, revision: number, outcome: string): Promise<void>;
+  announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef>;
+  /** A link that opens the card (the change ticket's release link); optional for publishers without one. */
+  permalink?(card: PostedRef): Promise<string>;
+  /** The manual deployer's checklist for a step, in the card's thread, with a button per item. */
+  postChecklist(release: StoredRelease, card: PostedRef, step: RolloutStep, key: string, retry: boolean): Promise<PostedRef>;
+  postAlert(alert: Alert, key: string, retry: boolean): Promise<PostedRef>;
+  updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;
+}
