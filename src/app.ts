@@ -9,6 +9,7 @@ import type { CoreContext } from './core/context.ts';
 import { createDatabase, migrateToLatest, type Database } from './store/database.ts';
 import { createRedis } from './jobs/redis.ts';
 import { BullEffectDispatcher, startEffectsWorker } from './jobs/effects-queue.ts';
+import { ensureInstallationId } from './store/repositories/installation.ts';
 import { SlackWebApi } from './integrations/slack/web-api.ts';
 import { SlackPublisher } from './bot/slack-publisher.ts';
 import { createSlackApp, type Connection } from './bot/app.ts';
@@ -50,6 +51,8 @@ export interface Relm {
   slack: SlackWebApi;
   metrics: Metrics;
   log: Logger;
+  /** This database's installation id, carried by queue names and job ids. */
+  installationId: string;
   app?: App;
   /** The HTTP port actually bound (PORT=0 picks a free one). */
   port?: number;
@@ -71,20 +74,21 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
   closers.unshift(() => db.destroy());
   try {
     await migrateToLatest(db);
+    const installation = await ensureInstallationId(db, clock());
 
     const queueRedis: Redis = createRedis(env.REDIS_URL, { name: 'relm-queue' });
     closers.unshift(async () => queueRedis.quit().catch(() => queueRedis.disconnect()));
-    const dispatcher = new BullEffectDispatcher(queueRedis, env.RELM_QUEUE_PREFIX, log);
+    const dispatcher = new BullEffectDispatcher(queueRedis, env.RELM_QUEUE_PREFIX, log, { installation });
     closers.unshift(() => dispatcher.close());
 
-    const waker = new BullWaker(queueRedis, env.RELM_QUEUE_PREFIX, log);
+    const waker = new BullWaker(queueRedis, env.RELM_QUEUE_PREFIX, log, { installation, clock });
     closers.unshift(() => waker.close());
 
     const slack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL });
     const jira = jiraConnection(env);
     const jiraConfigured = Boolean(jira);
     const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN), jira: jiraConfigured };
-    const relm: Relm = { ctx, db, slack, metrics, log, stop: async () => {} };
+    const relm: Relm = { ctx, db, slack, metrics, log, installationId: installation, stop: async () => {} };
     const secret = (name: string) => process.env[name];
 
     if (role !== 'bot') {
@@ -112,7 +116,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
       const lockDurationMs = env.RELM_JOB_LOCK_MS;
       const workers: Worker[] = [
         startEffectsWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, ctx, ports, dispatcher, log, relayAfterMs: options.relayAfterMs, lockDurationMs }),
-        startRolloutWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, ctx, log, lockDurationMs }),
+        startRolloutWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, installation, ctx, log, lockDurationMs }),
       ];
       // close() waits for the jobs in hand to finish: SIGTERM drains rather than drops.
       closers.unshift(async () => {

@@ -15,9 +15,20 @@ interface EffectJob {
   outboxIds?: number[];
 }
 
-/** Job ids are derived from the outbox row, so enqueueing the same row twice is one job. */
-export function effectJobId(outboxId: number): string {
-  return `outbox-${outboxId}`;
+/**
+ * One installation's effects queue: a worker takes only the jobs of its own database, even where
+ * several installs share a Redis and a RELM_QUEUE_PREFIX.
+ */
+export function effectsQueueName(installation: string): string {
+  return `${EFFECTS_QUEUE}-${installation}`;
+}
+
+/**
+ * Job ids are derived from the outbox row and the database's installation id, so enqueueing the same
+ * row twice is one job, and a job left in Redis by another database can never stand in for this one's.
+ */
+export function effectJobId(installation: string, outboxId: number): string {
+  return `${installation}-outbox-${outboxId}`;
 }
 
 const JOB_OPTIONS = {
@@ -31,10 +42,12 @@ const JOB_OPTIONS = {
 /** Enqueues outbox rows on BullMQ. Never throws: a row it could not enqueue is picked up by the relay. */
 export class BullEffectDispatcher implements EffectDispatcher {
   readonly queue: Queue<EffectJob>;
+  readonly installation: string;
   readonly #log: Logger;
 
-  constructor(connection: Redis, prefix: string, log: Logger) {
-    this.queue = new Queue<EffectJob>(EFFECTS_QUEUE, { connection, prefix });
+  constructor(connection: Redis, prefix: string, log: Logger, options: { installation: string }) {
+    this.installation = options.installation;
+    this.queue = new Queue<EffectJob>(effectsQueueName(options.installation), { connection, prefix });
     this.queue.on('error', (error) => log.warn({ err: error }, 'effects queue error'));
     this.#log = log;
   }
@@ -49,7 +62,7 @@ export class BullEffectDispatcher implements EffectDispatcher {
         groups.map((ids) => ({
           name: 'effect',
           data: { outboxId: ids[0]!, outboxIds: ids },
-          opts: { ...JOB_OPTIONS, jobId: ids.length === 1 ? effectJobId(ids[0]!) : `outbox-batch-${createHash('sha1').update(ids.join(',')).digest('hex')}` },
+          opts: { ...JOB_OPTIONS, jobId: ids.length === 1 ? effectJobId(this.installation, ids[0]!) : `${this.installation}-outbox-batch-${createHash('sha1').update(ids.join(',')).digest('hex')}` },
         })),
       );
     } catch (error) {
@@ -73,7 +86,7 @@ export interface EffectsWorkerOptions {
   prefix: string;
   ctx: CoreContext;
   ports: EffectPorts;
-  dispatcher: EffectDispatcher;
+  dispatcher: BullEffectDispatcher;
   log: Logger;
   concurrency?: number;
   /** How old an unfinished outbox row must be before the relay takes it as stranded. */
@@ -84,7 +97,7 @@ export interface EffectsWorkerOptions {
 export function startEffectsWorker(options: EffectsWorkerOptions): Worker<EffectJob> {
   const { ctx, ports, log } = options;
   const worker = new Worker<EffectJob>(
-    EFFECTS_QUEUE,
+    effectsQueueName(options.dispatcher.installation),
     async (job: Job<EffectJob>) => {
       if (job.name === 'relay') {
         const stranded = await strandedOutbox(ctx.db, new Date(ctx.clock().getTime() - (options.relayAfterMs ?? 15_000)));
