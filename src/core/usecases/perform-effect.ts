@@ -109,8 +109,10 @@ export async function performEffect(ctx: CoreContext, ports: EffectPorts, outbox
     await completeOutbox(ctx.db, outboxId, result, ctx.clock());
     return 'done';
   } catch (error) {
-    // An effect that waits for another (a note for a card that could never be posted) gives up in the end.
-    const exhausted = error instanceof EffectNotReadyError && row.attempts >= MAX_NOT_READY_ATTEMPTS;
+    // An effect that waits for another (a note for a card that could never be posted) gives up in the end,
+    // but not while an earlier effect of its release is still being tried: through an outage of any
+    // length, the note waits for its card.
+    const exhausted = error instanceof EffectNotReadyError && row.attempts >= MAX_NOT_READY_ATTEMPTS && !(payload.releaseId && (await earlierUndone(ctx.db, payload.releaseId, outboxId)));
     const permanent = exhausted || error instanceof PermanentEffectError || (error as Error).name === 'PermanentSlackError';
     await failOutbox(ctx.db, outboxId, (error as Error).message, permanent);
     if (permanent && payload.releaseId && /^(jira|github)_/.test(row.kind)) {
