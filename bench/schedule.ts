@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { createDatabase, migrateToLatest } from '../src/store/database.ts';
 import { BullWaker } from '../src/jobs/rollout-queue.ts';
+import { ensureInstallationId } from '../src/store/repositories/installation.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
 import { BOT_TOKEN } from '../test/support/slack-requests.ts';
 
@@ -59,7 +60,8 @@ const database = await createTestDatabase();
 const db = createDatabase({ url: database.url, dataDir: '' });
 await migrateToLatest(db);
 const redis = new Redis(REDIS_URL);
-const waker = new BullWaker(new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, pino({ level: 'silent' }), () => new Date());
+// The workers' queue is this database's: the same installation id, read from the same store.
+const waker = new BullWaker(new Redis(REDIS_URL, { maxRetriesPerRequest: null }), prefix, pino({ level: 'silent' }), { installation: await ensureInstallationId(db, new Date()), clock: () => new Date() });
 const workers: ChildProcess[] = [];
 
 try {

@@ -8,7 +8,8 @@ import type { Settings } from './core/policy.ts';
 import type { CoreContext } from './core/context.ts';
 import { createDatabase, migrateToLatest, type Database } from './store/database.ts';
 import { createRedis } from './jobs/redis.ts';
-import { BullEffectDispatcher, startEffectsWorker } from './jobs/effects-queue.ts';
+import { BullEffectDispatcher, startEffectsWorker, type RetrySchedule } from './jobs/effects-queue.ts';
+import { ensureInstallationId } from './store/repositories/installation.ts';
 import { SlackWebApi } from './integrations/slack/web-api.ts';
 import { SlackPublisher } from './bot/slack-publisher.ts';
 import { createSlackApp, type Connection } from './bot/app.ts';
@@ -43,6 +44,10 @@ export interface RelmOptions {
   /** How old an unfinished outbox row must be before the relay re-enqueues it. */
   relayAfterMs?: number;
   relayEveryMs?: number;
+  /** How a failing effect's job retries before the relay re-queues it (DEFAULT_EFFECT_RETRY). */
+  effectRetry?: RetrySchedule;
+  /** The first wait between the in-place retries of one GitHub or Jira call (1 s); tests shorten it. */
+  httpRetryBaseMs?: number;
 }
 
 export interface Relm {
@@ -51,6 +56,8 @@ export interface Relm {
   slack: SlackWebApi;
   metrics: Metrics;
   log: Logger;
+  /** This database's installation id, carried by queue names and job ids. */
+  installationId: string;
   app?: App;
   /** The HTTP port actually bound (PORT=0 picks a free one). */
   port?: number;
@@ -72,32 +79,33 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
   closers.unshift(() => db.destroy());
   try {
     await migrateToLatest(db);
+    const installation = await ensureInstallationId(db, clock());
 
     const queueRedis: Redis = createRedis(env.REDIS_URL, { name: 'relm-queue' });
     closers.unshift(async () => queueRedis.quit().catch(() => queueRedis.disconnect()));
-    const dispatcher = new BullEffectDispatcher(queueRedis, env.RELM_QUEUE_PREFIX, log);
+    const dispatcher = new BullEffectDispatcher(queueRedis, env.RELM_QUEUE_PREFIX, log, { installation, retry: options.effectRetry });
     closers.unshift(() => dispatcher.close());
 
-    const waker = new BullWaker(queueRedis, env.RELM_QUEUE_PREFIX, log, clock);
+    const waker = new BullWaker(queueRedis, env.RELM_QUEUE_PREFIX, log, { installation, clock });
     closers.unshift(() => waker.close());
 
     const slack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL });
     const jira = jiraConnection(env);
     const jiraConfigured = Boolean(jira);
     const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN), jira: jiraConfigured };
-    const relm: Relm = { ctx, db, slack, metrics, log, stop: async () => {} };
+    const relm: Relm = { ctx, db, slack, metrics, log, installationId: installation, stop: async () => {} };
     const secret = (name: string) => process.env[name];
 
     if (role !== 'bot') {
       const publisher = new SlackPublisher(slack);
-      const github = env.GITHUB_TOKEN ? new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log, timeoutMs: env.RELM_HTTP_TIMEOUT_MS }) : undefined;
+      const github = env.GITHUB_TOKEN ? new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs }) : undefined;
       const ports: EffectPorts = {
         // Twice the job lock: longer than any one attempt takes (HTTP calls time out in 10 s), short
         // enough that a killed worker's effects are taken over soon.
         leaseMs: env.RELM_JOB_LOCK_MS * 2,
         codeHost: github,
         deploymentHost: github,
-        changeTracker: jira ? createJiraTracker(jira, { timezone: settings.timezone, timeoutMs: env.RELM_HTTP_TIMEOUT_MS }) : undefined,
+        changeTracker: jira ? createJiraTracker(jira, { timezone: settings.timezone, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs }) : undefined,
         publisher,
         waker,
         verifier: new HttpVerifier(),
@@ -112,8 +120,8 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
       const workerRedis = createRedis(env.REDIS_URL, { forWorker: true, name: 'relm-worker' });
       const lockDurationMs = env.RELM_JOB_LOCK_MS;
       const workers: Worker[] = [
-        startEffectsWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, ctx, ports, dispatcher, log, relayAfterMs: options.relayAfterMs, lockDurationMs }),
-        startRolloutWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, ctx, log, lockDurationMs }),
+        startEffectsWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, ctx, ports, dispatcher, log, relayAfterMs: options.relayAfterMs, retry: options.effectRetry, lockDurationMs }),
+        startRolloutWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, installation, ctx, log, lockDurationMs }),
       ];
       // close() waits for the jobs in hand to finish: SIGTERM drains rather than drops.
       closers.unshift(async () => {

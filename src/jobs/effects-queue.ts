@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { CoreContext, EffectDispatcher } from '../core/context.ts';
 import { performEffect } from '../core/effects/perform.ts';
 import type { EffectPorts } from '../core/ports/effect-ports.ts';
-import { strandedOutbox } from '../store/repositories/outbox.ts';
+import { STRANDED_PAGE, strandedOutbox } from '../store/repositories/outbox.ts';
 import { pruneDeliveries } from '../store/repositories/deliveries.ts';
 
 export const EFFECTS_QUEUE = 'effects';
@@ -16,28 +16,67 @@ interface EffectJob {
   outboxIds?: number[];
 }
 
-/** Job ids are derived from the outbox row, so enqueueing the same row twice is one job. */
-export function effectJobId(outboxId: number): string {
-  return `outbox-${outboxId}`;
+/**
+ * One installation's effects queue: a worker takes only the jobs of its own database, even where
+ * several installs share a Redis and a RELM_QUEUE_PREFIX.
+ */
+export function effectsQueueName(installation: string): string {
+  return `${EFFECTS_QUEUE}-${installation}`;
 }
 
-const JOB_OPTIONS = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 1_000 },
-  // Kept an hour, so a relay pass over a row that is already queued or just finished adds nothing.
-  removeOnComplete: { age: 3_600, count: 10_000 },
-  removeOnFail: { age: 24 * 3_600 },
-} as const;
+/**
+ * Job ids are derived from the outbox row and the database's installation id, so enqueueing the same
+ * row twice is one job, and a job left in Redis by another database can never stand in for this one's.
+ */
+export function effectJobId(installation: string, outboxId: number): string {
+  return `${installation}-outbox-${outboxId}`;
+}
+
+/** How a failing effect is retried by its job; after the last attempt the relay re-queues it. */
+export interface RetrySchedule {
+  attempts: number;
+  /** The wait before the first retry; each later wait doubles... */
+  firstDelayMs: number;
+  /** ...up to this. */
+  maxDelayMs: number;
+}
+
+/** 1, 2, 4, 8, 16, 32 s, then every 60 s: 12 attempts in about 6 minutes, then a fresh round. */
+export const DEFAULT_EFFECT_RETRY: RetrySchedule = { attempts: 12, firstDelayMs: 1_000, maxDelayMs: 60_000 };
+
+const BACKOFF = 'capped-exponential';
+
+/** The wait after the `attemptsMade`-th failed attempt. */
+export function retryDelayMs(schedule: RetrySchedule, attemptsMade: number): number {
+  return Math.min(schedule.maxDelayMs, schedule.firstDelayMs * 2 ** Math.min(Math.max(attemptsMade - 1, 0), 30));
+}
+
+function jobOptions(schedule: RetrySchedule) {
+  return {
+    attempts: schedule.attempts,
+    backoff: { type: BACKOFF, delay: schedule.firstDelayMs },
+    // Kept an hour, so a second enqueue of a row that is already queued or just finished adds nothing.
+    removeOnComplete: { age: 3_600, count: 10_000 },
+    removeOnFail: { age: 24 * 3_600 },
+  };
+}
+
+/** What the relay did with a row still owed an attempt. */
+export type Requeued = 'queued' | 'revived' | 'waiting';
 
 /** Enqueues outbox rows on BullMQ. Never throws: a row it could not enqueue is picked up by the relay. */
 export class BullEffectDispatcher implements EffectDispatcher {
   readonly queue: Queue<EffectJob>;
+  readonly installation: string;
   readonly #log: Logger;
+  readonly #jobOptions: ReturnType<typeof jobOptions>;
 
-  constructor(connection: Redis, prefix: string, log: Logger) {
-    this.queue = new Queue<EffectJob>(EFFECTS_QUEUE, { connection, prefix });
+  constructor(connection: Redis, prefix: string, log: Logger, options: { installation: string; retry?: RetrySchedule }) {
+    this.installation = options.installation;
+    this.queue = new Queue<EffectJob>(effectsQueueName(options.installation), { connection, prefix });
     this.queue.on('error', (error) => log.warn({ err: error }, 'effects queue error'));
     this.#log = log;
+    this.#jobOptions = jobOptions(options.retry ?? DEFAULT_EFFECT_RETRY);
   }
 
   async dispatch(outbox: number[] | number[][]): Promise<void> {
@@ -50,7 +89,7 @@ export class BullEffectDispatcher implements EffectDispatcher {
         groups.map((ids) => ({
           name: 'effect',
           data: { outboxId: ids[0]!, outboxIds: ids },
-          opts: { ...JOB_OPTIONS, jobId: ids.length === 1 ? effectJobId(ids[0]!) : `outbox-batch-${createHash('sha1').update(ids.join(',')).digest('hex')}` },
+          opts: { ...this.#jobOptions, jobId: ids.length === 1 ? effectJobId(this.installation, ids[0]!) : `${this.installation}-outbox-batch-${createHash('sha1').update(ids.join(',')).digest('hex')}` },
         })),
       );
     } catch (error) {
@@ -58,7 +97,31 @@ export class BullEffectDispatcher implements EffectDispatcher {
     }
   }
 
-  /** The recurring sweep that re-enqueues what a crash between commit and enqueue left behind. */
+  /**
+   * Puts a row still owed an attempt back in hand: adds its job when there is none (a crash between
+   * commit and enqueue, a Redis that came back empty), revives the job when its retries ran out or it
+   * ended without doing the row (an outage longer than the retry schedule), and leaves a job alone
+   * while it waits or runs. Reviving keeps the job id, so it can never be doubled by a second job.
+   */
+  async requeue(outboxId: number): Promise<Requeued> {
+    const job = await this.queue.getJob(effectJobId(this.installation, outboxId));
+    const state = job ? await job.getState() : 'unknown';
+    if (job && (state === 'failed' || state === 'completed')) {
+      try {
+        await job.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+        return 'revived';
+      } catch (error) {
+        // Removed or moved in the meantime: whatever is there now is looked at again next pass.
+        this.#log.debug({ err: error, outboxId }, 'could not revive an effect job');
+        return 'waiting';
+      }
+    }
+    if (state !== 'unknown') return 'waiting';
+    await this.queue.add('effect', { outboxId, outboxIds: [outboxId] }, { ...this.#jobOptions, jobId: effectJobId(this.installation, outboxId) });
+    return 'queued';
+  }
+
+  /** The recurring relay that re-queues what a crash left behind or an outage outlasted (see requeue). */
   async scheduleMaintenance(everyMs = 5_000): Promise<void> {
     await this.queue.upsertJobScheduler('outbox-relay', { every: everyMs }, { name: 'relay', data: { outboxId: 0 }, opts: { removeOnComplete: true, removeOnFail: 100 } });
     await this.queue.upsertJobScheduler('prune-deliveries', { every: 3_600_000 }, { name: 'prune', data: { outboxId: 0 }, opts: { removeOnComplete: true, removeOnFail: 100 } });
@@ -74,8 +137,10 @@ export interface EffectsWorkerOptions {
   prefix: string;
   ctx: CoreContext;
   ports: EffectPorts;
-  dispatcher: EffectDispatcher;
+  dispatcher: BullEffectDispatcher;
   log: Logger;
+  /** The waits between attempts (the attempts themselves are set where jobs are added). */
+  retry?: RetrySchedule;
   concurrency?: number;
   /** How old an unfinished outbox row must be before the relay takes it as stranded. */
   relayAfterMs?: number;
@@ -83,15 +148,22 @@ export interface EffectsWorkerOptions {
 }
 
 export function startEffectsWorker(options: EffectsWorkerOptions): Worker<EffectJob> {
-  const { ctx, ports, log } = options;
+  const { ctx, ports, log, dispatcher } = options;
+  const schedule = options.retry ?? DEFAULT_EFFECT_RETRY;
+  // Where the last relay pass stopped: rows still waiting for their retries are passed over in pages,
+  // so however many are waiting, each row is looked at within a few passes.
+  let relayFrom = 0;
   const worker = new Worker<EffectJob>(
-    EFFECTS_QUEUE,
+    effectsQueueName(dispatcher.installation),
     async (job: Job<EffectJob>) => {
       if (job.name === 'relay') {
-        const stranded = await strandedOutbox(ctx.db, new Date(ctx.clock().getTime() - (options.relayAfterMs ?? 15_000)));
+        const stranded = await strandedOutbox(ctx.db, new Date(ctx.clock().getTime() - (options.relayAfterMs ?? 15_000)), { afterId: relayFrom });
+        relayFrom = stranded.length === STRANDED_PAGE ? stranded[stranded.length - 1]! : 0;
+        const done: Record<Requeued, number[]> = { queued: [], revived: [], waiting: [] };
         // One job per row: each keeps its own retries, and a row stuck waiting cannot hold up others.
-        for (const id of stranded) await options.dispatcher.dispatch([id]);
-        return { relayed: stranded.length };
+        for (const id of stranded) done[await dispatcher.requeue(id)].push(id);
+        if (done.revived.length) log.info({ outboxIds: done.revived }, 'effects whose retries ran out are tried again');
+        return { queued: done.queued.length, revived: done.revived.length, waiting: done.waiting.length };
       }
       if (job.name === 'prune') {
         await pruneDeliveries(ctx.db, new Date(ctx.clock().getTime() - 24 * 3_600_000));
@@ -124,6 +196,7 @@ export function startEffectsWorker(options: EffectsWorkerOptions): Worker<Effect
       concurrency: options.concurrency ?? 6,
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: Math.min(options.lockDurationMs ?? 30_000, 30_000),
+      settings: { backoffStrategy: (attemptsMade: number) => retryDelayMs(schedule, attemptsMade) },
     },
   );
   worker.on('failed', (job, error) => log.warn({ err: error, jobId: job?.id, attempts: job?.attemptsMade }, 'effect failed'));

@@ -9,6 +9,11 @@ import { TickBatcher } from './tick-batcher.ts';
 
 export const ROLLOUT_QUEUE = 'rollout';
 
+/** One installation's rollout queue (see effectsQueueName). */
+export function rolloutQueueName(installation: string): string {
+  return `${ROLLOUT_QUEUE}-${installation}`;
+}
+
 interface TickJob {
   releaseId: number;
   /** When the tick is due (ms since the epoch); the job is taken a little earlier and held until then. */
@@ -23,18 +28,19 @@ interface TickJob {
 export const WAKE_LEAD_MS = 2_000;
 
 /**
- * Wakes rollouts with BullMQ delayed jobs. The job id is the release and the due time, so asking twice
- * for the same wake-up is one job, and a moved schedule is simply a new job (the old one finds nothing due).
+ * Wakes rollouts with BullMQ delayed jobs. The job id is the installation, the release and the due time,
+ * so asking twice for the same wake-up is one job, a moved schedule is simply a new job (the old one
+ * finds nothing due), and a wake-up of another database's release of the same number is another job.
  */
 export class BullWaker implements Waker {
   readonly queue: Queue<TickJob>;
-
+  readonly installation: string;
   readonly #clock: () => Date;
 
-  /** `clock` is relm's clock: a wake-up's delay is counted from the time relm works in, not the host's. */
-  constructor(connection: Redis, prefix: string, log: Logger, clock: () => Date) {
-    this.#clock = clock;
-    this.queue = new Queue<TickJob>(ROLLOUT_QUEUE, { connection, prefix });
+  constructor(connection: Redis, prefix: string, log: Logger, options: { installation: string; clock: () => Date }) {
+    this.installation = options.installation;
+    this.#clock = options.clock;
+    this.queue = new Queue<TickJob>(rolloutQueueName(options.installation), { connection, prefix });
     this.queue.on('error', (error) => log.warn({ err: error }, 'rollout queue error'));
   }
 
@@ -43,7 +49,8 @@ export class BullWaker implements Waker {
       'tick',
       { releaseId, dueAt: at.getTime() },
       {
-        jobId: `tick-${releaseId}-${at.getTime()}`,
+        jobId: `${this.installation}-tick-${releaseId}-${at.getTime()}`,
+        // Due by relm's clock, which is the one `at` was reckoned on.
         delay: Math.max(0, at.getTime() - this.#clock().getTime() - WAKE_LEAD_MS),
         attempts: 10,
         backoff: { type: 'exponential', delay: 500 },
@@ -69,6 +76,7 @@ export class BullWaker implements Waker {
 export interface RolloutWorkerOptions {
   connection: Redis;
   prefix: string;
+  installation: string;
   ctx: CoreContext;
   log: Logger;
   concurrency?: number;
@@ -79,7 +87,7 @@ export interface RolloutWorkerOptions {
 export function startRolloutWorker(options: RolloutWorkerOptions): Worker<TickJob> {
   const batcher = new TickBatcher((ids, wait) => advanceRollouts(options.ctx, ids, { skipLocked: !wait }));
   const worker = new Worker<TickJob>(
-    ROLLOUT_QUEUE,
+    rolloutQueueName(options.installation),
     async (job: Job<TickJob>) => {
       if (job.name === 'sweep') {
         const ids = await releasesToSweep(options.ctx.db, options.ctx.clock());

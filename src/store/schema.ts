@@ -146,6 +146,14 @@ export interface DB {
   unauthorised_versions: UnauthorisedVersionsTable;
   github_deployments: GitHubDeploymentsTable;
   incidents: IncidentsTable;
+  installation: InstallationTable;
+}
+
+/** The one row naming this database (see the installation migration). */
+export interface InstallationTable {
+  singleton: Generated<boolean>;
+  id: string;
+  created_at: Timestamp;
 }
 
 export interface GitHubDeploymentsTable {

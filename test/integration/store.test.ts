@@ -137,6 +137,21 @@ describe.each(['postgres', 'pglite'] as const)('the store on %s', (kind) => {
     expect(await strandedOutbox(db, new Date(now.getTime() + 1))).not.toContain(ids[0]);
   });
 
+  it('pages through the effects still owed an attempt, so a relay pass over many reaches every one', async () => {
+    const ids = await enqueueOutbox(db, Array.from({ length: 5 }, (_, i) => ({ kind: 'announce', releaseId: 1, dedupeKey: `announce:page:${i}`, payload: { releaseId: 1 } })), now);
+    const later = new Date(now.getTime() + 1);
+    const seen: number[] = [];
+    for (let afterId = 0; ; ) {
+      const page = await strandedOutbox(db, later, { afterId, limit: 2 });
+      if (page.length === 0) break;
+      expect(page.length).toBeLessThanOrEqual(2);
+      seen.push(...page);
+      afterId = page[page.length - 1]!;
+    }
+    expect(seen.filter((id) => ids.includes(id))).toEqual(ids);
+    for (const id of ids) await completeOutbox(db, id, {}, now);
+  });
+
   it('recognises a redelivered Slack request', async () => {
     expect(await firstDelivery(db, 'trigger:abc', now)).toBe(true);
     expect(await firstDelivery(db, 'trigger:abc', now)).toBe(false);

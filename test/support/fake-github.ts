@@ -30,6 +30,8 @@ export class FakeGitHub {
   readonly calls: GitHubCall[] = [];
   readonly releases: FakeRelease[] = [];
   readonly faults: Fault[] = [];
+  /** While set, every request is answered with this status (GitHub down); faults wait till then. */
+  outage?: number;
   readonly deployments: { id: number; ref: string; environment: string; payload: Record<string, unknown>; auto_merge?: boolean; repo: string }[] = [];
   /** Statuses per deployment id, oldest first, as a deploy system would have posted them to GitHub. */
   readonly deploymentStatuses = new Map<number, { state: string; description: string }[]>();
@@ -54,6 +56,7 @@ export class FakeGitHub {
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-github-request-id': `F${this.calls.length}`, ...headers });
         res.end(payload === undefined ? '' : JSON.stringify(payload));
       };
+      if (this.outage) return send(this.outage, { message: 'Service unavailable', documentation_url: 'https://www.githubstatus.com' });
       const at = this.faults.findIndex((f) => (!f.method || f.method === req.method) && (!f.path || f.path.test(path)));
       const fault = at >= 0 ? this.faults.splice(at, 1)[0] : undefined;
       holdAnswerMs = fault?.delayMs ?? 0;

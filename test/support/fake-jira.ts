@@ -74,6 +74,8 @@ export class FakeJira {
   readonly calls: JiraCall[] = [];
   readonly tickets: Ticket[] = [];
   readonly faults: Fault[] = [];
+  /** While set, every request is answered with this status (Jira or its gateway down); faults wait till then. */
+  outage?: number;
   readonly links: Link[] = [];
   readonly fields = [...SITE_FIELDS];
   /** Transitions offered from any status, by name, and the status each leads to. */
@@ -121,6 +123,7 @@ export class FakeJira {
         res.writeHead(status, { 'content-type': 'application/json;charset=UTF-8', ...headers });
         res.end(payload === undefined ? '' : JSON.stringify(payload));
       };
+      if (this.outage) return send(this.outage, { errorMessages: ['Service unavailable'], errors: {} });
       const at = this.faults.findIndex((f) => (!f.method || f.method === req.method) && (!f.path || f.path.test(url.pathname)));
       if (at >= 0) {
         const fault = this.faults.splice(at, 1)[0]!;

@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { Redis } from 'ioredis';
 import { createRelm, type Relm, type Role } from '../../src/app.ts';
+import type { RetrySchedule } from '../../src/jobs/effects-queue.ts';
 import { readEnv, type Env } from '../../src/config/env.ts';
 import { loadRelmFile } from '../../src/config/relm-file.ts';
 import { createLogger } from '../../src/log.ts';
@@ -20,6 +21,12 @@ export interface HarnessOptions {
   /** Extra environment variables, validated and coerced like the real environment. */
   env?: Record<string, string | undefined>;
   config?: string;
+  /** The outbox relay's timing (1 s and 500 ms in tests unless set). */
+  relayAfterMs?: number;
+  relayEveryMs?: number;
+  /** The effect jobs' retry schedule (createRelm's default unless set). */
+  effectRetry?: RetrySchedule;
+  httpRetryBaseMs?: number;
 }
 
 /** Everything a test needs to drive relm as Slack would: the app over HTTP, a fake Slack, the logs. */
@@ -83,7 +90,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   slack.userGroups.set('S0APPROVERS', ['U0APP1', 'U0APP2', 'U0APP3']);
   slack.userGroups.set('S0CAB', ['U0CAB1', 'U0CAB2']);
   const database = options.store === 'pglite' ? undefined : await createTestDatabase();
-  const prefix = `relmtest${randomBytes(4).toString('hex')}`;
+  // A test may give two relm instances one prefix (two installs sharing a Redis).
+  const prefix = options.env?.RELM_QUEUE_PREFIX ?? `relmtest${randomBytes(4).toString('hex')}`;
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -105,7 +113,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   });
   const { settings } = loadRelmFile(env.RELM_CONFIG);
-  const relm = await createRelm({ env, settings, role: options.role ?? 'all', log: createLogger('debug', sink), clock: options.clock, memoryDb: !database, relayAfterMs: 1_000, relayEveryMs: 500 });
+  const relm = await createRelm({ env, settings, role: options.role ?? 'all', log: createLogger('debug', sink), clock: options.clock, memoryDb: !database, relayAfterMs: options.relayAfterMs ?? 1_000, relayEveryMs: options.relayEveryMs ?? 500, effectRetry: options.effectRetry, httpRetryBaseMs: options.httpRetryBaseMs });
   const baseUrl = `http://127.0.0.1:${relm.port}`;
 
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>

@@ -45,7 +45,7 @@ describe('the house rules (src/README.md)', () => {
 
   it('performs every effect kind core writes by a registered definition', () => {
     const written = new Set(sources.filter((f) => f.path.startsWith('core/')).flatMap((f) => [...f.text.matchAll(/\{ kind: '([a-z_]+)', releaseId/g)].map((m) => m[1]!)));
-    const registered = new Set(EFFECTS.flatMap((d) => [...d.kinds]));
+    const registered = new Set<string>(EFFECTS.flatMap((d) => [...d.kinds]));
     expect([...written].filter((k) => !registered.has(k))).toEqual([]);
   });
 

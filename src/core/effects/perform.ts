@@ -33,8 +33,10 @@ export async function performEffect(ctx: CoreContext, ports: EffectPorts, outbox
     await completeOutbox(ctx.db, outboxId, result, ctx.clock());
     return 'done';
   } catch (error) {
-    // An effect that waits for another (a note for a card that could never be posted) gives up in the end.
-    const exhausted = error instanceof EffectNotReadyError && row.attempts >= MAX_NOT_READY_ATTEMPTS;
+    // An effect that waits for another (a note for a card that could never be posted) gives up in the end,
+    // but not while an earlier effect of its release is still being tried: through an outage of any
+    // length, the note waits for its card.
+    const exhausted = error instanceof EffectNotReadyError && row.attempts >= MAX_NOT_READY_ATTEMPTS && !(releaseId && (await earlierUndone(ctx.db, releaseId, outboxId)));
     const permanent = exhausted || error instanceof PermanentEffectError;
     await failOutbox(ctx.db, outboxId, (error as Error).message, permanent);
     if (permanent && releaseId && definition?.traits.syncs) {

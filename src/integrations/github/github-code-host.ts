@@ -15,6 +15,8 @@ export interface GitHubOptions {
   rateLimitRetries?: number;
   /** How long one request may take before it is abandoned (and retried, where that is safe). */
   timeoutMs?: number;
+  /** The first wait between the in-place retries of a 5xx (then 4 and 9 times it); 1 s by default. */
+  retryBaseMs?: number;
 }
 
 /**
@@ -64,6 +66,10 @@ export class GitHubCodeHost implements CodeHost, DeploymentHost {
       auth: options.token,
       baseUrl: options.apiUrl.replace(/\/$/, ''),
       userAgent: 'relm',
+      retry: { retryAfterBaseValue: options.retryBaseMs ?? 1_000 },
+      // Octokit logs each request, and each failed one as an error, as plain text on stderr: into pino
+      // instead, at debug, since relm logs what it does about a failure (the effect job's retry).
+      log: { debug: (m: string) => options.log.debug(m), info: (m: string) => options.log.debug(m), warn: (m: string) => options.log.warn(m), error: (m: string) => options.log.debug(m) },
       // A fresh timeout for every attempt; a timed-out request fails like a 5xx and is retried.
       request: { fetch: (url: string, init: RequestInit = {}) => fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) }) },
       throttle: {

@@ -4,7 +4,7 @@ import { JiraDataCenterApi } from './jira-datacenter-api.ts';
 import { JiraChangeTracker } from './jira-tracker.ts';
 
 /** The change tracker for the Jira deployment the environment names (JIRA_DEPLOYMENT, or its default). */
-export function createJiraTracker(connection: JiraConnection, options: { timezone?: string; timeoutMs?: number } = {}): JiraChangeTracker {
+export function createJiraTracker(connection: JiraConnection, options: { timezone?: string; timeoutMs?: number; retryBaseMs?: number } = {}): JiraChangeTracker {
   const api =
     connection.deployment === 'cloud'
       ? new JiraCloudApi({ host: connection.host, email: connection.email, apiToken: connection.token })

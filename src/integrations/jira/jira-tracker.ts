@@ -66,7 +66,7 @@ class NotRetried {
  * Retry-After. With `once`, only a 429 is tried again: a create that failed any other way may have
  * happened, so the effect job retries it after searching for what it made.
  */
-async function call<T>(what: string, work: () => Promise<T>, timeoutMs: number, once = false): Promise<T> {
+async function call<T>(what: string, work: () => Promise<T>, timeoutMs: number, once = false, retryBaseMs = 1_000): Promise<T> {
   const attempt = async () => {
     try {
       return await withTimeout(what, work(), timeoutMs);
@@ -75,7 +75,7 @@ async function call<T>(what: string, work: () => Promise<T>, timeoutMs: number, 
     }
   };
   try {
-    return await withRetry(attempt, { retryRateLimit: true, maxAttempts: 3 });
+    return await withRetry(attempt, { retryRateLimit: true, maxAttempts: 3, initialDelayMs: retryBaseMs });
   } catch (thrown) {
     const error = thrown instanceof NotRetried ? thrown.error : thrown;
     if (isApiError(error) && error.status === 404) throw new ChangeTrackerRejectedError(`Jira refused to ${what} (404): ${error.message}`, { cause: 404 });
@@ -96,15 +96,18 @@ export class JiraChangeTracker implements ChangeTracker {
   #fields?: Promise<Map<string, FieldSchema>>;
 
   readonly #timeoutMs: number;
+  readonly #retryBaseMs: number | undefined;
 
-  constructor(api: JiraApi, options: { timezone?: string; timeoutMs?: number } = {}) {
+  /** `retryBaseMs`: the first wait between the in-place retries of one call (1 s); the effect job retries after those. */
+  constructor(api: JiraApi, options: { timezone?: string; timeoutMs?: number; retryBaseMs?: number } = {}) {
     this.api = api;
     this.#timezone = options.timezone ?? 'UTC';
     this.#timeoutMs = options.timeoutMs ?? 15_000;
+    this.#retryBaseMs = options.retryBaseMs;
   }
 
   #call<T>(what: string, work: () => Promise<T>, options: { once?: boolean } = {}): Promise<T> {
-    return call(what, work, this.#timeoutMs, options.once);
+    return call(what, work, this.#timeoutMs, options.once, this.#retryBaseMs);
   }
 
   get deployment(): JiraDeployment {

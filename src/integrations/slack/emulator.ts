@@ -79,6 +79,7 @@ export class SlackEmulator extends EventEmitter {
   readonly userGroups = new Map<string, string[]>();
   readonly users = new Map<string, { tz?: string; name?: string }>();
   readonly #faults = new Map<string, Fault[]>();
+  #outage?: Fault;
   #server?: Server;
   #clock = 1_700_000_000;
   #seq = 0;
@@ -120,6 +121,15 @@ export class SlackEmulator extends EventEmitter {
     this.#faults.set(method, [...(this.#faults.get(method) ?? []), ...faults]);
   }
 
+  /** Every Web API call fails as told (a Slack outage) until `recover()`; one-off faults wait till then. */
+  outage(fault: Fault): void {
+    this.#outage = fault;
+  }
+
+  recover(): void {
+    this.#outage = undefined;
+  }
+
   callsTo(method: string): RecordedCall[] {
     return this.calls.filter((c) => c.method === method);
   }
@@ -139,6 +149,7 @@ export class SlackEmulator extends EventEmitter {
     this.ephemerals.length = 0;
     this.views.length = 0;
     this.#faults.clear();
+    this.#outage = undefined;
   }
 
   #nextTs(): string {
@@ -168,7 +179,7 @@ export class SlackEmulator extends EventEmitter {
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || args.token;
     this.calls.push({ method, args, token });
 
-    const fault = this.#faults.get(method)?.shift();
+    const fault = this.#outage ?? this.#faults.get(method)?.shift();
     if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     else if (fault && 'status' in fault) {
       res.writeHead(fault.status, fault.status === 429 ? { 'retry-after': String(fault.retryAfterSeconds ?? 1) } : {});

@@ -8,6 +8,7 @@ import * as githubDeployments from './2026-11-23T05-00-github-deployments.ts';
 import * as jira from './2026-11-23T06-00-jira.ts';
 import * as releaseAssets from './2026-11-23T07-00-release-assets.ts';
 import * as incidents from './2026-11-23T08-00-incidents.ts';
+import * as installation from './2026-12-01T00-00-installation.ts';
 import * as trainingLinks from './2026-12-01T00-00-training-links.ts';
 import * as deployedBy from './2026-12-01T01-00-deployed-by.ts';
 
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-23T06-00-jira': jira,
   '2026-11-23T07-00-release-assets': releaseAssets,
   '2026-11-23T08-00-incidents': incidents,
+  '2026-12-01T00-00-installation': installation,
   '2026-12-01T00-00-training-links': trainingLinks,
   '2026-12-01T01-00-deployed-by': deployedBy,
 };

@@ -46,9 +46,11 @@ async function relaxed<T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promis
   });
 }
 
-/** Whether an effect of one of `kinds` for the release, written before `beforeId`, is still to be done. */
-export async function earlierUndone(db: Db, releaseId: number, beforeId: number, kinds: string[]): Promise<boolean> {
-  const row = await db.selectFrom('outbox').select('id').where('release_id', '=', releaseId).where('id', '<', beforeId).where('kind', 'in', kinds).where('state', 'in', ['pending', 'sending']).limit(1).executeTakeFirst();
+/** Whether an effect (of one of `kinds`, or of any kind) for the release, written before `beforeId`, is still to be done. */
+export async function earlierUndone(db: Db, releaseId: number, beforeId: number, kinds?: string[]): Promise<boolean> {
+  let query = db.selectFrom('outbox').select('id').where('release_id', '=', releaseId).where('id', '<', beforeId).where('state', 'in', ['pending', 'sending']);
+  if (kinds) query = query.where('kind', 'in', kinds);
+  const row = await query.limit(1).executeTakeFirst();
   return row !== undefined;
 }
 
@@ -85,15 +87,23 @@ export async function failOutbox(db: Db, id: number, error: string, permanent: b
   await db.updateTable('outbox').set({ last_error: error.slice(0, 2000), claimed_until: null, ...(permanent ? { state: 'failed' } : {}) }).where('id', '=', id).execute();
 }
 
-/** Rows still owed an attempt and older than `olderThan`: what a crash between commit and enqueue left. */
-export async function strandedOutbox(db: Db, olderThan: Date, limit = 100): Promise<number[]> {
+/** How many stranded rows one relay pass takes at most. */
+export const STRANDED_PAGE = 100;
+
+/**
+ * Rows still owed an attempt, older than `olderThan` and not leased to a running attempt: what a crash
+ * between commit and enqueue left, and rows waiting between retries (or whose retries ran out). In id
+ * order from `afterId`, so a caller can page through them.
+ */
+export async function strandedOutbox(db: Db, olderThan: Date, page: { afterId?: number; limit?: number } = {}): Promise<number[]> {
   const rows = await db
     .selectFrom('outbox')
     .select('id')
     .where('created_at', '<', olderThan)
+    .where('id', '>', page.afterId ?? 0)
     .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'sending'), eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', sql<Date>`now()`)])])]))
     .orderBy('id')
-    .limit(limit)
+    .limit(page.limit ?? STRANDED_PAGE)
     .execute();
   return rows.map((r) => r.id);
 }
