@@ -1,11 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreContext } from '../core/context.ts';
 import { jiraDecision } from '../core/usecases/decide.ts';
 import { jiraIssueLinked, jiraIssueUnlinked } from '../core/usecases/incidents.ts';
-import { alreadyDelivered } from '../store/repositories/deliveries.ts';
 import { jiraCancelled } from '../core/usecases/cancel.ts';
-import { MAX_WEBHOOK_BYTES, readLimited, replyJson } from './respond.ts';
+import { replyJson } from './respond.ts';
+import { webhookRoute } from './webhook-route.ts';
+import { jiraStatusMeans, type JiraStatuses } from '../core/jira-statuses.ts';
 import { releaseIdByJiraKey } from '../store/repositories/releases.ts';
 
 
@@ -22,25 +22,14 @@ export function verifyJiraSignature(secret: string, body: string, header: string
  * release's policy takes Jira as an approval source; an issue linked to a change ticket
  * (`issuelink_created`) may be an incident caused by the release. Each webhook delivery is processed once.
  */
-export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, statuses: { approved: string[]; declined: string[]; cancelled: string[] }) {
-  return {
+export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, statuses: JiraStatuses) {
+  return webhookRoute({
     path: '/webhooks/jira',
-    method: 'POST',
-    handler: async (req: IncomingMessage, res: ServerResponse) => {
-      if (!secret) return replyJson(res, 503, { error: 'Jira webhooks are off: set JIRA_WEBHOOK_SECRET' });
-      const body = await readLimited(req, MAX_WEBHOOK_BYTES);
-      if (body === undefined) return replyJson(res, 413, { error: 'body too large' });
-      if (!verifyJiraSignature(secret, body, req.headers['x-hub-signature'] as string | undefined)) return replyJson(res, 401, { error: 'signature does not verify' });
-      let payload: any;
-      try {
-        payload = JSON.parse(body);
-      } catch {
-        return replyJson(res, 400, { error: 'body is not JSON' });
-      }
-      const id = String(req.headers['x-atlassian-webhook-identifier'] ?? '');
-      // Marked as taken in the same transaction as what it does, so a delivery that failed half-way is taken again.
-      const delivery = id ? `jira:${id}` : undefined;
-      if (delivery && (await alreadyDelivered(ctx.db, delivery))) return replyJson(res, 200, { duplicate: true });
+    db: ctx.db,
+    off: secret ? undefined : 'Jira webhooks are off: set JIRA_WEBHOOK_SECRET',
+    verify: (body, headers) => verifyJiraSignature(secret!, body, headers['x-hub-signature'] as string | undefined),
+    deliveryKey: (headers) => (headers['x-atlassian-webhook-identifier'] ? `jira:${String(headers['x-atlassian-webhook-identifier'])}` : undefined),
+    async handle({ payload, delivery }, res) {
       if (payload?.webhookEvent === 'issuelink_created') {
         const link = payload.issueLink;
         const [linkId, source, destination] = [link?.id, link?.sourceIssueId, link?.destinationIssueId].map((v) => (typeof v === 'number' || typeof v === 'string' ? String(v) : undefined));
@@ -51,19 +40,18 @@ export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, s
       if (payload?.webhookEvent === 'issuelink_deleted') {
         const linkId = payload.issueLink?.id;
         if (typeof linkId !== 'number' && typeof linkId !== 'string') return replyJson(res, 400, { error: 'issueLink needs an id' });
-        const unlinked = await jiraIssueUnlinked(ctx, String(linkId), delivery);
-        return replyJson(res, 200, unlinked);
+        return replyJson(res, 200, await jiraIssueUnlinked(ctx, String(linkId), delivery));
       }
       const key = payload?.issue?.key;
-      const status = payload?.changelog?.items?.find((i: { field?: string }) => i.field === 'status')?.toString ?? payload?.issue?.fields?.status?.name;
+      const status = payload?.changelog?.items?.find((i: { field?: string }) => i?.field === 'status')?.toString ?? payload?.issue?.fields?.status?.name;
       if (typeof key !== 'string' || typeof status !== 'string') return replyJson(res, 202, { ignored: 'no issue status' });
       const releaseId = await releaseIdByJiraKey(ctx.db, key);
       if (releaseId === undefined) return replyJson(res, 202, { ignored: `${key} is not a relm change ticket` });
       const who = String(payload?.user?.displayName ?? 'someone');
-      if (statuses.cancelled.includes(status)) return replyJson(res, 200, { release: releaseId, outcome: await jiraCancelled(ctx, releaseId, who, delivery) });
-      const decision = statuses.approved.includes(status) ? 'approve' : statuses.declined.includes(status) ? 'reject' : undefined;
-      if (!decision) return replyJson(res, 202, { ignored: `status ${status}` });
-      return replyJson(res, 200, { release: releaseId, outcome: await jiraDecision(ctx, releaseId, decision, who, delivery) });
+      const means = jiraStatusMeans(statuses, status);
+      if (means === 'cancel') return replyJson(res, 200, { release: releaseId, outcome: await jiraCancelled(ctx, releaseId, who, delivery) });
+      if (!means) return replyJson(res, 202, { ignored: `status ${status}` });
+      return replyJson(res, 200, { release: releaseId, outcome: await jiraDecision(ctx, releaseId, means, who, delivery) });
     },
-  };
+  });
 }

@@ -157,7 +157,8 @@ export function startEffectsWorker(options: EffectsWorkerOptions): Worker<Effect
     effectsQueueName(dispatcher.installation),
     async (job: Job<EffectJob>) => {
       if (job.name === 'relay') {
-        const stranded = await strandedOutbox(ctx.db, new Date(ctx.clock().getTime() - (options.relayAfterMs ?? 15_000)), { afterId: relayFrom });
+        const now = ctx.clock();
+        const stranded = await strandedOutbox(ctx.db, new Date(now.getTime() - (options.relayAfterMs ?? 15_000)), now, { afterId: relayFrom });
         relayFrom = stranded.length === STRANDED_PAGE ? stranded[stranded.length - 1]! : 0;
         const done: Record<Requeued, number[]> = { queued: [], revived: [], waiting: [] };
         // One job per row: each keeps its own retries, and a row stuck waiting cannot hold up others.

@@ -49,7 +49,7 @@ describe('side effects after commit', () => {
     const key = 'announce:approved:1:1';
     // The earlier attempt posted, then the worker died before recording it: the row is left 'sending'.
     const [id] = await enqueueOutbox(h.relm.db, [{ kind: 'announce', releaseId: 1, dedupeKey: key, payload: { releaseId: 1, event: 'approved' } }], new Date());
-    await claimOutbox(h.relm.db, id!);
+    await claimOutbox(h.relm.db, id!, new Date());
     // ...and its lease has run out.
     await h.relm.db.updateTable('outbox').set({ claimed_until: new Date(Date.now() - 1_000) }).where('id', '=', id!).execute();
     const posted = await h.relm.slack.post({ channel: 'C0PAY', text: 'announced before the crash', threadTs: card.ts, idempotencyKey: key });

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SlackEmulator } from '../../src/integrations/slack/emulator.ts';
 import { BOT_TOKEN, SIGNING_SECRET } from '../support/slack-requests.ts';
 import { REDIS_URL } from '../support/harness.ts';
+import { clockEnv } from '../support/process-env.ts';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const dirs: string[] = [];
@@ -23,7 +24,7 @@ afterAll(() => {
 
 /** Runs `relm <args>` on the pinned Node, as `npx relm` would. */
 function relm(args: string[], env: Record<string, string>, input?: string) {
-  const child = spawn(process.execPath, ['src/cli.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', REDIS_URL, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['src/cli.ts', ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', REDIS_URL, ...clockEnv(), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));

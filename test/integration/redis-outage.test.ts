@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, type Harness } from '../support/harness.ts';
 import { findCard } from '../support/slack-views.ts';
+import { realClockEnv } from '../support/process-env.ts';
 
 let redis: ChildProcess;
 let h: Harness;
@@ -18,7 +19,7 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   // A Redis of this test's own, so stopping it disturbs no other test.
   const port = await freePort();
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore', env: realClockEnv() });
   await new Promise((resolve) => setTimeout(resolve, 300));
   h = await startHarness({ store: 'pglite', env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
 });

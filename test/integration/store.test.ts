@@ -122,19 +122,30 @@ describe.each(['postgres', 'pglite'] as const)('the store on %s', (kind) => {
     const ids = await enqueueOutbox(db, [{ kind: 'card', releaseId: 1, dedupeKey: 'card:1:1', payload: { releaseId: 1 } }], now);
     expect(ids).toHaveLength(1);
     expect(await enqueueOutbox(db, [{ kind: 'card', releaseId: 1, dedupeKey: 'card:1:1', payload: { releaseId: 1 } }], now)).toEqual([]);
-    const first = await claimOutbox(db, ids[0]!);
+    const first = await claimOutbox(db, ids[0]!, now);
     expect(first).toMatchObject({ previousState: 'pending' });
     // a second worker finds the row leased and leaves it alone
-    expect(await claimOutbox(db, ids[0]!)).toBe('busy');
-    expect(await strandedOutbox(db, new Date(now.getTime() + 1))).not.toContain(ids[0]);
+    expect(await claimOutbox(db, ids[0]!, now)).toBe('busy');
+    expect(await strandedOutbox(db, new Date(now.getTime() + 1), now)).not.toContain(ids[0]);
     // a failed attempt gives the lease back: the retry knows an earlier attempt may have got through
     await failOutbox(db, ids[0]!, 'Slack answered 500', false);
-    expect(await strandedOutbox(db, new Date(now.getTime() + 1))).toContain(ids[0]);
-    const retry = await claimOutbox(db, ids[0]!);
+    expect(await strandedOutbox(db, new Date(now.getTime() + 1), now)).toContain(ids[0]);
+    const retry = await claimOutbox(db, ids[0]!, now);
     expect(retry).toMatchObject({ previousState: 'sending', attempts: 2 });
     await completeOutbox(db, ids[0]!, { ts: '1.2' }, now);
-    expect(await claimOutbox(db, ids[0]!)).toBe('done');
-    expect(await strandedOutbox(db, new Date(now.getTime() + 1))).not.toContain(ids[0]);
+    expect(await claimOutbox(db, ids[0]!, now)).toBe('done');
+    expect(await strandedOutbox(db, new Date(now.getTime() + 1), now)).not.toContain(ids[0]);
+  });
+
+  it("reckons an effect's lease on relm's clock, not the database's", async () => {
+    // The clock here is days from the database's own: the lease still runs for exactly its length on it.
+    const [id] = await enqueueOutbox(db, [{ kind: 'card', releaseId: 1, dedupeKey: 'card:1:lease', payload: { releaseId: 1 } }], now);
+    expect(await claimOutbox(db, id!, now, 60_000)).toMatchObject({ previousState: 'pending' });
+    expect(await claimOutbox(db, id!, new Date(now.getTime() + 59_000), 60_000)).toBe('busy');
+    expect(await strandedOutbox(db, new Date(now.getTime() + 59_001), new Date(now.getTime() + 59_000))).not.toContain(id);
+    expect(await strandedOutbox(db, new Date(now.getTime() + 61_000), new Date(now.getTime() + 61_000))).toContain(id);
+    expect(await claimOutbox(db, id!, new Date(now.getTime() + 61_000), 60_000)).toMatchObject({ previousState: 'sending', attempts: 2 });
+    await completeOutbox(db, id!, {}, now);
   });
 
   it('pages through the effects still owed an attempt, so a relay pass over many reaches every one', async () => {
@@ -142,7 +153,7 @@ describe.each(['postgres', 'pglite'] as const)('the store on %s', (kind) => {
     const later = new Date(now.getTime() + 1);
     const seen: number[] = [];
     for (let afterId = 0; ; ) {
-      const page = await strandedOutbox(db, later, { afterId, limit: 2 });
+      const page = await strandedOutbox(db, later, later, { afterId, limit: 2 });
       if (page.length === 0) break;
       expect(page.length).toBeLessThanOrEqual(2);
       seen.push(...page);

@@ -14,7 +14,7 @@ export type EffectOutcome = 'done' | 'already_done' | 'busy' | 'failed';
  * workers cannot double a post.
  */
 export async function performEffect(ctx: CoreContext, ports: EffectPorts, outboxId: number): Promise<EffectOutcome> {
-  const row = await claimOutbox(ctx.db, outboxId, ports.leaseMs);
+  const row = await claimOutbox(ctx.db, outboxId, ctx.clock(), ports.leaseMs);
   if (row === 'done') return 'already_done';
   // Another worker is performing it right now; if that attempt dies, its lease runs out and the relay
   // hands the row out again.

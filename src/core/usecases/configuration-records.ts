@@ -6,7 +6,7 @@ import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
 import { currentVersions, isAuthorisedVersion, previousVersion, recordDeployments, recordUnauthorised, type DeploymentRecord } from '../../store/repositories/configuration-records.ts';
 
-import { serviceOf } from '../policy.ts';
+import { serviceOf, type Settings } from '../policy.ts';
 import type { StoredRelease } from '../release.ts';
 import type { RolloutStep } from '../rollout.ts';
 
@@ -36,6 +36,20 @@ export async function whereRuns(ctx: CoreContext, service: string): Promise<Depl
 export type ObservedChange =
   | { kind: 'deployment'; repo: string; environment: string; version: string; production: boolean; ref: string; url?: string; creator?: string }
   | { kind: 'release'; repo: string; tag: string; ref: string; url?: string };
+
+const PRODUCTION = /^(prod|production|live)$/i;
+
+/** A target named prod, production or live is production, as is any target of a deployment model's last wave. */
+export function isProductionTarget(settings: Settings, environment: string): boolean {
+  if (PRODUCTION.test(environment)) return true;
+  return Object.values(settings.deploymentModels).some((m) => m.waves[m.waves.length - 1]?.targets.includes(environment));
+}
+
+/** The version a deployment carries: its payload's `version`, else its ref (a tag), else its commit. */
+export function deploymentVersion(deployment: { payloadVersion?: unknown; ref?: unknown; sha?: unknown }): string {
+  const candidate = [deployment.payloadVersion, deployment.ref, deployment.sha].find((v) => (typeof v === 'string' && v.length > 0) || typeof v === 'number');
+  return candidate === undefined ? '' : String(candidate);
+}
 
 function versionFromTag(template: string, tag: string): string {
   const [prefix = '', suffix = ''] = template.split('{version}');

@@ -39,6 +39,7 @@ export class WebhookDeployer implements Deployer {
       idempotency_key: step.idempotencyKey,
       callback_url: this.#options.callbackUrl ?? null,
     });
+    // The host's wall clock, not relm's: the receiver checks this timestamp against its own clock to refuse replays.
     const timestamp = Math.floor(Date.now() / 1000);
     const res = await fetch(model.webhook.url, {
       method: 'POST',

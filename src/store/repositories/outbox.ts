@@ -64,13 +64,15 @@ export type Claim = (OutboxRow & { previousState: string }) | 'done' | 'busy';
  * Returns the row with its state *before* the claim, so a handler can tell a first attempt ('pending')
  * from one after a failure or a crash ('sending'); 'busy' while another attempt holds the lease.
  */
-export async function claimOutbox(db: Db, id: number, leaseMs = EFFECT_LEASE_MS): Promise<Claim> {
+export async function claimOutbox(db: Db, id: number, now: Date, leaseMs = EFFECT_LEASE_MS): Promise<Claim> {
+  // Leases are reckoned on relm's clock, like every other time relm stores, never on the database's own.
+  const until = new Date(now.getTime() + leaseMs);
   const result = await sql<OutboxRow & { previous_state: string; leased: boolean }>`
     WITH prev AS (SELECT id, state AS previous_state, claimed_until FROM outbox WHERE id = ${id} FOR UPDATE)
-    UPDATE outbox o SET state = 'sending', attempts = o.attempts + 1, claimed_until = now() + make_interval(secs => ${leaseMs / 1000})
+    UPDATE outbox o SET state = 'sending', attempts = o.attempts + 1, claimed_until = ${until}
     FROM prev
     WHERE o.id = prev.id
-      AND (o.state = 'pending' OR (o.state = 'sending' AND (prev.claimed_until IS NULL OR prev.claimed_until < now())))
+      AND (o.state = 'pending' OR (o.state = 'sending' AND (prev.claimed_until IS NULL OR prev.claimed_until < ${now})))
     RETURNING o.*, prev.previous_state`.execute(db);
   const row = result.rows[0];
   if (row) return { ...row, previousState: row.previous_state };
@@ -95,13 +97,13 @@ export const STRANDED_PAGE = 100;
  * between commit and enqueue left, and rows waiting between retries (or whose retries ran out). In id
  * order from `afterId`, so a caller can page through them.
  */
-export async function strandedOutbox(db: Db, olderThan: Date, page: { afterId?: number; limit?: number } = {}): Promise<number[]> {
+export async function strandedOutbox(db: Db, olderThan: Date, now: Date, page: { afterId?: number; limit?: number } = {}): Promise<number[]> {
   const rows = await db
     .selectFrom('outbox')
     .select('id')
     .where('created_at', '<', olderThan)
     .where('id', '>', page.afterId ?? 0)
-    .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'sending'), eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', sql<Date>`now()`)])])]))
+    .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'sending'), eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)])])]))
     .orderBy('id')
     .limit(page.limit ?? STRANDED_PAGE)
     .execute();
