@@ -3,16 +3,16 @@ import type { BotDeps } from '../deps.ts';
 import { ACTIONS } from '../blocks/ids.ts';
 import { submitRelease } from '../../core/usecases/submit.ts';
 import { cancelRelease } from '../../core/usecases/cancel.ts';
-import { releaseKey } from '../../core/release.ts';
+import { answers } from '../blocks/replies.ts';
 
 /** The card's own buttons: submit and cancel (edit opens a modal, see edit.ts). */
 export function registerLifecycleButtons(app: App, deps: BotDeps): void {
   app.action<BlockButtonAction>(ACTIONS.submit, async ({ action, body, respond }) => {
     const release = await submitRelease(deps.ctx, body.user.id, Number(action.value));
-    await respond({ response_type: 'ephemeral', replace_original: false, text: `:outbox_tray: Submitted *${releaseKey(release.id)}* for approval.` });
+    await respond({ response_type: 'ephemeral', replace_original: false, text: answers.submitted(release) });
   });
   app.action<BlockButtonAction>(ACTIONS.cancel, async ({ action, body, respond }) => {
     const release = await cancelRelease(deps.ctx, body.user.id, Number(action.value), '');
-    await respond({ response_type: 'ephemeral', replace_original: false, text: `:wastebasket: Cancelled *${releaseKey(release.id)}*.` });
+    await respond({ response_type: 'ephemeral', replace_original: false, text: answers.cancelled(release.id) });
   });
 }

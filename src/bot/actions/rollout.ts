@@ -5,7 +5,8 @@ import { reasonModal } from '../blocks/modals.ts';
 import { tickChecklist, reportManualStep } from '../../core/usecases/rollout/steps.ts';
 import { continueRollout, pauseRollout, resumeRollout, retryWave, startRollout } from '../../core/usecases/rollout/control.ts';
 import { DomainError } from '../../core/errors.ts';
-import { releaseKey } from '../../core/release.ts';
+import { answers } from '../blocks/replies.ts';
+import { whoMark } from '../../core/text.ts';
 
 function numbers(value: string | undefined): number[] {
   const parts = (value ?? '').split(':').map(Number);
@@ -14,20 +15,20 @@ function numbers(value: string | undefined): number[] {
 }
 
 const CONTROLS = [
-  [ACTIONS.start, startRollout, 'started the rollout of'],
-  [ACTIONS.pause, pauseRollout, 'paused'],
-  [ACTIONS.resume, resumeRollout, 'resumed'],
-  [ACTIONS.retry, retryWave, 'retried the failed wave of'],
-  [ACTIONS.continue, continueRollout, 'continued past the failed wave of'],
+  [ACTIONS.start, startRollout, answers.started],
+  [ACTIONS.pause, pauseRollout, answers.paused],
+  [ACTIONS.resume, resumeRollout, answers.resumed],
+  [ACTIONS.retry, retryWave, answers.retried],
+  [ACTIONS.continue, continueRollout, answers.continued],
 ] as const;
 
 /** Rollout buttons: the card's controls, and the manual deployer's checklist. */
 export function registerRolloutButtons(app: App, deps: BotDeps): void {
-  for (const [actionId, useCase, done] of CONTROLS) {
+  for (const [actionId, useCase, answer] of CONTROLS) {
     app.action<BlockButtonAction>(actionId, async ({ action, body, respond }) => {
       const [id] = numbers(action.value);
       await useCase(deps.ctx, body.user.id, id!);
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `You ${done} *${releaseKey(id!)}*.` });
+      await respond({ response_type: 'ephemeral', replace_original: false, text: answer(id!) });
     });
   }
   for (const [actionId, view] of [
@@ -45,10 +46,10 @@ export function registerRolloutButtons(app: App, deps: BotDeps): void {
   });
   app.action<BlockButtonAction>(ACTIONS.stepDone, async ({ action, body, respond }) => {
     const step = await reportManualStep(deps.ctx, body.user.id, numbers(action.value)[0]!, 'succeeded', null);
-    await respond({ response_type: 'ephemeral', replace_original: false, text: `:white_check_mark: Wave ${step.waveName} is done.` });
+    await respond({ response_type: 'ephemeral', replace_original: false, text: answers.waveDone(step) });
   });
   app.action<BlockButtonAction>(ACTIONS.stepFailed, async ({ action, body, respond }) => {
-    const step = await reportManualStep(deps.ctx, body.user.id, numbers(action.value)[0]!, 'failed', `reported failed by <@${body.user.id}>`);
-    await respond({ response_type: 'ephemeral', replace_original: false, text: `:x: Wave ${step.waveName} failed; the rollout is paused. Retry, continue or roll back from the card.` });
+    const step = await reportManualStep(deps.ctx, body.user.id, numbers(action.value)[0]!, 'failed', `reported failed by ${whoMark(body.user.id)}`);
+    await respond({ response_type: 'ephemeral', replace_original: false, text: answers.waveFailed(step) });
   });
 }

@@ -100,3 +100,19 @@ export function renderChainCheck(check: ChainCheck): string {
     ? `:lock: Audit trail intact: ${check.entries} entr${check.entries === 1 ? 'y' : 'ies'}, every hash links to the one before.`
     : `:rotating_light: Audit trail broken at entry ${check.brokenAt}: ${check.reason}.`;
 }
+
+/** The answers to the lifecycle and rollout controls, the same by button and by text. */
+export const answers = {
+  submitted: (release: { id: number; cardChannel: string | null }) => `:outbox_tray: Submitted *${releaseKey(release.id)}* for approval${release.cardChannel ? `; the request is in <#${release.cardChannel}>` : ''}.`,
+  cancelled: (id: number) => `:wastebasket: Cancelled *${releaseKey(id)}*.`,
+  rejected: (id: number) => `:no_entry: You rejected *${releaseKey(id)}*.`,
+  started: (id: number) => `:rocket: Starting *${releaseKey(id)}* now; each wave still waits for an open change window.`,
+  paused: (id: number) => `:double_vertical_bar: Paused *${releaseKey(id)}*.`,
+  resumed: (id: number) => `:arrow_forward: Resumed *${releaseKey(id)}*.`,
+  retried: (id: number) => `:repeat: Retrying the failed wave of *${releaseKey(id)}*.`,
+  continued: (id: number) => `:fast_forward: Continuing *${releaseKey(id)}* with its next wave.`,
+  aborted: (id: number) => `:octagonal_sign: Aborted the rollout of *${releaseKey(id)}*; it ends failed. Roll back from the card if needed.`,
+  rollingBack: (id: number) => `:rewind: Rolling back *${releaseKey(id)}*: each wave that started is rolled back, newest first.`,
+  waveDone: (step: { waveName: string; kind: string }) => `:white_check_mark: ${step.kind === 'rollback' ? 'The rollback of wave' : 'Wave'} ${escapeText(step.waveName)} is done.`,
+  waveFailed: (step: { waveName: string; kind: string }) => `:x: ${step.kind === 'rollback' ? 'The rollback of wave' : 'Wave'} ${escapeText(step.waveName)} failed; the rollout is paused. Retry, continue or roll back from the card.`,
+};

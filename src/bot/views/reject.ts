@@ -2,10 +2,10 @@ import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { BotDeps } from '../deps.ts';
 import { REJECT_FIELDS, VALUE, VIEWS } from '../blocks/ids.ts';
 import { rejectRelease } from '../../core/usecases/decide.ts';
-import { releaseKey } from '../../core/release.ts';
 import { DomainError } from '../../core/errors.ts';
 import { replyEphemeral, replyTargetOf } from '../reply.ts';
 import { readViewContext } from './view-context.ts';
+import { answers } from '../blocks/replies.ts';
 
 export function registerRejectView(app: App, deps: BotDeps): void {
   app.view<ViewSubmitAction>(VIEWS.reject, async ({ ack, view, body }) => {
@@ -18,6 +18,6 @@ export function registerRejectView(app: App, deps: BotDeps): void {
     const meta = readViewContext(view.private_metadata);
     if (meta.releaseId === undefined) throw new DomainError('invalid_input', 'That form lost track of its release; reject with `/release reject REL-n <reason>`.');
     await rejectRelease(deps.ctx, body.user.id, meta.releaseId, reason, meta.revision);
-    await replyEphemeral(deps.slack, replyTargetOf(body as unknown as Record<string, unknown>), `:no_entry: You rejected *${releaseKey(meta.releaseId)}*.`);
+    await replyEphemeral(deps.slack, replyTargetOf(body as unknown as Record<string, unknown>), answers.rejected(meta.releaseId));
   });
 }

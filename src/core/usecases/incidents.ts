@@ -8,7 +8,7 @@ import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { findRelease, releasesByJiraIssueIds } from '../../store/repositories/releases.ts';
 import { loadRelease } from './load.ts';
 import { changeTransaction, recordChange } from './record-change.ts';
-import { EffectNotReadyError, PermanentEffectError } from '../effects/errors.ts';
+import { PermanentEffectError } from '../effects/errors.ts';
 import { linkedWorkItems } from './jira-ticket.ts';
 import type { EffectPorts } from '../ports/effect-ports.ts';
 

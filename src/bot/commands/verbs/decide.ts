@@ -1,8 +1,7 @@
 import { submitRelease } from '../../../core/usecases/submit.ts';
 import { approveRelease, rejectRelease } from '../../../core/usecases/decide.ts';
 import { cancelRelease } from '../../../core/usecases/cancel.ts';
-import { releaseKey } from '../../../core/release.ts';
-import { renderApproved } from '../../blocks/replies.ts';
+import { answers, renderApproved } from '../../blocks/replies.ts';
 import { releaseId } from '../args.ts';
 import { CommandError } from '../command-error.ts';
 import { verb } from '../types.ts';
@@ -16,7 +15,7 @@ export const submitVerb = verb({
   parse: (_name, args) => ({ verb: 'submit', id: releaseId(args[0], 'submit', 'submit REL-12') }),
   async run(deps, caller, command) {
     const release = await submitRelease(deps.ctx, caller.user, command.id);
-    return `:outbox_tray: Submitted *${releaseKey(release.id)}* for approval; the request is in <#${release.cardChannel}>.`;
+    return answers.submitted(release);
   },
 });
 
@@ -39,7 +38,7 @@ export const rejectVerb = verb({
   },
   async run(deps, caller, command) {
     await rejectRelease(deps.ctx, caller.user, command.id, command.reason);
-    return `:no_entry: You rejected *${releaseKey(command.id)}*.`;
+    return answers.rejected(command.id);
   },
 });
 
@@ -50,6 +49,6 @@ export const cancelVerb = verb({
   parse: (_name, args) => ({ verb: 'cancel', id: releaseId(args[0], 'cancel', 'cancel REL-12 [reason]'), reason: rest(args) }),
   async run(deps, caller, command) {
     await cancelRelease(deps.ctx, caller.user, command.id, command.reason);
-    return `:wastebasket: Cancelled *${releaseKey(command.id)}*.`;
+    return answers.cancelled(command.id);
   },
 });

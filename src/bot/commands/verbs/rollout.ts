@@ -1,17 +1,17 @@
 import { abortRollout, continueRollout, pauseRollout, resumeRollout, retryWave, rollbackRollout, startRollout } from '../../../core/usecases/rollout/control.ts';
-import { releaseKey } from '../../../core/release.ts';
+import { answers } from '../../blocks/replies.ts';
 import { releaseId } from '../args.ts';
 import { CommandError } from '../command-error.ts';
 import { verb } from '../types.ts';
 
 type Control = 'start' | 'pause' | 'resume' | 'retry' | 'continue';
 
-const CONTROLS: Record<Control, { use: typeof startRollout; answer: (key: string) => string }> = {
-  start: { use: startRollout, answer: (key) => `:rocket: Starting *${key}* now; each wave still waits for an open change window.` },
-  pause: { use: pauseRollout, answer: (key) => `:double_vertical_bar: Paused *${key}*.` },
-  resume: { use: resumeRollout, answer: (key) => `:arrow_forward: Resumed *${key}*.` },
-  retry: { use: retryWave, answer: (key) => `:repeat: Retrying the failed wave of *${key}*.` },
-  continue: { use: continueRollout, answer: (key) => `:fast_forward: Continuing *${key}* with its next wave.` },
+const CONTROLS: Record<Control, { use: typeof startRollout; answer: (id: number) => string }> = {
+  start: { use: startRollout, answer: answers.started },
+  pause: { use: pauseRollout, answer: answers.paused },
+  resume: { use: resumeRollout, answer: answers.resumed },
+  retry: { use: retryWave, answer: answers.retried },
+  continue: { use: continueRollout, answer: answers.continued },
 };
 
 export const controlVerbs = verb({
@@ -22,7 +22,7 @@ export const controlVerbs = verb({
   async run(deps, caller, command) {
     const control = CONTROLS[command.verb];
     await control.use(deps.ctx, caller.user, command.id);
-    return control.answer(releaseKey(command.id));
+    return control.answer(command.id);
   },
 });
 
@@ -37,12 +37,11 @@ export const stopVerbs = verb({
     return { verb: name as 'abort' | 'rollback', id, reason };
   },
   async run(deps, caller, command) {
-    const key = releaseKey(command.id);
     if (command.verb === 'abort') {
       await abortRollout(deps.ctx, caller.user, command.id, command.reason);
-      return `:octagonal_sign: Aborted the rollout of *${key}*; it ends failed. Roll back from the card if needed.`;
+      return answers.aborted(command.id);
     }
     await rollbackRollout(deps.ctx, caller.user, command.id, command.reason);
-    return `:rewind: Rolling back *${key}*: each wave that started is rolled back, newest first.`;
+    return answers.rollingBack(command.id);
   },
 });
