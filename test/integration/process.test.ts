@@ -74,7 +74,7 @@ describe('the relm process', () => {
     } finally {
       await slack.stop();
     }
-  });
+  }, 60_000); // two doctor runs, each a process that waits out a Redis that does not answer
 
   it('drains and exits 0 on SIGTERM', async () => {
     const dir = tempDir();
