@@ -1,5 +1,5 @@
 // The fake Slack for bench:ack, in a process of its own so its work is not timed with the load.
-import { SlackEmulator } from '../src/integrations/slack/emulator.ts';
+import { SlackEmulator } from '../src/console/slack-emulator.ts';
 
 const slack = await new SlackEmulator().start();
 // Keep nothing: the bench only needs Slack to answer.

@@ -4,7 +4,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { jiraConnection, type Env } from './config/env.ts';
-import type { Settings } from './core/policy.ts';
+import type { Settings } from './core/settings.ts';
 import type { CoreContext } from './core/context.ts';
 import { createDatabase, migrateToLatest, type Database } from './store/database.ts';
 import { createRedis } from './jobs/redis.ts';

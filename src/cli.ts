@@ -5,7 +5,7 @@ import { createLogger } from './log.ts';
 import { createDatabase, describeDatabase, migrateToLatest } from './store/database.ts';
 import { runConsole } from './console/console.ts';
 import { runDoctor } from './doctor.ts';
-import type { Settings } from './core/policy.ts';
+import type { Settings } from './core/settings.ts';
 
 const USAGE = `usage: relm <command>
 

@@ -1,4 +1,4 @@
-import type { Settings } from './core/policy.ts';
+import type { Settings } from './core/settings.ts';
 import type { Writable } from 'node:stream';
 import { jiraConnection, jiraDeployment, jiraProblem, type Env } from './config/env.ts';
 import { ConfigFileError, loadRelmFile } from './config/relm-file.ts';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { parseWindow } from '../core/windows.ts';
 import { RELEASE_STATES, RELEASE_TYPES, RISKS } from '../core/release.ts';
-import { JIRA_FIELD_NAMES, type JiraFieldName, type Settings } from '../core/policy.ts';
+import { JIRA_FIELD_NAMES, type JiraFieldName, type Settings } from '../core/settings.ts';
 
 const duration = z.string().regex(DURATION_PATTERN, 'a duration like 30s, 15m, 2h or 7d');
 const slackUser = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U0123ABCD');

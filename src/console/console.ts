@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { unfinishedEffectCount } from '../store/repositories/effect-status.ts';
 import type { Env } from '../config/env.ts';
-import type { Settings } from '../core/policy.ts';
+import type { Settings } from '../core/settings.ts';
 import { createRelm } from '../app.ts';
 import { createLogger } from '../log.ts';
-import { SlackEmulator, type EmulatedMessage } from '../integrations/slack/emulator.ts';
+import { SlackEmulator, type EmulatedMessage } from './slack-emulator.ts';
 import { ConsoleReceiver } from './receiver.ts';
 import { renderBlocks, plainText, type RenderedButton } from './render.ts';
 import { fillModal } from './modal-form.ts';

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../store/schema.ts';
-import type { Directory, Settings } from './policy.ts';
+import type { Directory } from './policy.ts';
+import type { Settings } from './settings.ts';
 
 /** Hands outbox rows to whatever performs them (BullMQ in relm); must not throw. */
 export interface EffectDispatcher {

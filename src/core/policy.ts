@@ -1,7 +1,6 @@
 import type { Calendar } from './windows.ts';
-import type { ReleaseType, Risk } from './release.ts';
+import type { ReleaseType } from './release.ts';
 import { DomainError } from './errors.ts';
-import { fragment } from './text.ts';
 
 export interface ApprovalRule {
   required: number;
@@ -20,97 +19,11 @@ export interface Policy {
   approvalSource: ApprovalSource;
 }
 
-export interface Wave {
-  name: string;
-  targets: string[];
-  bakeMs: number;
-  checklist: string[];
-  rollback: string[];
-  verify?: { url: string; expect: number; timeoutMs?: number };
-}
-
-export interface DeploymentModel {
-  name: string;
-  deployer: 'manual' | 'github' | 'webhook';
-  waves: Wave[];
-  webhook?: { url: string; secretEnv: string };
-  /** The github deployer's polling, for when deployment_status webhooks do not arrive. */
-  github?: { pollMs: number; timeoutMs: number };
-}
-
-export interface ServiceSettings {
-  key: string;
-  name: string;
-  channel: string;
-  audience: string[];
-  jiraProject?: string;
-  githubRepo?: string;
-  policy: string;
-  deploymentModel: string;
-  /** `semver` (default) or `any`: how versions are validated and ordered. */
-  versionScheme: 'semver' | 'any';
-}
-
-/** Everything relm.yml says, in domain terms. */
-export interface Settings {
-  timezone: string;
-  approversCanSelfApprove: boolean;
-  releaseManagers: string[];
-  /** Who may tick checklists and report a manual wave done or failed, besides the owner, approvers and release managers. */
-  installers: string[];
-  groups: Record<string, string[]>;
-  services: Record<string, ServiceSettings>;
-  policies: Record<string, Policy>;
-  deploymentModels: Record<string, DeploymentModel>;
-  digests: { channel: string; cron: string; periodMs: number }[];
-  /** How a version becomes a git tag, e.g. "v{version}". */
-  githubTag: string;
-  jira: JiraSettings;
-}
-
-export interface JiraSettings {
-  issueType: string;
-  /** relm state → the name of the Jira transition that follows it (ids differ per workflow). */
-  transitions: Partial<Record<string, string>>;
-  /** Ticket statuses that count as approved / declined where a policy takes Jira as an approval source. */
-  approvedStatuses: string[];
-  declinedStatuses: string[];
-  /** A Jira status that cancels the release, where the policy takes Jira as an approval source. */
-  cancelledStatuses: string[];
-  /** relm value → Jira field id, set when the ticket is raised and when its plan or schedule changes. */
-  fields: Partial<Record<JiraFieldName, string>>;
-  /** Risk → the option name of a select field (default: the risk as written). */
-  riskValues: Partial<Record<Risk, string>>;
-  /** The issue link type that joins the change ticket to the work items its plan mentions. */
-  linkType: string;
-  /** Issue types that, linked to a change ticket, count as incidents caused by the release. */
-  incidentTypes: string[];
-}
-
-/** The relm values a Jira field can be mapped to (`jira.fields` in relm.yml). */
-export const JIRA_FIELD_NAMES = ['planned_start', 'planned_end', 'risk', 'release_link'] as const;
-export type JiraFieldName = (typeof JIRA_FIELD_NAMES)[number];
-
 /** Looks up Slack user-group members (S… ids); the adapter caches. */
 export interface Directory {
   userGroupMembers(groupId: string): Promise<string[]>;
 }
 
-export function serviceOf(settings: Settings, key: string): ServiceSettings {
-  const service = settings.services[key];
-  if (!service) {
-    const known = Object.keys(settings.services).join(', ') || 'none configured';
-    throw new DomainError('invalid_input', `Unknown service "${fragment(key)}". Services: ${known}.`, { field: 'service' });
-  }
-  return service;
-}
-
-export function policyOf(settings: Settings, serviceKey: string): Policy {
-  const service = serviceOf(settings, serviceKey);
-  const policy = settings.policies[service.policy];
-  if (!policy) throw new DomainError('config', `Service ${serviceKey} names policy "${service.policy}", which relm.yml does not define.`);
-  return policy;
-}
 
 export function approvalRuleFor(policy: Policy, type: ReleaseType): ApprovalRule {
   const rule = policy.approvals[type];
@@ -121,10 +34,11 @@ export function approvalRuleFor(policy: Policy, type: ReleaseType): ApprovalRule
 }
 
 /** Expands a rule's `from` list into the Slack user ids who may approve. */
-export async function eligibleApprovers(rule: ApprovalRule, settings: Settings, directory: Directory): Promise<Set<string>> {
+export async function eligibleApprovers(rule: ApprovalRule, groups: Record<string, string[]>, directory: Directory): Promise<Set<string>> {
   const users = new Set<string>();
   for (const entry of rule.from) {
-    if (settings.groups[entry]) settings.groups[entry].forEach((u) => users.add(u));
+    // A group name is looked up as the file's own key only (never `__proto__` or `constructor`).
+    if (Object.hasOwn(groups, entry)) groups[entry]!.forEach((u) => users.add(u));
     else if (/^S[A-Z0-9]+$/.test(entry)) (await directory.userGroupMembers(entry)).forEach((u) => users.add(u));
     else users.add(entry);
   }

@@ -1,6 +1,6 @@
 import { DomainError } from './errors.ts';
 import { fragment } from './text.ts';
-import type { DeploymentModel, Settings, Wave } from './policy.ts';
+import type { DeploymentModel, Settings, Wave } from './settings.ts';
 import type { Release } from './release.ts';
 import { DURATION_PATTERN, parseDuration } from '../config/duration.ts';
 

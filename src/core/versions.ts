@@ -1,7 +1,7 @@
 import semver from 'semver';
 import { DomainError } from './errors.ts';
 import { fragment } from './text.ts';
-import type { ServiceSettings } from './policy.ts';
+import type { ServiceSettings } from './settings.ts';
 
 /** Validates a version for a service and returns its canonical form ("v1.2.3" becomes "1.2.3"). */
 export function normaliseVersion(service: ServiceSettings, text: string): string {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SlackEmulator } from '../../src/integrations/slack/emulator.ts';
+import { SlackEmulator } from '../../src/console/slack-emulator.ts';
 import { BOT_TOKEN, SIGNING_SECRET } from '../support/slack-requests.ts';
 import { REDIS_URL } from '../support/harness.ts';
 import { clockEnv } from '../support/process-env.ts';

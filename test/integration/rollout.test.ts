@@ -4,7 +4,7 @@ import { FakeDeployer } from '../support/fake-deployer.ts';
 import { writeRolloutConfig } from '../support/rollout-config.ts';
 import { buttonsOf, findCard, planValues } from '../support/slack-views.ts';
 import { ACTIONS } from '../../src/bot/blocks/ids.ts';
-import type { EmulatedMessage } from '../../src/integrations/slack/emulator.ts';
+import type { EmulatedMessage } from '../../src/console/slack-emulator.ts';
 import { advanceRollouts } from '../../src/core/usecases/rollout/advance.ts';
 import { verifyAuditTrail } from '../../src/core/usecases/audit-trail.ts';
 

@@ -7,7 +7,7 @@ import type { RetrySchedule } from '../../src/jobs/effects-queue.ts';
 import { readEnv, type Env } from '../../src/config/env.ts';
 import { loadRelmFile } from '../../src/config/relm-file.ts';
 import { createLogger } from '../../src/log.ts';
-import { SlackEmulator, type EphemeralMessage } from '../../src/integrations/slack/emulator.ts';
+import { SlackEmulator, type EphemeralMessage } from '../../src/console/slack-emulator.ts';
 import { BOT_TOKEN, SIGNING_SECRET, blockActionPayload, interactionBody, sign, slashCommandBody, viewSubmissionPayload } from './slack-requests.ts';
 import { createTestDatabase } from './postgres.ts';
 

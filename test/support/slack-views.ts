@@ -1,4 +1,4 @@
-import type { EmulatedMessage, SlackEmulator } from '../../src/integrations/slack/emulator.ts';
+import type { EmulatedMessage, SlackEmulator } from '../../src/console/slack-emulator.ts';
 
 /** The release card of REL-n in a channel: the top-level message whose headline names it. */
 export function findCard(slack: SlackEmulator, channel: string, id: number): EmulatedMessage | undefined {

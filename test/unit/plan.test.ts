@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { timeMark } from '../../src/core/text.ts';
+import { parseRelmFile } from '../../src/config/relm-file.ts';
+import { policyOf, serviceOf } from '../../src/core/settings.ts';
 import { describe, expect, it } from 'vitest';
 import { assertModel, inferType, slotWarnings, validatePlannedStart } from '../../src/core/usecases/plan.ts';
 import { DomainError } from '../../src/core/errors.ts';
 import { parseWindow } from '../../src/core/windows.ts';
-import type { Policy, Settings } from '../../src/core/policy.ts';
+import type { Policy } from '../../src/core/policy.ts';
+import type { Settings } from '../../src/core/settings.ts';
 
 describe('inferType', () => {
   it('defaults to minor for a first release', () => {
@@ -127,5 +131,16 @@ describe('assertModel', () => {
 
   it('refuses an unknown model, listing the known ones without echoing markup', () => {
     expect(() => assertModel(settings, '<!here>')).toThrow('Unknown deployment model "!here". Models: two-waves, big-bang.');
+  });
+});
+
+describe('keys a person types', () => {
+  it('match only what relm.yml defines, never an object built-in', () => {
+    const { settings } = parseRelmFile(readFileSync(new URL('../fixtures/relm.test.yml', import.meta.url), 'utf8'));
+    for (const key of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(() => serviceOf(settings, key)).toThrow(/Unknown service/);
+      expect(() => policyOf(settings, key)).toThrow(/Unknown service/);
+      expect(() => assertModel(settings, key)).toThrow(/Unknown deployment model/);
+    }
   });
 });

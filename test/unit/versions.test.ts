@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertIncreasing, normaliseVersion } from '../../src/core/versions.ts';
 import { DomainError } from '../../src/core/errors.ts';
-import type { ServiceSettings } from '../../src/core/policy.ts';
+import type { ServiceSettings } from '../../src/core/settings.ts';
 
 function service(versionScheme: 'semver' | 'any' = 'semver'): ServiceSettings {
   return { key: 'payments', name: 'Payments API', channel: 'C0PAY', audience: [], policy: 'standard', deploymentModel: 'two-waves', versionScheme };

@@ -1,5 +1,5 @@
 import type { KnownBlock, View, PlainTextOption } from '@slack/types';
-import type { Settings } from '../../core/policy.ts';
+import type { Settings } from '../../core/settings.ts';
 import { RELEASE_TYPES, RISKS, releaseKey, type ReleaseType, type Risk } from '../../core/release.ts';
 import { PLAN_FIELDS, REJECT_FIELDS, VALUE, VIEWS } from './ids.ts';
 import { slackTime } from './format.ts';

@@ -1,5 +1,6 @@
 import type { ChainCheck } from '../../core/audit.ts';
-import type { Policy, ServiceSettings, Settings } from '../../core/policy.ts';
+import type { Policy } from '../../core/policy.ts';
+import type { ServiceSettings, Settings } from '../../core/settings.ts';
 import type { ReleaseDetail } from '../../core/usecases/queries.ts';
 import { releaseKey, type Release } from '../../core/release.ts';
 import { formatDuration } from '../../config/duration.ts';

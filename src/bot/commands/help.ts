@@ -1,4 +1,4 @@
-import type { Settings } from '../../core/policy.ts';
+import type { Settings } from '../../core/settings.ts';
 import type { HelpExamples, VerbSpec } from './types.ts';
 
 function examplesFrom(settings: Settings): HelpExamples {

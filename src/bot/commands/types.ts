@@ -1,5 +1,5 @@
 import type { ReleaseState, ReleaseType, Risk } from '../../core/release.ts';
-import type { Settings } from '../../core/policy.ts';
+import type { Settings } from '../../core/settings.ts';
 import type { BotDeps } from '../deps.ts';
 
 /** The plan fields a command may set: `new` plans with them, `edit REL-n` changes just these. */

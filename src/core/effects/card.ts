@@ -1,6 +1,6 @@
 import { claimCardPost, findRelease, setCard } from '../../store/repositories/releases.ts';
 import { latestAuditSeq } from '../../store/repositories/audit.ts';
-import { serviceOf } from '../policy.ts';
+import { serviceOf } from '../settings.ts';
 import type { PostedRef } from '../ports/publisher.ts';
 import { POSTING, postedCard } from '../usecases/card-ref.ts';
 import { releaseDetail } from '../usecases/queries.ts';

@@ -1,6 +1,6 @@
 import { findRelease, recordAssetCheck } from '../../store/repositories/releases.ts';
 import { findOutbox } from '../../store/repositories/outbox.ts';
-import { serviceOf } from '../policy.ts';
+import { serviceOf } from '../settings.ts';
 import type { EffectPorts } from '../ports/effect-ports.ts';
 import type { CoreContext } from '../context.ts';
 import type { StoredRelease } from '../release.ts';

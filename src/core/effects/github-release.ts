@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findRelease } from '../../store/repositories/releases.ts';
 import { findOutbox } from '../../store/repositories/outbox.ts';
-import { serviceOf } from '../policy.ts';
+import { serviceOf } from '../settings.ts';
 import { CodeHostRejectedError } from '../ports/code-host.ts';
 import { releaseKey } from '../release.ts';
 import { EffectNotReadyError, PermanentEffectError } from './errors.ts';

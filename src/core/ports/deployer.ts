@@ -1,4 +1,4 @@
-import type { DeploymentModel } from '../policy.ts';
+import type { DeploymentModel } from '../settings.ts';
 import type { StoredRelease } from '../release.ts';
 import type { RolloutStep } from '../rollout.ts';
 

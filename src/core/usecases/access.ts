@@ -1,6 +1,6 @@
 import { DomainError } from '../errors.ts';
 import { releaseKey, type Release } from '../release.ts';
-import type { Settings } from '../policy.ts';
+import type { Settings } from '../settings.ts';
 import { whoMark } from '../text.ts';
 
 export function isReleaseManager(settings: Settings, user: string): boolean {

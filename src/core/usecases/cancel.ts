@@ -4,7 +4,7 @@ import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { nextState, transition } from '../lifecycle.ts';
 import { JIRA_APPROVER } from '../approvals.ts';
-import { policyOf } from '../policy.ts';
+import { policyOf } from '../settings.ts';
 import { releaseKey, type StoredRelease } from '../release.ts';
 import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { updateReleaseIf } from '../../store/repositories/releases.ts';

@@ -6,7 +6,7 @@ import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
 import { currentVersions, isAuthorisedVersion, previousVersion, recordDeployments, recordUnauthorised, type DeploymentRecord } from '../../store/repositories/configuration-records.ts';
 
-import { serviceOf, type Settings } from '../policy.ts';
+import { serviceOf, type Settings } from '../settings.ts';
 import type { StoredRelease } from '../release.ts';
 import type { RolloutStep } from '../rollout.ts';
 

@@ -6,7 +6,8 @@ import type { DB } from '../../store/schema.ts';
 import { DomainError } from '../errors.ts';
 import { nextState, transition } from '../lifecycle.ts';
 import { githubEffects, wakeEffect } from './rollout/effects.ts';
-import { approvalRuleFor, eligibleApprovers, policyOf } from '../policy.ts';
+import { approvalRuleFor, eligibleApprovers } from '../policy.ts';
+import { policyOf } from '../settings.ts';
 import { releaseKey, type StoredRelease } from '../release.ts';
 import { whoMark } from '../text.ts';
 import { decisionsFor, recordDecision } from '../../store/repositories/decisions.ts';
@@ -35,7 +36,7 @@ async function assertMayDecide(ctx: CoreContext, release: StoredRelease, actor: 
   if (release.requester === actor && !ctx.settings.approversCanSelfApprove) {
     throw new DomainError('self_approval', `You planned ${releaseKey(release.id)}, so you cannot decide on it; another approver must.`);
   }
-  const approvers = await eligibleApprovers(rule, ctx.settings, ctx.directory);
+  const approvers = await eligibleApprovers(rule, ctx.settings.groups, ctx.directory);
   if (!approvers.has(actor)) {
     const who = rule.from.map(whoMark).join(', ');
     throw new DomainError('not_authorised', `You are not an approver for ${release.type} releases of ${release.service}. Approvers: ${who}.`);

@@ -1,6 +1,6 @@
 import type { CoreContext } from '../context.ts';
-import type { Settings } from '../policy.ts';
-import { serviceOf } from '../policy.ts';
+import type { Settings } from '../settings.ts';
+import { serviceOf } from '../settings.ts';
 import { releaseKey, type StoredRelease } from '../release.ts';
 import { wavesOf } from '../rollout.ts';
 import { mentionedIssueKeys } from '../issue-keys.ts';

@@ -2,7 +2,8 @@ import semver from 'semver';
 import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { fragment, timeMark } from '../text.ts';
-import { approvalRuleFor, policyOf, serviceOf, type Policy, type Settings } from '../policy.ts';
+import { approvalRuleFor, type Policy } from '../policy.ts';
+import { policyOf, serviceOf, type Settings } from '../settings.ts';
 import { releaseKey, type ReleasePlan, type ReleaseType, type Risk, type StoredRelease } from '../release.ts';
 import { assertIncreasing, normaliseVersion } from '../versions.ts';
 import { checkSlot, nextAllowedSlot } from '../windows.ts';
@@ -65,7 +66,7 @@ export function validatePlannedStart(at: Date | null | undefined, now: Date): vo
 }
 
 export function assertModel(settings: Settings, model: string): void {
-  if (!settings.deploymentModels[model]) {
+  if (!Object.hasOwn(settings.deploymentModels, model)) {
     const known = Object.keys(settings.deploymentModels).join(', ');
     throw new DomainError('invalid_input', `Unknown deployment model "${fragment(model)}". Models: ${known}.`, { field: 'deploymentModel' });
   }

@@ -1,7 +1,8 @@
 import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { transition } from '../lifecycle.ts';
-import { approvalRuleFor, policyOf, serviceOf } from '../policy.ts';
+import { approvalRuleFor } from '../policy.ts';
+import { policyOf, serviceOf } from '../settings.ts';
 import { releaseKey, type StoredRelease } from '../release.ts';
 import { assertIncreasing, normaliseVersion } from '../versions.ts';
 import { validateWaveOverride } from '../rollout.ts';

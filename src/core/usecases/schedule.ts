@@ -2,7 +2,7 @@ import { timeMark } from '../text.ts';
 import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { nextState } from '../lifecycle.ts';
-import { policyOf } from '../policy.ts';
+import { policyOf } from '../settings.ts';
 import { releaseKey, type StoredRelease } from '../release.ts';
 import { nextAllowedSlot } from '../windows.ts';
 import { updateReleaseIf } from '../../store/repositories/releases.ts';

@@ -1,7 +1,8 @@
 import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { transition } from '../lifecycle.ts';
-import { approvalRuleFor, policyOf } from '../policy.ts';
+import { approvalRuleFor } from '../policy.ts';
+import { policyOf } from '../settings.ts';
 import { releaseKey, type StoredRelease } from '../release.ts';
 import { updateReleaseIf } from '../../store/repositories/releases.ts';
 import { assertOwnerOrManager } from './access.ts';

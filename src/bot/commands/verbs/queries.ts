@@ -2,7 +2,7 @@ import { findReleases, releaseDetail } from '../../../core/usecases/queries.ts';
 import { verifyAuditTrail } from '../../../core/usecases/audit-trail.ts';
 import { calendarView } from '../../../core/usecases/calendar.ts';
 import { whereRuns } from '../../../core/usecases/configuration-records.ts';
-import { serviceOf } from '../../../core/policy.ts';
+import { serviceOf } from '../../../core/settings.ts';
 import { RELEASE_STATES } from '../../../core/release.ts';
 import { escapeText, slackTime } from '../../blocks/format.ts';
 import { renderChainCheck, renderList, renderPolicies, renderShow } from '../../blocks/replies.ts';
