@@ -45,6 +45,7 @@ const policy = z.strictObject({
     .refine((list) => list.every((f) => f.from <= f.to), 'a freeze ends before it starts'),
   approval_expires_after: duration.optional(),
   approval_source: z.enum(['slack', 'jira', 'both']).default('slack'),
+  require_training_material: z.boolean().default(false),
 });
 
 const wave = z.strictObject({
@@ -227,6 +228,7 @@ function toSettings(file: RelmFile): Settings {
           calendar: { timezone: file.timezone, windows: p.windows.map(parseWindow), freezes: p.freezes },
           approvalExpiresAfterMs: p.approval_expires_after ? parseDuration(p.approval_expires_after) : null,
           approvalSource: p.approval_source,
+          requireTrainingMaterial: p.require_training_material,
         },
       ]),
     ),

@@ -17,6 +17,8 @@ export interface Policy {
   calendar: Calendar;
   approvalExpiresAfterMs: number | null;
   approvalSource: ApprovalSource;
+  /** A release that needs training cannot be submitted without links to its training material. */
+  requireTrainingMaterial: boolean;
 }
 
 /** Looks up Slack user-group members (S… ids); the adapter caches. */

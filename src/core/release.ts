@@ -35,6 +35,10 @@ export interface Release {
   trainingNeeded: boolean;
   /** Links to the training material, when training is needed. */
   trainingLinks: string[];
+  /** What users will notice: the expected impact or downtime, in plain words. */
+  impact: string;
+  /** Whom to ask during early life support: a Slack channel (C…) or user (U…) id. */
+  contact: string | null;
   requester: string;
   state: ReleaseState;
   /** Bumped by every change to the plan; approvals are given to one revision. */
@@ -81,6 +85,8 @@ export type ReleasePlan = Pick<
   | 'testEvidence'
   | 'trainingNeeded'
   | 'trainingLinks'
+  | 'impact'
+  | 'contact'
   | 'waves'
   | 'assets'
 >;

@@ -37,6 +37,8 @@ export interface ReleasesTable {
   jira_key: string | null;
   assets: Json<ReleaseAsset[]> | null;
   training_links: Json<string[]> | null;
+  impact: ColumnType<string, string | undefined, string>;
+  contact: string | null;
   assets_verified_at: Timestamp | null;
   assets_problem: string | null;
   /** The change ticket's Jira issue id (stable across moves; what issuelink webhooks name). */

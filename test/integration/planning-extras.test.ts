@@ -75,4 +75,26 @@ describe('planning details', () => {
     const past = await h.command('U0DEV', 'new search 2.0.0 --at "2026-11-24 09:00"');
     expect(past.reply!.text).toMatch(/The planned start <!date\^\d+\^[^>]*> is in the past/);
   });
+
+  it('takes the impact on users and the early-life-support contact, by text and shown back', async () => {
+    const planned = await h.command('U0DEV', 'new search 3.0.0 --impact "Search is read-only for 5 minutes" --contact <#C0SUPPORT|search-support> --rollback "Redeploy 2.9" --tests "CI 7"');
+    const id = Number(/REL-(\d+)/.exec(planned.reply!.text)![1]);
+    const show = await h.command('U0DEV', `show REL-${id}`);
+    expect(show.reply!.text).toContain('*Impact on users:* Search is read-only for 5 minutes');
+    expect(show.reply!.text).toContain('*Contact during early life support:* <#C0SUPPORT>');
+    const person = await h.command('U0DEV', `edit REL-${id} --contact <@U0ONCALL>`);
+    expect(person.reply!.text).toContain('now revision 2');
+    expect((await h.command('U0DEV', `show REL-${id}`)).reply!.text).toContain('*Contact during early life support:* <@U0ONCALL>');
+    const bad = await h.command('U0DEV', `edit REL-${id} --contact "the search team"`);
+    expect(bad.reply!.text).toContain('`--contact` takes a channel or a person');
+  });
+
+  it('refuses to submit a release that needs training without its material where the policy says so', async () => {
+    const planned = await h.command('U0DEV', 'new search 4.0.0 --training --rollback "Redeploy 3.0" --tests "CI 8"');
+    const id = Number(/REL-(\d+)/.exec(planned.reply!.text)![1]);
+    const refused = await h.command('U0DEV', `submit REL-${id}`);
+    expect(refused.reply!.text).toContain('needs links to its training material');
+    await h.command('U0DEV', `edit REL-${id} --training https://wiki.example.com/search-4`);
+    expect((await h.command('U0DEV', `submit REL-${id}`)).reply!.text).toContain(`Submitted *REL-${id}*`);
+  });
 });

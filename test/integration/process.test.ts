@@ -116,6 +116,8 @@ describe('the relm process', () => {
       'Redeploy 0.9.0', // rollback plan
       'CI run 42 green', // test evidence
       'n', // training
+      '', // impact on users
+      '', // contact during early life support
       '', // training material (none)
       '/release submit REL-1',
       '/release approve REL-1',

@@ -215,7 +215,7 @@ describe('parseReleaseCommand: new', () => {
 
   it('refuses an unknown flag and lists the ones that apply', () => {
     expect(errorOf('new payments 1.2.3 --colour red').message).toBe(
-      'Unknown option `--colour`. Options here: --type, --at, --title, --risk, --model, --waves, --rollback, --tests, --description, --training.',
+      'Unknown option `--colour`. Options here: --type, --at, --title, --risk, --model, --waves, --rollback, --tests, --description, --training, --impact, --contact.',
     );
   });
 

@@ -10,7 +10,7 @@ const helpText = (settings: Parameters<typeof helpFor>[0]) => helpFor(settings, 
 const read = (path: string) => readFileSync(fileURLToPath(new URL(path, import.meta.url)), 'utf8');
 const sample = parseRelmFile(read('../../relm.yml'), 'relm.yml').settings;
 const README = read('../../README.md');
-const PLAN_FLAGS = ['--type', '--at', '--title', '--risk', '--model', '--waves', '--rollback', '--tests', '--description', '--training'];
+const PLAN_FLAGS = ['--type', '--at', '--title', '--risk', '--model', '--waves', '--rollback', '--tests', '--description', '--training', '--impact', '--contact'];
 
 describe('/release help', () => {
   it('gives its examples for the services and models this relm.yml has', () => {

@@ -41,6 +41,8 @@ describe('readPlanForm', () => {
         testEvidence: 'CI run 4411 green',
         trainingNeeded: false,
         trainingLinks: [],
+        impact: '',
+        contact: null,
         assets: [],
       },
     });

@@ -56,6 +56,7 @@ function policy(overrides: Partial<Policy> = {}): Policy {
     },
     approvalExpiresAfterMs: null,
     approvalSource: 'slack',
+    requireTrainingMaterial: false,
     ...overrides,
   };
 }

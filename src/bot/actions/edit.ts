@@ -30,6 +30,8 @@ export async function openEditModal(deps: BotDeps, releaseId: number, triggerId:
     testEvidence: r.testEvidence,
     trainingNeeded: r.trainingNeeded,
     trainingLinks: r.trainingLinks,
+    impact: r.impact,
+    contact: r.contact ?? undefined,
     waves: r.waves ? formatWaveOverride(r.waves) : undefined,
     assets: r.assets?.map((a) => `${a.name} ${a.sha256}`).join('\n'),
     nextSlot: nextSlotFor(deps, r.service),

@@ -91,6 +91,11 @@ export function renderWaves(detail: ReleaseDetail): string | undefined {
   return [head, ...lines, r.rolloutNote ? `_${noteText(r.rolloutNote)}_` : '', r.bypassedFreeze ? ':warning: went ahead in a freeze or outside the windows (emergency)' : ''].filter(Boolean).join('\n');
 }
 
+/** A contact as Slack shows it: a channel link or a mention. */
+export function contactRef(id: string): string {
+  return /^[CG]/.test(id) ? `<#${id}>` : mention(id);
+}
+
 /** Whether training is needed, and where its material is. */
 export function trainingText(r: { trainingNeeded: boolean; trainingLinks: string[] }): string {
   if (!r.trainingNeeded) return 'no';
@@ -123,7 +128,7 @@ export function renderCard(detail: ReleaseDetail): RenderedMessage {
   if (r.description) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: clip(r.description, 1500) } });
   blocks.push({
     type: 'section',
-    text: { type: 'mrkdwn', text: `*Rollback plan*\n${r.rollbackPlan ? clip(r.rollbackPlan, 800) : '_none yet_'}\n*Test evidence*\n${r.testEvidence ? clip(r.testEvidence, 800) : '_none yet_'}` },
+    text: { type: 'mrkdwn', text: `*Rollback plan*\n${r.rollbackPlan ? clip(r.rollbackPlan, 800) : '_none yet_'}\n*Test evidence*\n${r.testEvidence ? clip(r.testEvidence, 800) : '_none yet_'}${r.impact ? `\n*Impact on users*\n${clip(r.impact, 600)}` : ''}${r.contact ? `\n*Contact during early life support*\n${contactRef(r.contact)}` : ''}` },
   });
   const rollout = renderWaves(detail);
   if (rollout) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: rollout } });

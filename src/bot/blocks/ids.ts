@@ -38,6 +38,8 @@ export const PLAN_FIELDS = {
   testEvidence: 'test_evidence',
   training: 'training',
   trainingLinks: 'training_links',
+  impact: 'impact',
+  contact: 'contact',
   waves: 'waves',
   assets: 'assets',
 } as const;

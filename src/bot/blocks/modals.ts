@@ -22,6 +22,8 @@ export interface PlanDefaults {
   testEvidence?: string;
   trainingNeeded?: boolean;
   trainingLinks?: string[];
+  impact?: string;
+  contact?: string;
 }
 
 /** Kept in the view so the submission knows where to answer; never a source of release state. */
@@ -110,6 +112,8 @@ export function planModal(settings: Settings, defaults: PlanDefaults, context: V
         ...(defaults.trainingNeeded ? { initial_options: [option('Users or support need training', 'yes')] } : {}),
       },
     },
+    text(PLAN_FIELDS.impact, 'Impact on users', { initial: defaults.impact, multiline: true, optional: true, max: 1000, placeholder: 'What users will notice; expected downtime', hint: 'Told to the audience with the schedule.' }),
+    text(PLAN_FIELDS.contact, 'Contact during early life support', { initial: defaults.contact, optional: true, max: 100, placeholder: 'C0123ABCD or U0123ABCD', hint: 'A channel or a person, by Slack id (Copy link or Copy member ID); whom users ask after the change.' }),
     text(PLAN_FIELDS.trainingLinks, 'Training material', { initial: defaults.trainingLinks?.join('\n'), multiline: true, optional: true, max: 2000, placeholder: 'https://wiki.example.com/new-checkout', hint: 'Links, one per line: what users or support should read or watch before the change.' }),
   ];
   return {

@@ -5,7 +5,7 @@ import type { ReleaseDetail } from '../../core/usecases/queries.ts';
 import { releaseKey, type Release } from '../../core/release.ts';
 import { formatDuration } from '../../config/duration.ts';
 import { approverRef, clip, escapeText, mention, renderMarks, slackTime, stateLabel } from './format.ts';
-import { releaseHeadline, trainingText } from './card.ts';
+import { contactRef, releaseHeadline, trainingText } from './card.ts';
 import { renderThreadNote } from './notes.ts';
 import { syncsWith } from '../../core/effects/index.ts';
 
@@ -63,6 +63,8 @@ export function renderShow(detail: ReleaseDetail): string {
     `*Rollback plan:* ${r.rollbackPlan ? clip(r.rollbackPlan, 800) : '_none_'}`,
     `*Test evidence:* ${r.testEvidence ? clip(r.testEvidence, 800) : '_none_'}`,
     `*Training needed:* ${trainingText(r)}`,
+    r.impact ? `*Impact on users:* ${clip(r.impact, 600)}` : '',
+    r.contact ? `*Contact during early life support:* ${contactRef(r.contact)}` : '',
     r.assets?.length ? `*Release assets:* ${r.assets.map((a) => `${escapeText(a.name)} (${a.sha256.slice(0, 12)}…)`).join(', ')} · ${r.assetsVerifiedAt ? `verified on GitHub ${slackTime(r.assetsVerifiedAt)}` : r.assetsProblem ? `:x: ${clip(r.assetsProblem, 300)}` : 'checked before the first wave'}` : '',
     detail.incidents.length ? `:rotating_light: *Incidents caused by this release:* ${detail.incidents.length} (${detail.incidents.map((i) => clip(i.ref, 100)).join(', ')})` : '',
     detail.unknownWorkItems.length ? `:grey_question: Linked work items Jira does not know: ${detail.unknownWorkItems.map((k) => escapeText(k)).join(', ')}` : '',
@@ -87,6 +89,7 @@ function renderPolicy(policy: Policy, services: ServiceSettings[]): string {
     `*Change windows* (${escapeText(policy.calendar.timezone)}): ${windows}`,
     `*Freezes:* ${freezes}`,
     `*Approvals expire after:* ${policy.approvalExpiresAfterMs ? formatDuration(policy.approvalExpiresAfterMs) : 'never'} · *approval source:* ${policy.approvalSource}`,
+    ...(policy.requireTrainingMaterial ? ['*Training:* a release that needs training is submitted with links to its material'] : []),
   ].join('\n');
 }
 

@@ -76,8 +76,8 @@ export function parseFlags(tokens: string[], allowed: readonly string[]): { posi
 }
 
 /** The flags of `new`, which `edit` takes too. */
-export const PLAN_FLAG_NAMES = ['type', 'at', 'title', 'risk', 'model', 'waves', 'rollback', 'tests', 'description', 'training'] as const;
-const TEXT_LIMITS: Record<string, number> = { title: 150, description: 3000, rollback: 3000, tests: 3000, waves: 500, version: 64 };
+export const PLAN_FLAG_NAMES = ['type', 'at', 'title', 'risk', 'model', 'waves', 'rollback', 'tests', 'description', 'training', 'impact', 'contact'] as const;
+const TEXT_LIMITS: Record<string, number> = { title: 150, description: 3000, rollback: 3000, tests: 3000, waves: 500, version: 64, impact: 1000 };
 
 function trainingFlag(values: string[]): { needed: boolean; links: string[] } {
   const words = values.filter((v) => !/^https?:\/\//i.test(v)).map((v) => v.toLowerCase());
@@ -96,12 +96,30 @@ export function flagText(flags: Map<string, string[]>, name: string): string | u
   return value;
 }
 
+/**
+ * Whom to ask during early life support: a channel or a person, as Slack sends a mention in a command
+ * (`<#C0123|support>`, `<@U0123>`) or as a bare id; `none` clears it.
+ */
+export function parseContact(text: string): string | null | undefined {
+  const trimmed = text.trim();
+  if (/^(none|-)$/i.test(trimmed)) return null;
+  const match = /^<?[#@]?([CGUW][A-Z0-9]{2,})(\|[^>]*)?>?$/.exec(trimmed);
+  return match ? match[1]! : undefined;
+}
+
+function contactFlag(text: string): string | null {
+  const contact = parseContact(text);
+  if (contact === undefined) throw new CommandError('`--contact` takes a channel or a person: `--contact #support` (as Slack links it) or a Slack id like C0123ABCD or U0123ABCD; `--contact none` clears it.');
+  return contact;
+}
+
 export function planFlags(flags: Map<string, string[]>, reading: CommandReading): PlanFlags {
   const result: PlanFlags = {};
   if (flags.has('type')) result.type = oneOf(flagText(flags, 'type'), RELEASE_TYPES, '--type');
   if (flags.has('at')) result.at = parseWhen(flagText(flags, 'at')!, reading.zone, reading.now);
   if (flags.has('risk')) result.risk = oneOf(flagText(flags, 'risk'), RISKS, '--risk');
-  for (const name of ['title', 'model', 'waves', 'rollback', 'tests', 'description'] as const) if (flags.has(name)) result[name] = flagText(flags, name);
+  for (const name of ['title', 'model', 'waves', 'rollback', 'tests', 'description', 'impact'] as const) if (flags.has(name)) result[name] = flagText(flags, name);
+  if (flags.has('contact')) result.contact = contactFlag(flagText(flags, 'contact')!);
   if (flags.has('training')) result.training = trainingFlag(flags.get('training')!);
   return result;
 }

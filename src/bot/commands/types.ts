@@ -14,6 +14,9 @@ export interface PlanFlags {
   tests?: string;
   description?: string;
   training?: { needed: boolean; links: string[] };
+  impact?: string;
+  /** A Slack channel (C…/G…) or user (U…/W…) id; null clears it. */
+  contact?: string | null;
 }
 
 /** A `/release` command, parsed and validated; each verb's spec runs one use case for it. */

@@ -3,6 +3,7 @@ import { RELEASE_TYPES, RISKS } from '../../core/release.ts';
 import type { PlanInput } from '../../core/usecases/plan.ts';
 import { parseWaveOverride } from '../../core/rollout.ts';
 import { parseAssetLines } from '../../core/release-assets.ts';
+import { parseContact } from '../commands/args.ts';
 import { PLAN_FIELDS, VALUE } from '../blocks/ids.ts';
 
 type StateValues = Record<string, Record<string, any>>;
@@ -22,6 +23,8 @@ const FormSchema = z.object({
   rollbackPlan: z.string().max(3000).optional(),
   testEvidence: z.string().max(3000).optional(),
   trainingNeeded: z.boolean(),
+  impact: z.string().max(1000).optional(),
+  contact: z.string().nullable(),
   trainingLinks: z.array(z.url({ protocol: /^https?$/, error: 'Training material is links, one per line, each starting https://' })).max(10, 'At most 10 links to training material.'),
   waves: z.string().max(500).optional(),
   assets: z.string().max(3000).optional(),
@@ -41,6 +44,8 @@ export const FIELD_BLOCKS: Record<string, string> = {
   testEvidence: PLAN_FIELDS.testEvidence,
   trainingNeeded: PLAN_FIELDS.training,
   trainingLinks: PLAN_FIELDS.trainingLinks,
+  impact: PLAN_FIELDS.impact,
+  contact: PLAN_FIELDS.contact,
   waves: PLAN_FIELDS.waves,
   assets: PLAN_FIELDS.assets,
 };
@@ -51,6 +56,7 @@ export type PlanForm = { ok: true; input: PlanInput } | { ok: false; errors: Rec
 export function readPlanForm(values: StateValues, fixedService?: string): PlanForm {
   const get = (block: string) => values[block]?.[VALUE];
   const start = get(PLAN_FIELDS.plannedStart)?.selected_date_time;
+  const contactText = text(get(PLAN_FIELDS.contact));
   const trainingLinks = (text(get(PLAN_FIELDS.trainingLinks)) ?? '').split('\n').map((l: string) => l.trim()).filter(Boolean);
   const parsed = FormSchema.safeParse({
     service: fixedService ?? selected(get(PLAN_FIELDS.service)),
@@ -66,6 +72,8 @@ export function readPlanForm(values: StateValues, fixedService?: string): PlanFo
     // Linking material says training is needed, whether or not the box was ticked.
     trainingNeeded: (get(PLAN_FIELDS.training)?.selected_options ?? []).length > 0 || trainingLinks.length > 0,
     trainingLinks,
+    impact: text(get(PLAN_FIELDS.impact)) ?? undefined,
+    contact: contactText?.trim() ? (parseContact(contactText) ?? undefined) : null,
     waves: text(get(PLAN_FIELDS.waves)) ?? undefined,
     assets: text(get(PLAN_FIELDS.assets)) ?? undefined,
   });
@@ -77,6 +85,7 @@ export function readPlanForm(values: StateValues, fixedService?: string): PlanFo
       errors[block] ??= issue.message;
     }
   }
+  if (contactText?.trim() && parseContact(contactText) === undefined) errors[PLAN_FIELDS.contact] = 'A channel id (C0123ABCD) or a person\'s member id (U0123ABCD).';
   const { assets, problem: assetProblem } = parseAssetLines(text(get(PLAN_FIELDS.assets)) ?? '');
   if (assetProblem) errors[PLAN_FIELDS.assets] = assetProblem;
   const wavesText = text(get(PLAN_FIELDS.waves));
@@ -90,6 +99,6 @@ export function readPlanForm(values: StateValues, fixedService?: string): PlanFo
   const { waves: _waves, assets: _assets, ...f } = parsed.data;
   return {
     ok: true,
-    input: { ...f, title: f.title ?? '', description: f.description ?? '', rollbackPlan: f.rollbackPlan ?? '', testEvidence: f.testEvidence ?? '', waves: override, assets },
+    input: { ...f, impact: f.impact ?? '', title: f.title ?? '', description: f.description ?? '', rollbackPlan: f.rollbackPlan ?? '', testEvidence: f.testEvidence ?? '', waves: override, assets },
   };
 }

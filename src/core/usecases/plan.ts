@@ -25,6 +25,8 @@ export interface PlanInput {
   testEvidence?: string;
   trainingNeeded?: boolean;
   trainingLinks?: string[];
+  impact?: string;
+  contact?: string | null;
   /** Overrides the deployment model's waves for this release (targets must be the model's). */
   waves?: { name: string; targets: string[]; bakeMs: number }[];
   /** Release assets that must be on the GitHub release, with their sha256, before the first wave. */
@@ -102,6 +104,8 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
       testEvidence: input.testEvidence?.trim() ?? '',
       trainingNeeded: input.trainingNeeded ?? false,
       trainingLinks: input.trainingNeeded === false ? [] : (input.trainingLinks ?? []),
+      impact: input.impact?.trim() ?? '',
+      contact: input.contact ?? null,
       waves: input.waves ?? null,
       assets: input.assets?.length ? input.assets : null,
     };
@@ -118,6 +122,8 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
       test_evidence: plan.testEvidence,
       training_needed: plan.trainingNeeded || plan.trainingLinks.length > 0,
       training_links: plan.trainingLinks.length ? JSON.stringify(plan.trainingLinks) : null,
+      impact: plan.impact,
+      contact: plan.contact,
       waves: plan.waves ? JSON.stringify(plan.waves) : null,
       assets: plan.assets ? JSON.stringify(plan.assets) : null,
       requester: actor,

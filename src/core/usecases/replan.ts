@@ -43,12 +43,13 @@ export async function replanRelease(ctx: CoreContext, actor: string, id: number,
       approvalRuleFor(policyOf(ctx.settings, current.service), changes.type);
       update.type = changes.type;
     }
-    const text = { title: 'title', description: 'description', rollbackPlan: 'rollback_plan', testEvidence: 'test_evidence' } as const;
+    const text = { title: 'title', description: 'description', rollbackPlan: 'rollback_plan', testEvidence: 'test_evidence', impact: 'impact' } as const;
     for (const [field, column] of Object.entries(text) as [keyof typeof text, (typeof text)[keyof typeof text]][]) {
       const value = changes[field]?.trim();
       if (value !== undefined && value !== current[field] && (field !== 'title' || value)) update[column] = value;
     }
     if (changes.risk !== undefined && changes.risk !== current.risk) update.risk = changes.risk;
+    if (changes.contact !== undefined && changes.contact !== current.contact) update.contact = changes.contact;
     if (changes.deploymentModel !== undefined && changes.deploymentModel !== current.deploymentModel) update.deployment_model = changes.deploymentModel;
     if (changes.trainingNeeded !== undefined && changes.trainingNeeded !== current.trainingNeeded) update.training_needed = changes.trainingNeeded;
     const links = changes.trainingNeeded === false ? [] : changes.trainingLinks;

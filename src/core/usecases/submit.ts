@@ -1,7 +1,7 @@
 import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { transition } from '../lifecycle.ts';
-import { approvalRuleFor } from '../policy.ts';
+import { approvalRuleFor, type Policy } from '../policy.ts';
 import { policyOf } from '../settings.ts';
 import { releaseKey, type StoredRelease } from '../release.ts';
 import { updateReleaseIf } from '../../store/repositories/releases.ts';
@@ -29,10 +29,11 @@ export function closeApprovalRequestEffect(release: StoredRelease, revision: num
 }
 
 /** What a plan still lacks before approvers should see it. */
-export function missingForSubmission(release: StoredRelease): string[] {
+export function missingForSubmission(release: StoredRelease, policy?: Policy): string[] {
   const missing: string[] = [];
   if (!release.rollbackPlan) missing.push('a rollback plan');
   if (!release.testEvidence && release.type !== 'emergency') missing.push('test evidence');
+  if (policy?.requireTrainingMaterial && release.trainingNeeded && release.trainingLinks.length === 0) missing.push('links to its training material (`--training <url>`)');
   return missing;
 }
 
@@ -43,7 +44,7 @@ export async function submitRelease(ctx: CoreContext, actor: string, id: number)
     const current = await loadRelease(trx, id, { lock: true });
     assertOwnerOrManager(ctx.settings, current, actor, 'submit it');
     const to = transition(current, 'submit');
-    const missing = missingForSubmission(current);
+    const missing = missingForSubmission(current, policyOf(ctx.settings, current.service));
     if (missing.length > 0) {
       throw new DomainError('invalid_input', `${releaseKey(id)} needs ${missing.join(' and ')} before it can be submitted: use \`/release edit ${releaseKey(id)}\`.`);
     }

@@ -11,6 +11,7 @@ import * as incidents from './2026-11-23T08-00-incidents.ts';
 import * as installation from './2026-12-01T00-00-installation.ts';
 import * as trainingLinks from './2026-12-01T00-00-training-links.ts';
 import * as deployedBy from './2026-12-01T01-00-deployed-by.ts';
+import * as impactAndContact from './2026-12-01T02-00-impact-and-contact.ts';
 
 /** Every migration, keyed by its ISO-dated name; Kysely's Migrator runs them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T00-00-installation': installation,
   '2026-12-01T00-00-training-links': trainingLinks,
   '2026-12-01T01-00-deployed-by': deployedBy,
+  '2026-12-01T02-00-impact-and-contact': impactAndContact,
 };

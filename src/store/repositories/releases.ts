@@ -20,6 +20,8 @@ export function toRelease(row: ReleaseRow): StoredRelease {
     testEvidence: row.test_evidence,
     trainingNeeded: row.training_needed,
     trainingLinks: row.training_links ?? [],
+    impact: row.impact,
+    contact: row.contact,
     requester: row.requester,
     state: row.state as ReleaseState,
     revision: row.revision,
