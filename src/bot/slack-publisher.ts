@@ -7,6 +7,8 @@ import type { SlackWebApi } from '../integrations/slack/web-api.ts';
 import { renderApprovalRequest, renderClosedApprovalRequest } from './blocks/approval-request.ts';
 import { renderCard } from './blocks/card.ts';
 import { renderChecklist } from './blocks/checklist.ts';
+import { renderAudienceNote, renderAudienceNotice } from './blocks/audience.ts';
+import type { AudienceEvent } from '../core/audience.ts';
 
 import { renderAnnouncement, renderThreadNote } from './blocks/notes.ts';
 import type { RolloutStep } from '../core/rollout.ts';
@@ -77,6 +79,21 @@ export class SlackPublisher implements Publisher {
 
   async postAlert(alert: Alert, key: string, retry: boolean): Promise<PostedRef> {
     return this.#postOnce(alert.channel, key, retry, renderAlert(alert));
+  }
+
+  async postAudienceNotice(detail: ReleaseDetail, channel: string, key: string, retry: boolean): Promise<PostedRef> {
+    const rendered = renderAudienceNotice(detail);
+    const { ref, earlier } = await this.#findOrPost(channel, key, retry, rendered);
+    if (earlier) await this.#slack.update(ref, rendered);
+    return ref;
+  }
+
+  async updateAudienceNotice(detail: ReleaseDetail, notice: PostedRef): Promise<void> {
+    await this.#slack.update(notice, renderAudienceNotice(detail));
+  }
+
+  async postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: AudienceEvent, key: string, retry: boolean): Promise<PostedRef> {
+    return this.#postOnce(notice.channel, key, retry, { text: renderAudienceNote(detail, event), threadTs: notice.ts });
   }
 
   async announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef> {

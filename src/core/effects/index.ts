@@ -6,6 +6,7 @@ import { alertEffect, announceEffect } from './announce.ts';
 import { changeTicketEffect, jiraIncidentLinkEffect } from './jira.ts';
 import { githubAssetsEffect } from './github-assets.ts';
 import { githubReleaseEffect } from './github-release.ts';
+import { audienceNoteEffect, audienceNoticeEffect } from './audience.ts';
 import { checklistRefreshEffect, deployStepEffect, githubPollEffect, verifyStepEffect, wakeEffect } from './rollout.ts';
 
 /** Every kind of side effect relm performs. A new kind is one file and one line here. */
@@ -25,6 +26,8 @@ export const EFFECTS = [
   githubPollEffect,
   verifyStepEffect,
   checklistRefreshEffect,
+  audienceNoticeEffect,
+  audienceNoteEffect,
 ] as const;
 
 /** The name of every effect kind, as the outbox stores it. */

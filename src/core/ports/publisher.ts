@@ -1,4 +1,5 @@
 import type { AuditEntry } from '../audit.ts';
+import type { AudienceEvent } from '../audience.ts';
 import type { StoredRelease } from '../release.ts';
 import type { RolloutStep } from '../rollout.ts';
 import type { ReleaseDetail } from '../usecases/queries.ts';
@@ -34,5 +35,10 @@ export interface Publisher {
   /** The manual deployer's checklist for a step, in the card's thread, with a button per item. */
   postChecklist(release: StoredRelease, card: PostedRef, step: RolloutStep, key: string, retry: boolean): Promise<PostedRef>;
   postAlert(alert: Alert, key: string, retry: boolean): Promise<PostedRef>;
+  /** The release's one message in an audience channel, first posted; later updated in place. */
+  postAudienceNotice(detail: ReleaseDetail, channel: string, key: string, retry: boolean): Promise<PostedRef>;
+  updateAudienceNotice(detail: ReleaseDetail, notice: PostedRef): Promise<void>;
+  /** A reply under the audience message for one step that matters to users. */
+  postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: AudienceEvent, key: string, retry: boolean): Promise<PostedRef>;
   updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;
 }

@@ -4,7 +4,8 @@ import { appendAuditEntries } from '../../store/repositories/audit.ts';
 import { enqueueOutboxByRelease } from '../../store/repositories/outbox.ts';
 import type { CoreContext } from '../context.ts';
 import type { OutboxMessage } from '../effect.ts';
-import type { StoredRelease } from '../release.ts';
+import type { ReleaseState, StoredRelease } from '../release.ts';
+import { audienceChannels, audienceEventOf, audienceNoticeKey } from '../audience.ts';
 
 /** The facts of a release an audit entry keeps, before and after a change. */
 export function snapshot(release: StoredRelease): Record<string, unknown> {
@@ -91,6 +92,20 @@ function jiraEffects(ctx: CoreContext, change: PendingChange, seq: number): Outb
   return effects;
 }
 
+/** What a release's audience channels hear of a change: the message, posted or updated, and a reply for the step. */
+function audienceEffects(ctx: CoreContext, change: PendingChange, seq: number): OutboxMessage[] {
+  const service = Object.hasOwn(ctx.settings.services, change.release.service) ? ctx.settings.services[change.release.service]! : undefined;
+  const event = audienceEventOf(change.action, (change.before as { state?: ReleaseState } | undefined)?.state, (change.after as { state?: ReleaseState } | undefined)?.state);
+  if (!service || !event) return [];
+  const releaseId = change.release.id;
+  return audienceChannels(service.audience).flatMap((channel) => [
+    // The message has one key per release and channel, so however often it is asked for, it is posted once.
+    { kind: 'audience_notice', releaseId, dedupeKey: audienceNoticeKey(releaseId, channel), payload: { releaseId, channel, event } },
+    { kind: 'audience_notice', releaseId, dedupeKey: `audience:update:${seq}:${channel}`, payload: { releaseId, channel, event } },
+    { kind: 'audience_note', releaseId, dedupeKey: `audience:note:${seq}:${channel}`, payload: { releaseId, channel, event } },
+  ]);
+}
+
 async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingChange[]): Promise<number[][]> {
   if (changes.length === 0) return [];
   const entries = await appendAuditEntries(
@@ -101,7 +116,7 @@ async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingCha
   const seqsOf = new Map<number, number[]>();
   changes.forEach((change, i) => {
     seqsOf.set(change.release.id, [...(seqsOf.get(change.release.id) ?? []), entries[i]!.seq]);
-    messages.push(...(change.effects ?? []), ...jiraEffects(ctx, change, entries[i]!.seq));
+    messages.push(...(change.effects ?? []), ...jiraEffects(ctx, change, entries[i]!.seq), ...audienceEffects(ctx, change, entries[i]!.seq));
   });
   // Per release and transaction: one card refresh (the state as of commit) and one thread note that
   // tells every entry, which also keeps relm well inside Slack's per-channel posting rate.

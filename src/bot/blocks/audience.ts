@@ -1,0 +1,66 @@
+import type { KnownBlock } from '@slack/types';
+import type { AudienceEvent } from '../../core/audience.ts';
+import type { ReleaseDetail } from '../../core/usecases/queries.ts';
+import { clip, escapeText, slackTime } from './format.ts';
+import { contactRef } from './card.ts';
+
+/** What the audience is told the change's status is, in their words rather than the release manager's. */
+const STATUS: Record<string, string> = {
+  scheduled: ':calendar: Scheduled',
+  in_progress: ':rocket: Rolling out now',
+  paused: ':double_vertical_bar: Paused',
+  completed: ':white_check_mark: Done',
+  failed: ':x: Stopped',
+  rolled_back: ':rewind: Rolled back: the earlier version is back',
+  cancelled: ':wastebasket: Cancelled: nothing changes',
+  submitted: ':hourglass_flowing_sand: On hold while its new plan is approved',
+};
+
+/** The release's one message in an audience channel: what changes, when, what users will notice, whom to ask. */
+export function renderAudienceNotice(detail: ReleaseDetail): { text: string; blocks: KnownBlock[] } {
+  const r = detail.release;
+  const what = `*${escapeText(r.service)} ${escapeText(r.version)}: ${clip(r.title, 150)}*`;
+  const status = STATUS[r.state] ?? escapeText(r.state);
+  const lines = [
+    r.description ? clip(r.description, 1200) : '',
+    r.plannedStart ? `*When:* ${slackTime(r.plannedStart)}${r.rescheduleCount ? ` (rescheduled ${r.rescheduleCount}×)` : ''}` : '',
+    r.impact ? `*What you will notice:* ${clip(r.impact, 600)}` : '',
+    r.trainingNeeded ? `*Training:* ${r.trainingLinks.length ? r.trainingLinks.map((l) => clip(l, 200)).join(', ') : 'needed; material will follow'}` : '',
+    r.contact ? `*Questions:* ${contactRef(r.contact)}` : '',
+  ].filter(Boolean);
+  return {
+    text: `${r.service} ${r.version}: ${r.title} (${status.replace(/^:[a-z_]+: /, '')})`.slice(0, 300).replace(/[<>&]/g, ''),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `${what}\n${status}` } },
+      ...(lines.length ? [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } } as KnownBlock] : []),
+    ],
+  };
+}
+
+/** One reply under the audience message for a step that matters to users. */
+export function renderAudienceNote(detail: ReleaseDetail, event: AudienceEvent): string {
+  const r = detail.release;
+  const when = r.plannedStart ? slackTime(r.plannedStart) : 'a time still to be set';
+  switch (event) {
+    case 'scheduled':
+      return `:calendar: This change is scheduled for ${when}.`;
+    case 'rescheduled':
+      return `:calendar: Rescheduled: it now starts ${when}.`;
+    case 'on_hold':
+      return ':hourglass_flowing_sand: On hold: its plan changed and is being approved again.';
+    case 'started':
+      return ':rocket: The rollout has started.';
+    case 'paused':
+      return ':double_vertical_bar: The rollout is paused.';
+    case 'resumed':
+      return ':arrow_forward: The rollout goes on.';
+    case 'completed':
+      return `:white_check_mark: Done: ${escapeText(r.service)} ${escapeText(r.version)} is live everywhere.${r.contact ? ` Questions: ${contactRef(r.contact)}.` : ''}`;
+    case 'failed':
+      return ':x: The rollout was stopped.';
+    case 'rolled_back':
+      return ':rewind: Rolled back: the earlier version runs again.';
+    case 'cancelled':
+      return ':wastebasket: Cancelled: this change will not happen.';
+  }
+}

@@ -1,0 +1,37 @@
+import type { ReleaseState } from './release.ts';
+
+/** What the people a release affects are told of, in order of a release's life. */
+export const AUDIENCE_EVENTS = ['scheduled', 'rescheduled', 'on_hold', 'started', 'paused', 'resumed', 'completed', 'failed', 'rolled_back', 'cancelled'] as const;
+export type AudienceEvent = (typeof AUDIENCE_EVENTS)[number];
+
+/** Once authorised, a release is the audience's business; before that, it is only the team's. */
+const TOLD = new Set<ReleaseState>(['scheduled', 'in_progress', 'paused', 'completed', 'failed', 'rolled_back']);
+
+/**
+ * What a change to a release means for its audience, if anything: its audit action and the states
+ * before and after. A plan that is still being approved is nobody else's news yet.
+ */
+export function audienceEventOf(action: string, before: ReleaseState | undefined, after: ReleaseState | undefined): AudienceEvent | undefined {
+  if (action === 'rescheduled' && after === 'scheduled') return 'rescheduled';
+  if (!after || after === before) return undefined;
+  if (after === 'scheduled') return before === 'in_progress' || before === 'paused' ? undefined : 'scheduled';
+  if (after === 'in_progress') return before === 'paused' ? 'resumed' : 'started';
+  if (after === 'paused') return 'paused';
+  if (after === 'completed') return 'completed';
+  if (after === 'failed') return 'failed';
+  if (after === 'rolled_back') return 'rolled_back';
+  if (after === 'cancelled') return before && TOLD.has(before) ? 'cancelled' : undefined;
+  // An authorised plan that changed goes back for approval: the audience hears it is on hold.
+  if (after === 'submitted' && before && TOLD.has(before)) return 'on_hold';
+  return undefined;
+}
+
+/** The audience entries that are channels (C…/G…): told in one message per release, updated in place. */
+export function audienceChannels(audience: readonly string[]): string[] {
+  return audience.filter((entry) => /^[CG][A-Z0-9]+$/.test(entry));
+}
+
+/** The key of the one message a release has in an audience channel. */
+export function audienceNoticeKey(releaseId: number, channel: string): string {
+  return `audience:notice:${releaseId}:${channel}`;
+}

@@ -1,0 +1,49 @@
+import { z } from 'zod';
+import { findOutbox } from '../../store/repositories/outbox.ts';
+import { AUDIENCE_EVENTS, audienceNoticeKey } from '../audience.ts';
+import type { PostedRef } from '../ports/publisher.ts';
+import type { CoreContext } from '../context.ts';
+import { releaseDetail } from '../usecases/queries.ts';
+import { EffectNotReadyError } from './errors.ts';
+import { effect } from './effect.ts';
+import { releaseId } from './payloads.ts';
+
+
+/** The audience message once posted; undefined when posting it failed for good (a channel relm is not in). */
+async function postedNotice(ctx: CoreContext, releaseId: number, channel: string): Promise<PostedRef | undefined> {
+  const posted = await findOutbox(ctx.db, audienceNoticeKey(releaseId, channel));
+  if (posted?.state === 'failed') return undefined;
+  if (posted?.state !== 'done' || !posted.result) throw new EffectNotReadyError(`the audience message of release ${releaseId} in ${channel} is not posted yet`);
+  return posted.result as unknown as PostedRef;
+}
+
+const AudiencePayload = z.object({ releaseId, channel: z.string().regex(/^[CG][A-Z0-9]+$/), event: z.enum(AUDIENCE_EVENTS) });
+
+/** The release's one message in an audience channel: posted at the first news, updated in place with its status. */
+export const audienceNoticeEffect = effect({
+  kinds: ['audience_notice'],
+  payload: AudiencePayload,
+  traits: {},
+  async perform(ctx, { publisher }, _kind, { releaseId, channel }, { key, retry }) {
+    const detail = await releaseDetail(ctx, releaseId, ctx.db, { history: false });
+    if (key === audienceNoticeKey(releaseId, channel)) return { ...(await publisher.postAudienceNotice(detail, channel, key, retry)) };
+    // Every later change re-renders the message as it stands now, so the order of updates does not matter.
+    const notice = await postedNotice(ctx, releaseId, channel);
+    if (!notice) return { skipped: 'the audience message could not be posted' };
+    await publisher.updateAudienceNotice(detail, notice);
+    return { updated: true };
+  },
+});
+
+/** A reply in the thread of the audience message for each step that matters (started, rescheduled, completed…). */
+export const audienceNoteEffect = effect({
+  kinds: ['audience_note'],
+  payload: AudiencePayload,
+  traits: {},
+  async perform(ctx, { publisher }, _kind, { releaseId, channel, event }, { key, retry }) {
+    const notice = await postedNotice(ctx, releaseId, channel);
+    if (!notice) return { skipped: 'the audience message could not be posted' };
+    const detail = await releaseDetail(ctx, releaseId, ctx.db, { history: false });
+    return { ...(await publisher.postAudienceNote(detail, notice, event, key, retry)) };
+  },
+});
