@@ -7,7 +7,7 @@ import type { SlackWebApi } from '../integrations/slack/web-api.ts';
 import { renderApprovalRequest, renderClosedApprovalRequest } from './blocks/approval-request.ts';
 import { renderCard } from './blocks/card.ts';
 import { renderChecklist } from './blocks/checklist.ts';
-import { renderAudienceNote, renderAudienceNotice } from './blocks/audience.ts';
+import { renderAudienceNotice, renderAudienceReply } from './blocks/audience.ts';
 import type { AudienceEvent } from '../core/audience.ts';
 
 import { renderAnnouncement, renderThreadNote } from './blocks/notes.ts';
@@ -93,7 +93,7 @@ export class SlackPublisher implements Publisher {
   }
 
   async postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: AudienceEvent, key: string, retry: boolean): Promise<PostedRef> {
-    return this.#postOnce(notice.channel, key, retry, { text: renderAudienceNote(detail, event), threadTs: notice.ts });
+    return this.#postOnce(notice.channel, key, retry, { ...renderAudienceReply(detail, event), threadTs: notice.ts });
   }
 
   async announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef> {

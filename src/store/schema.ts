@@ -148,6 +148,7 @@ export interface DB {
   unauthorised_versions: UnauthorisedVersionsTable;
   github_deployments: GitHubDeploymentsTable;
   incidents: IncidentsTable;
+  ratings: RatingsTable;
   installation: InstallationTable;
 }
 
@@ -195,3 +196,10 @@ export type DecisionRow = Selectable<DecisionsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type OutboxRow = Selectable<OutboxTable>;
 export type StepRow = Selectable<RolloutStepsTable>;
+
+export interface RatingsTable {
+  release_id: number;
+  rater: string;
+  score: number;
+  rated_at: Timestamp;
+}

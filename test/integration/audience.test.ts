@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../support/harness.ts';
+import { startHarness, waitFor, type Harness } from '../support/harness.ts';
 import { clockFrom } from '../support/clock.ts';
 
 let h: Harness;
@@ -84,5 +84,44 @@ describe('the audience of a release', () => {
     expect(noticesOf(id)).toHaveLength(1);
     expect(JSON.stringify(notice!.blocks)).toContain('Cancelled: nothing changes');
     expect(h.slack.thread(AUDIENCE, notice!.ts).map((m) => m.text).at(-1)).toContain('Cancelled: this change will not happen.');
+  });
+
+  it('asks how it went once the release is rolled out: one rating per person, changeable, shown on the card and in show', async () => {
+    const id = await authorised('1.2.0', '2026-11-25 11:00');
+    await h.command('U0DEV', `start REL-${id}`);
+    await h.settle();
+    // The manual deployer asks for each wave to be reported done: press Done on each new checklist
+    // until the release is rolled out (the canary bakes 5 s in between).
+    const clicked = new Set<string>();
+    await waitFor(async () => {
+      const state = (await h.relm.db.selectFrom('releases').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state;
+      if (state === 'completed') return true;
+      for (const m of h.slack.messages.filter((m) => m.channel === 'C0PAY')) {
+        const done = ((m.blocks ?? []) as any[]).flatMap((b) => b.elements ?? []).find((e: any) => e.action_id === 'relm_step_done');
+        if (done && !clicked.has(done.value)) {
+          clicked.add(done.value);
+          await h.click('U0DEV', 'relm_step_done', done.value, m, { wait: false });
+        }
+      }
+      return undefined;
+    }, 'the rollout to finish', 20_000);
+    await h.settle();
+        const [notice] = noticesOf(id);
+    const last = h.slack.thread(AUDIENCE, notice!.ts).at(-1)!;
+    expect(last.text).toContain('is live everywhere');
+    const buttons = (last.blocks as any[]).find((b) => b.type === 'actions').elements as { action_id: string; value: string }[];
+    expect(buttons.map((b) => b.value)).toEqual([1, 2, 3, 4, 5].map((n) => `${id}:${n}`));
+    const four = await h.click('U0CUSTOMER', buttons[3]!.action_id, buttons[3]!.value, last);
+    expect(four.reply!.text).toContain(`you rated *REL-${id}* 4 of 5`);
+    const again = await h.click('U0CUSTOMER', buttons[1]!.action_id, buttons[1]!.value, last);
+    expect(again.reply!.text).toContain('your earlier rating is replaced');
+    await h.click('U0OTHER', buttons[4]!.action_id, buttons[4]!.value, last);
+    await h.settle();
+    expect((await h.command('U0DEV', `show REL-${id}`)).reply!.text).toContain('*Rated:* 3.5 of 5 from 2 people');
+    const card = h.slack.channelMessages('C0PAY').find((m) => m.metadata?.event_payload?.key === `card:${id}`)!;
+    expect(JSON.stringify(card.blocks)).toContain('rated 3.5 of 5 by 2');
+    const early = await authorised('1.3.0', '2026-11-25 12:00');
+    const tooSoon = await h.click('U0CUSTOMER', 'relm_rate_5', `${early}:5`, last);
+    expect(tooSoon.reply!.text).toContain('can be rated once it is done');
   });
 });

@@ -4,10 +4,12 @@ import { registerDecisions } from './decide.ts';
 import { registerEdit } from './edit.ts';
 import { registerLifecycleButtons } from './lifecycle.ts';
 import { registerRolloutButtons } from './rollout.ts';
+import { registerRating } from './rate.ts';
 
 export function registerActions(app: App, deps: BotDeps): void {
   registerDecisions(app, deps);
   registerEdit(app, deps);
   registerLifecycleButtons(app, deps);
   registerRolloutButtons(app, deps);
+  registerRating(app, deps);
 }

@@ -3,6 +3,8 @@ import type { AudienceEvent } from '../../core/audience.ts';
 import type { ReleaseDetail } from '../../core/usecases/queries.ts';
 import { clip, escapeText, slackTime } from './format.ts';
 import { contactRef } from './card.ts';
+import { ACTIONS } from './ids.ts';
+import { releaseKey } from '../../core/release.ts';
 
 /** What the audience is told the change's status is, in their words rather than the release manager's. */
 const STATUS: Record<string, string> = {
@@ -33,6 +35,30 @@ export function renderAudienceNotice(detail: ReleaseDetail): { text: string; blo
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: `${what}\n${status}` } },
       ...(lines.length ? [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n').slice(0, 2900) } } as KnownBlock] : []),
+    ],
+  };
+}
+
+/** The 1–5 buttons that ask the audience how a release went. */
+export function ratingButtons(releaseId: number): KnownBlock {
+  const faces = ['1 :disappointed:', '2', '3', '4', '5 :star-struck:'];
+  return {
+    type: 'actions',
+    block_id: `rate_${releaseId}`,
+    elements: faces.map((label, i) => ({ type: 'button', action_id: `${ACTIONS.rate}_${i + 1}`, text: { type: 'plain_text', text: label, emoji: true }, value: `${releaseId}:${i + 1}` })),
+  };
+}
+
+/** A reply under the audience message: the step, and after completion the question how it went. */
+export function renderAudienceReply(detail: ReleaseDetail, event: AudienceEvent): { text: string; blocks?: KnownBlock[] } {
+  const text = renderAudienceNote(detail, event);
+  if (event !== 'completed' && event !== 'rolled_back') return { text };
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `How did ${releaseKey(detail.release.id)} go for you? One rating each; press again to change it.` }] },
+      ratingButtons(detail.release.id),
     ],
   };
 }

@@ -142,7 +142,7 @@ export function renderCard(detail: ReleaseDetail): RenderedMessage {
   }
   blocks.push({
     type: 'context',
-    elements: [{ type: 'mrkdwn', text: `Planned by ${mention(r.requester)} · revision ${r.revision}${r.rescheduleCount ? ` · rescheduled ${r.rescheduleCount}×` : ''} · updated ${slackTime(r.updatedAt)}` }],
+    elements: [{ type: 'mrkdwn', text: `Planned by ${mention(r.requester)} · revision ${r.revision}${r.rescheduleCount ? ` · rescheduled ${r.rescheduleCount}×` : ''}${detail.rating.responses ? ` · rated ${(detail.rating.mean ?? 0).toFixed(1)} of 5 by ${detail.rating.responses}` : ''} · updated ${slackTime(r.updatedAt)}` }],
   });
   return { text: `${releaseKey(r.id)} ${r.service} ${r.version}: ${stateLabel(r.state)}`.replace(/[<>&]/g, ''), blocks };
 }

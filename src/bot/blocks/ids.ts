@@ -15,6 +15,7 @@ export const ACTIONS = {
   continue: 'relm_continue',
   rollback: 'relm_rollback',
   abort: 'relm_abort',
+  rate: 'relm_rate',
 } as const;
 
 export const VIEWS = {

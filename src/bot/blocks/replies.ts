@@ -51,6 +51,11 @@ export function renderList(releases: Release[], filter: { service?: string; stat
 
 const SHOWN_HISTORY = 15;
 
+/** The audience's rating: the mean to one decimal and how many rated. */
+export function ratingText(rating: { responses: number; mean: number | null }): string {
+  return `${(rating.mean ?? 0).toFixed(1)} of 5 from ${rating.responses} ${rating.responses === 1 ? 'person' : 'people'}`;
+}
+
 export function renderShow(detail: ReleaseDetail): string {
   const r = detail.release;
   const lines = [
@@ -63,6 +68,7 @@ export function renderShow(detail: ReleaseDetail): string {
     `*Rollback plan:* ${r.rollbackPlan ? clip(r.rollbackPlan, 800) : '_none_'}`,
     `*Test evidence:* ${r.testEvidence ? clip(r.testEvidence, 800) : '_none_'}`,
     `*Training needed:* ${trainingText(r)}`,
+    detail.rating.responses ? `*Rated:* ${ratingText(detail.rating)}` : '',
     r.impact ? `*Impact on users:* ${clip(r.impact, 600)}` : '',
     r.contact ? `*Contact during early life support:* ${contactRef(r.contact)}` : '',
     r.assets?.length ? `*Release assets:* ${r.assets.map((a) => `${escapeText(a.name)} (${a.sha256.slice(0, 12)}…)`).join(', ')} · ${r.assetsVerifiedAt ? `verified on GitHub ${slackTime(r.assetsVerifiedAt)}` : r.assetsProblem ? `:x: ${clip(r.assetsProblem, 300)}` : 'checked before the first wave'}` : '',
@@ -117,6 +123,7 @@ export const answers = {
   continued: (id: number) => `:fast_forward: Continuing *${releaseKey(id)}* with its next wave.`,
   aborted: (id: number) => `:octagonal_sign: Aborted the rollout of *${releaseKey(id)}*; it ends failed. Roll back from the card if needed.`,
   rollingBack: (id: number) => `:rewind: Rolling back *${releaseKey(id)}*: each wave that started is rolled back, newest first.`,
+  rated: (id: number, score: number, changed: boolean) => `:pray: Thanks: you rated *${releaseKey(id)}* ${score} of 5${changed ? ' (your earlier rating is replaced)' : ''}. Press another number to change it.`,
   waveDone: (step: { waveName: string; kind: string }) => `:white_check_mark: ${step.kind === 'rollback' ? 'The rollback of wave' : 'Wave'} ${escapeText(step.waveName)} is done.`,
   waveFailed: (step: { waveName: string; kind: string }) => `:x: ${step.kind === 'rollback' ? 'The rollback of wave' : 'Wave'} ${escapeText(step.waveName)} failed; the rollout is paused. Retry, continue or roll back from the card.`,
 };

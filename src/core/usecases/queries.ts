@@ -14,6 +14,7 @@ import { listReleases } from '../../store/repositories/releases.ts';
 import { loadRelease } from './load.ts';
 import { incidentsOf, type Incident } from '../../store/repositories/incidents.ts';
 import { failedEffects, latestResultWith, unfinishedEffectKinds } from '../../store/repositories/effect-status.ts';
+import { ratingSummary } from '../../store/repositories/ratings.ts';
 
 export interface ReleaseDetail {
   release: StoredRelease;
@@ -31,6 +32,8 @@ export interface ReleaseDetail {
   unknownWorkItems: string[];
   /** Incidents recorded as caused by the release, oldest first. */
   incidents: Incident[];
+  /** How the audience rated the release (customer satisfaction): responses and mean score. */
+  rating: { responses: number; mean: number | null };
 }
 
 /** A release with its decisions, approval standing, steps and (unless told not to) history: what `show` and the card display. */
@@ -59,6 +62,7 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
     syncProblems: await failedEffects(db, id),
     syncPending: await unfinishedEffectKinds(db, id),
     incidents: await incidentsOf(db, id),
+    rating: await ratingSummary(db, id),
     unknownWorkItems: (Array.isArray(linking?.missing) ? linking.missing : []).filter((k): k is string => typeof k === 'string'),
   };
 }
