@@ -4,7 +4,7 @@ import { renderAlert } from './blocks/alert.ts';
 import type { ReleaseDetail } from '../core/usecases/queries.ts';
 import type { Alert, PostedRef, Publisher } from '../core/ports/publisher.ts';
 import type { SlackWebApi } from '../integrations/slack/web-api.ts';
-import { renderApprovalRequest, renderClosedApprovalRequest } from './blocks/approval-request.ts';
+import { renderApprovalReminder, renderApprovalRequest, renderClosedApprovalRequest, renderEscalation } from './blocks/approval-request.ts';
 import { renderCard } from './blocks/card.ts';
 import { renderChecklist } from './blocks/checklist.ts';
 import { renderAudienceNotice, renderAudienceReply } from './blocks/audience.ts';
@@ -79,6 +79,16 @@ export class SlackPublisher implements Publisher {
 
   async postAlert(alert: Alert, key: string, retry: boolean): Promise<PostedRef> {
     return this.#postOnce(alert.channel, key, retry, renderAlert(alert));
+  }
+
+  async postApprovalReminder(detail: ReleaseDetail, request: PostedRef, undecided: string[], key: string, retry: boolean): Promise<PostedRef> {
+    return this.#postOnce(request.channel, key, retry, { text: renderApprovalReminder(detail, undecided), threadTs: request.ts });
+  }
+
+  async postEscalation(detail: ReleaseDetail, request: PostedRef, manager: string, key: string, retry: boolean): Promise<PostedRef> {
+    const channel = await this.#slack.directMessageChannel(manager);
+    const link = await this.#slack.permalink(request).catch(() => undefined);
+    return this.#postOnce(channel, key, retry, { text: renderEscalation(detail, link) });
   }
 
   async postAudienceNotice(detail: ReleaseDetail, channel: string, key: string, retry: boolean): Promise<PostedRef> {

@@ -46,6 +46,8 @@ const policy = z.strictObject({
   approval_expires_after: duration.optional(),
   approval_source: z.enum(['slack', 'jira', 'both']).default('slack'),
   require_training_material: z.boolean().default(false),
+  remind_after: duration.optional(),
+  escalate_after: duration.optional(),
 });
 
 const wave = z.strictObject({
@@ -229,6 +231,8 @@ function toSettings(file: RelmFile): Settings {
           approvalExpiresAfterMs: p.approval_expires_after ? parseDuration(p.approval_expires_after) : null,
           approvalSource: p.approval_source,
           requireTrainingMaterial: p.require_training_material,
+          remindAfterMs: p.remind_after ? parseDuration(p.remind_after) : null,
+          escalateAfterMs: p.escalate_after ? parseDuration(p.escalate_after) : null,
         },
       ]),
     ),

@@ -246,6 +246,12 @@ export class SlackEmulator extends EventEmitter {
         const user = this.users.get(String(args.user));
         return ok(res, { user: { id: args.user, name: user?.name ?? String(args.user).toLowerCase(), tz: user?.tz ?? 'Europe/London' } });
       }
+      case 'conversations.open': {
+        // One DM channel per user, as Slack gives: the same id every time it is opened.
+        const user = String(args.users ?? '').split(',')[0] ?? '';
+        if (!/^[UW][A-Z0-9]+$/.test(user)) return fail(res, 'user_not_found');
+        return ok(res, { channel: { id: `D${user.slice(1)}` } });
+      }
       case 'conversations.history':
       case 'conversations.replies': {
         const inThread = method === 'conversations.replies';

@@ -19,6 +19,10 @@ export interface Policy {
   approvalSource: ApprovalSource;
   /** A release that needs training cannot be submitted without links to its training material. */
   requireTrainingMaterial: boolean;
+  /** Undecided approvers are reminded this long after the request, then at twice and four times it. */
+  remindAfterMs: number | null;
+  /** The release managers are told by DM when a request is still undecided this long after it was made. */
+  escalateAfterMs: number | null;
 }
 
 /** Looks up Slack user-group members (S… ids); the adapter caches. */

@@ -6,6 +6,7 @@ import type { Waker } from '../core/ports/waker.ts';
 import { advanceRollouts } from '../core/usecases/rollout/advance.ts';
 import { releasesToSweep } from '../store/repositories/releases.ts';
 import { TickBatcher } from './tick-batcher.ts';
+import { chaseApprovals } from '../core/usecases/chase-approvals.ts';
 
 export const ROLLOUT_QUEUE = 'rollout';
 
@@ -93,7 +94,12 @@ export function startRolloutWorker(options: RolloutWorkerOptions): Worker<TickJo
         const ids = await releasesToSweep(options.ctx.db, options.ctx.clock());
         const ticked = await Promise.allSettled(ids.map((id) => batcher.tick(id)));
         ticked.forEach((r, i) => r.status === 'rejected' && options.log.warn({ err: r.reason, releaseId: ids[i] }, 'sweep tick failed'));
-        return { swept: ids.length };
+        // The same minute's sweep chases approval requests that wait past the policy's remind_after.
+        const chased = await chaseApprovals(options.ctx).catch((error: unknown) => {
+          options.log.warn({ err: error }, 'chasing approvals failed');
+          return 0;
+        });
+        return { swept: ids.length, chased };
       }
       const early = (job.data.dueAt ?? 0) - options.ctx.clock().getTime();
       // Bounded, so a due time far off (a clock that disagrees) cannot park a job for long.

@@ -57,6 +57,8 @@ function policy(overrides: Partial<Policy> = {}): Policy {
     approvalExpiresAfterMs: null,
     approvalSource: 'slack',
     requireTrainingMaterial: false,
+    remindAfterMs: null,
+    escalateAfterMs: null,
     ...overrides,
   };
 }

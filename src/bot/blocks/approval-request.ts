@@ -2,7 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import type { ReleaseDetail } from '../../core/usecases/queries.ts';
 import { releaseKey } from '../../core/release.ts';
 import { ACTIONS, decisionValue } from './ids.ts';
-import { approverRef, clip, mention, slackTime } from './format.ts';
+import { approverRef, clip, escapeText, mention, slackTime } from './format.ts';
 import { releaseHeadline, type RenderedMessage } from './card.ts';
 
 function summary(detail: ReleaseDetail, revision: number): string {
@@ -65,4 +65,18 @@ export function renderClosedApprovalRequest(detail: ReleaseDetail, revision: num
     { type: 'context', elements: [{ type: 'mrkdwn', text: `${OUTCOMES[outcome] ?? outcome}${who ? `\n${who}` : ''}` }] },
   ];
   return { text: `${releaseKey(detail.release.id)}: ${outcome}`, blocks };
+}
+
+/** The reminder under an approval request: only the approvers who have not decided are named. */
+export function renderApprovalReminder(detail: ReleaseDetail, undecided: string[]): string {
+  const shown = undecided.slice(0, 20).map(mention).join(', ');
+  const more = undecided.length > 20 ? ` and ${undecided.length - 20} more` : '';
+  return `:bell: ${shown}${more}: *${releaseKey(detail.release.id)}* is waiting for your decision (${detail.approval.valid.length} of ${detail.approval.required} so far).`;
+}
+
+/** The DM to a release manager about a request that has waited past escalate_after. */
+export function renderEscalation(detail: ReleaseDetail, link: string | undefined): string {
+  const r = detail.release;
+  const since = r.submittedAt ? ` since ${slackTime(r.submittedAt)}` : '';
+  return `:rotating_light: *${releaseKey(r.id)}* (${escapeText(r.service)} ${escapeText(r.version)}: ${clip(r.title, 120)}) has waited for approval${since}: ${detail.approval.valid.length} of ${detail.approval.required}.${link ? ` <${link}|The request>` : ''}`;
 }

@@ -7,6 +7,7 @@ import { changeTicketEffect, jiraIncidentLinkEffect } from './jira.ts';
 import { githubAssetsEffect } from './github-assets.ts';
 import { githubReleaseEffect } from './github-release.ts';
 import { audienceNoteEffect, audienceNoticeEffect } from './audience.ts';
+import { approvalEscalationEffect, approvalReminderEffect } from './approval-chase.ts';
 import { checklistRefreshEffect, deployStepEffect, githubPollEffect, verifyStepEffect, wakeEffect } from './rollout.ts';
 
 /** Every kind of side effect relm performs. A new kind is one file and one line here. */
@@ -28,6 +29,8 @@ export const EFFECTS = [
   checklistRefreshEffect,
   audienceNoticeEffect,
   audienceNoteEffect,
+  approvalReminderEffect,
+  approvalEscalationEffect,
 ] as const;
 
 /** The name of every effect kind, as the outbox stores it. */

@@ -38,6 +38,10 @@ export interface Publisher {
   /** The release's one message in an audience channel, first posted; later updated in place. */
   postAudienceNotice(detail: ReleaseDetail, channel: string, key: string, retry: boolean): Promise<PostedRef>;
   updateAudienceNotice(detail: ReleaseDetail, notice: PostedRef): Promise<void>;
+  /** A reply under an approval request naming the approvers who have not decided yet. */
+  postApprovalReminder(detail: ReleaseDetail, request: PostedRef, undecided: string[], key: string, retry: boolean): Promise<PostedRef>;
+  /** A direct message to a release manager about a request that has waited too long. */
+  postEscalation(detail: ReleaseDetail, request: PostedRef, manager: string, key: string, retry: boolean): Promise<PostedRef>;
   /** A reply under the audience message for one step that matters to users. */
   postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: AudienceEvent, key: string, retry: boolean): Promise<PostedRef>;
   updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;

@@ -27,6 +27,7 @@ export class SlackWebApi implements Directory {
   readonly client: WebClient;
   readonly #groupCache = new Map<string, { members: string[]; until: number }>();
   readonly #tzCache = new Map<string, { tz: string; until: number }>();
+  readonly #dmChannels = new Map<string, string>();
   readonly #cacheMs: number;
 
   constructor(options: { token: string; apiUrl: string; cacheMs?: number; timeoutMs?: number; retries?: number }) {
@@ -99,6 +100,17 @@ export class SlackWebApi implements Directory {
     const members = result.users ?? [];
     this.#groupCache.set(groupId, { members, until: Date.now() + this.#cacheMs });
     return members;
+  }
+
+  /** The DM channel with a user (conversations.open is Tier 3, so the id is kept once known). */
+  async directMessageChannel(userId: string): Promise<string> {
+    const known = this.#dmChannels.get(userId);
+    if (known) return known;
+    const result = await this.#call('conversations.open', () => this.client.conversations.open({ users: userId }));
+    const id = result.channel?.id;
+    if (!id) throw new Error(`Slack conversations.open gave no channel for ${userId}`);
+    this.#dmChannels.set(userId, id);
+    return id;
   }
 
   /** The user's IANA timezone from their Slack profile, or undefined when Slack does not say. */

@@ -143,3 +143,17 @@ export async function recordAssetCheck(db: Db, id: number, problem: string | nul
     .executeTakeFirstOrThrow();
   return toRelease(row);
 }
+
+/** Releases waiting for approval, with when the request for their current revision was posted. */
+export async function awaitingApproval(db: Db, limit = 500): Promise<{ id: number; service: string; revision: number; requestedAt: Date }[]> {
+  const rows = await db
+    .selectFrom('releases as r')
+    .innerJoin('outbox as o', (join) => join.on(sql`o.dedupe_key`, '=', sql`'approval_request:' || r.id || ':' || r.revision`))
+    .select(['r.id', 'r.service', 'r.revision', 'o.done_at'])
+    .where('r.state', '=', 'submitted')
+    .where('o.state', '=', 'done')
+    .orderBy('r.id')
+    .limit(limit)
+    .execute();
+  return rows.filter((r) => r.done_at).map((r) => ({ id: r.id, service: r.service, revision: r.revision, requestedAt: r.done_at! }));
+}
