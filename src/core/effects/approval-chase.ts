@@ -5,7 +5,7 @@ import { findRelease } from '../../store/repositories/releases.ts';
 import { approvalRuleFor, eligibleApprovers } from '../policy.ts';
 import { policyOf } from '../settings.ts';
 import type { PostedRef } from '../ports/publisher.ts';
-import { releaseDetail } from '../usecases/queries.ts';
+import { releaseDetail, type ReleaseDetail } from '../usecases/queries.ts';
 import type { CoreContext } from '../context.ts';
 import { EffectNotReadyError } from './errors.ts';
 import { effect } from './effect.ts';
@@ -13,13 +13,13 @@ import { releaseId } from './payloads.ts';
 
 const ChasePayload = z.object({ releaseId, revision: z.number().int(), round: z.number().int().optional() });
 
-/** The request still open for this revision, or why there is nothing to chase. */
-async function openRequest(ctx: CoreContext, id: number, revision: number): Promise<{ request: PostedRef } | { skipped: string }> {
+/** The request still open for this revision with its release, or why there is nothing to chase. */
+async function openRequest(ctx: CoreContext, id: number, revision: number): Promise<{ request: PostedRef; detail: ReleaseDetail } | { skipped: string }> {
   const release = await findRelease(ctx.db, id);
   if (!release || release.state !== 'submitted' || release.revision !== revision) return { skipped: 'the request is decided, changed or withdrawn' };
   const posted = await findOutbox(ctx.db, `approval_request:${id}:${revision}`);
   if (posted?.state !== 'done' || !posted.result) throw new EffectNotReadyError('the approval request is not posted yet');
-  return { request: posted.result as unknown as PostedRef };
+  return { request: posted.result as unknown as PostedRef, detail: await releaseDetail(ctx, id, ctx.db, { history: false }) };
 }
 
 /** A reply under the approval request naming only the approvers who have not decided. */
@@ -30,7 +30,7 @@ export const approvalReminderEffect = effect({
   async perform(ctx, { publisher }, _kind, { releaseId, revision }, { key, retry }) {
     const open = await openRequest(ctx, releaseId, revision);
     if ('skipped' in open) return open;
-    const detail = await releaseDetail(ctx, releaseId, ctx.db, { history: false });
+    const { detail } = open;
     const rule = approvalRuleFor(policyOf(ctx.settings, detail.release.service), detail.release.type);
     const decided = new Set((await decisionsFor(ctx.db, releaseId, revision)).map((d) => d.approver));
     const undecided = [...(await eligibleApprovers(rule, ctx.settings.groups, ctx.directory))].filter((u) => !decided.has(u) && u !== detail.release.requester).sort();
@@ -47,10 +47,9 @@ export const approvalEscalationEffect = effect({
   async perform(ctx, { publisher }, _kind, { releaseId, revision }, { key, retry }) {
     const open = await openRequest(ctx, releaseId, revision);
     if ('skipped' in open) return open;
-    const detail = await releaseDetail(ctx, releaseId, ctx.db, { history: false });
     const told: string[] = [];
     for (const manager of ctx.settings.releaseManagers) {
-      await publisher.postEscalation(detail, open.request, manager, `${key}:${manager}`, retry);
+      await publisher.postEscalation(open.detail, open.request, manager, `${key}:${manager}`, retry);
       told.push(manager);
     }
     return { told };
