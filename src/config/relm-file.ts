@@ -9,7 +9,8 @@ import { JIRA_FIELD_NAMES, type JiraFieldName, type Settings } from '../core/set
 const duration = z.string().regex(DURATION_PATTERN, 'a duration like 30s, 15m, 2h or 7d');
 const slackUser = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U0123ABCD');
 const channelId = z.string().regex(/^[CGD][A-Z0-9]+$/, 'a Slack channel id like C0123ABCD');
-const audienceId = z.string().regex(/^[CGDUWS][A-Z0-9]+$/, 'a Slack channel, user or user-group id');
+// A channel (C…/G…), a user (U…/W…), a user group (S…) or a name under groups: (checked below).
+const audienceId = z.string().min(1);
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date like 2026-12-20');
 const identifier = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'lower-case letters, digits, "-" or "_"');
 
@@ -109,13 +110,18 @@ const RelmFileSchema = z
   })
   .superRefine((file, ctx) => {
     for (const [key, svc] of Object.entries(file.services)) {
+      svc.audience.forEach((entry, i) => {
+        if (!/^[CGUWS][A-Z0-9]+$/.test(entry) && !Object.hasOwn(file.groups, entry)) {
+          ctx.addIssue({ code: 'custom', path: ['services', key, 'audience', i], message: `"${entry}" is neither a Slack channel, user or user-group id nor a name under groups:` });
+        }
+      });
       if (!file.policies[svc.policy]) ctx.addIssue({ code: 'custom', path: ['services', key, 'policy'], message: `no policy named "${svc.policy}" under policies:` });
       if (!file.deployment_models[svc.deployment_model]) ctx.addIssue({ code: 'custom', path: ['services', key, 'deployment_model'], message: `no deployment model named "${svc.deployment_model}" under deployment_models:` });
     }
     for (const [name, pol] of Object.entries(file.policies)) {
       for (const [type, rule] of Object.entries(pol.approvals)) {
         rule?.from.forEach((entry, i) => {
-          if (!/^[UWS][A-Z0-9]+$/.test(entry) && !file.groups[entry]) {
+          if (!/^[UWS][A-Z0-9]+$/.test(entry) && !Object.hasOwn(file.groups, entry)) {
             ctx.addIssue({ code: 'custom', path: ['policies', name, 'approvals', type, 'from', i], message: `"${entry}" is neither a Slack user or user-group id nor a name under groups:` });
           }
         });

@@ -172,7 +172,13 @@ describe('parseRelmFile: located problems', () => {
 
   it('points at a bad audience entry by its index', () => {
     const text = edited('audience: [C0ANNOUNCE]', 'audience: [C0ANNOUNCE, "#general"]');
-    expectOneProblem(text, '"#general"', 'services.demo.audience.1', 'a Slack channel, user or user-group id');
+    expectOneProblem(text, '"#general"', 'services.demo.audience.1', '"#general" is neither a Slack channel, user or user-group id nor a name under groups:');
+  });
+
+  it('takes a name under groups: as an audience, and refuses a DM channel id (a conversation, not an audience)', () => {
+    expect(parseRelmFile(edited('audience: [C0ANNOUNCE]', 'audience: [C0ANNOUNCE, approvers, U0ERIN, S0SUPPORT]')).settings.services.demo!.audience).toEqual(['C0ANNOUNCE', 'approvers', 'U0ERIN', 'S0SUPPORT']);
+    const text = edited('audience: [C0ANNOUNCE]', 'audience: [D0DIRECT]');
+    expectOneProblem(text, 'D0DIRECT', 'services.demo.audience.0', '"D0DIRECT" is neither a Slack channel, user or user-group id nor a name under groups:');
   });
 
   it('points at a policy a service names but nobody defines', () => {
