@@ -2,6 +2,7 @@ import type { Calendar } from './windows.ts';
 import type { ReleaseType, Risk } from './release.ts';
 import { DomainError } from './errors.ts';
 import { fragment } from './text.ts';
+import { own } from './lookup.ts';
 
 export interface ApprovalRule {
   required: number;
@@ -97,7 +98,7 @@ export interface Directory {
 }
 
 export function serviceOf(settings: Settings, key: string): ServiceSettings {
-  const service = settings.services[key];
+  const service = own(settings.services, key);
   if (!service) {
     const known = Object.keys(settings.services).join(', ') || 'none configured';
     throw new DomainError('invalid_input', `Unknown service "${fragment(key)}". Services: ${known}.`, { field: 'service' });
@@ -107,7 +108,7 @@ export function serviceOf(settings: Settings, key: string): ServiceSettings {
 
 export function policyOf(settings: Settings, serviceKey: string): Policy {
   const service = serviceOf(settings, serviceKey);
-  const policy = settings.policies[service.policy];
+  const policy = own(settings.policies, service.policy);
   if (!policy) throw new DomainError('config', `Service ${serviceKey} names policy "${service.policy}", which relm.yml does not define.`);
   return policy;
 }
@@ -124,7 +125,8 @@ export function approvalRuleFor(policy: Policy, type: ReleaseType): ApprovalRule
 export async function eligibleApprovers(rule: ApprovalRule, settings: Settings, directory: Directory): Promise<Set<string>> {
   const users = new Set<string>();
   for (const entry of rule.from) {
-    if (settings.groups[entry]) settings.groups[entry].forEach((u) => users.add(u));
+    const group = own(settings.groups, entry);
+    if (group) group.forEach((u) => users.add(u));
     else if (/^S[A-Z0-9]+$/.test(entry)) (await directory.userGroupMembers(entry)).forEach((u) => users.add(u));
     else users.add(entry);
   }

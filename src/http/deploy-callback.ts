@@ -18,7 +18,7 @@ export function deployCallbackRoute(ctx: CoreContext, secret: (envName: string) 
     path: '/webhooks/deploy',
     method: 'POST',
     handler: async (req: IncomingMessage, res: ServerResponse) => {
-      const body = await readLimited(req, MAX_WEBHOOK_BYTES);
+      const body = await readLimited(req, res, MAX_WEBHOOK_BYTES);
       if (body === undefined) return replyJson(res, 413, { error: 'body too large' });
       let parsed: { idempotency_key?: unknown; status?: unknown; detail?: unknown };
       try {

@@ -25,7 +25,7 @@ export function githubWebhookRoute(ctx: CoreContext, secret: string | undefined)
     method: 'POST',
     handler: async (req: IncomingMessage, res: ServerResponse) => {
       if (!webhooks) return replyJson(res, 503, { error: 'GitHub webhooks are off: set GITHUB_WEBHOOK_SECRET' });
-      const body = await readLimited(req, MAX_WEBHOOK_BYTES);
+      const body = await readLimited(req, res, MAX_WEBHOOK_BYTES);
       if (body === undefined) return replyJson(res, 413, { error: 'body too large' });
       const signature = req.headers['x-hub-signature-256'];
       if (typeof signature !== 'string' || !(await webhooks.verify(body, signature).catch(() => false))) return replyJson(res, 401, { error: 'signature does not verify' });

@@ -27,7 +27,7 @@ export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, s
     method: 'POST',
     handler: async (req: IncomingMessage, res: ServerResponse) => {
       if (!secret) return replyJson(res, 503, { error: 'Jira webhooks are off: set JIRA_WEBHOOK_SECRET' });
-      const body = await readLimited(req, MAX_WEBHOOK_BYTES);
+      const body = await readLimited(req, res, MAX_WEBHOOK_BYTES);
       if (body === undefined) return replyJson(res, 413, { error: 'body too large' });
       if (!verifyJiraSignature(secret, body, req.headers['x-hub-signature'] as string | undefined)) return replyJson(res, 401, { error: 'signature does not verify' });
       let payload: any;
@@ -54,7 +54,8 @@ export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, s
         return replyJson(res, 200, unlinked);
       }
       const key = payload?.issue?.key;
-      const status = payload?.changelog?.items?.find((i: { field?: string }) => i.field === 'status')?.toString ?? payload?.issue?.fields?.status?.name;
+      const items: unknown[] = Array.isArray(payload?.changelog?.items) ? payload.changelog.items : [];
+      const status = (items.find((i) => (i as { field?: unknown } | null)?.field === 'status') as { toString?: unknown } | undefined)?.toString ?? payload?.issue?.fields?.status?.name;
       if (typeof key !== 'string' || typeof status !== 'string') return replyJson(res, 202, { ignored: 'no issue status' });
       const release = await ctx.db.selectFrom('releases').select('id').where('jira_key', '=', key).executeTakeFirst();
       if (!release) return replyJson(res, 202, { ignored: `${key} is not a relm change ticket` });

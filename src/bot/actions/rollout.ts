@@ -4,14 +4,8 @@ import { ACTIONS, VIEWS } from '../blocks/ids.ts';
 import { reasonModal } from '../blocks/modals.ts';
 import { tickChecklist, reportManualStep } from '../../core/usecases/rollout/steps.ts';
 import { continueRollout, pauseRollout, resumeRollout, retryWave, startRollout } from '../../core/usecases/rollout/control.ts';
-import { DomainError } from '../../core/errors.ts';
 import { releaseKey } from '../../core/release.ts';
-
-function numbers(value: string | undefined): number[] {
-  const parts = (value ?? '').split(':').map(Number);
-  if (parts.length === 0 || parts.some((n) => !Number.isInteger(n) || n < 0)) throw new DomainError('invalid_input', 'That button is from an older version of relm.');
-  return parts;
-}
+import { buttonId, buttonIds } from './values.ts';
 
 const CONTROLS = [
   [ACTIONS.start, startRollout, 'started the rollout of'],
@@ -25,9 +19,9 @@ const CONTROLS = [
 export function registerRolloutButtons(app: App, deps: BotDeps): void {
   for (const [actionId, useCase, done] of CONTROLS) {
     app.action<BlockButtonAction>(actionId, async ({ action, body, respond }) => {
-      const [id] = numbers(action.value);
-      await useCase(deps.ctx, body.user.id, id!);
-      await respond({ response_type: 'ephemeral', replace_original: false, text: `You ${done} *${releaseKey(id!)}*.` });
+      const id = buttonId(action.value);
+      await useCase(deps.ctx, body.user.id, id);
+      await respond({ response_type: 'ephemeral', replace_original: false, text: `You ${done} *${releaseKey(id)}*.` });
     });
   }
   for (const [actionId, view] of [
@@ -35,20 +29,19 @@ export function registerRolloutButtons(app: App, deps: BotDeps): void {
     [ACTIONS.abort, VIEWS.abort],
   ] as const) {
     app.action<BlockButtonAction>(actionId, async ({ action, body }) => {
-      const [id] = numbers(action.value);
-      await deps.slack.client.views.open({ trigger_id: body.trigger_id, view: reasonModal(view, id!, { channel: body.channel?.id }) });
+      await deps.slack.client.views.open({ trigger_id: body.trigger_id, view: reasonModal(view, buttonId(action.value), { channel: body.channel?.id }) });
     });
   }
   app.action<BlockButtonAction>(ACTIONS.tick, async ({ action, body }) => {
-    const [stepId, item] = numbers(action.value);
+    const [stepId, item] = buttonIds(action.value, 2);
     await tickChecklist(deps.ctx, body.user.id, stepId!, item!);
   });
   app.action<BlockButtonAction>(ACTIONS.stepDone, async ({ action, body, respond }) => {
-    const step = await reportManualStep(deps.ctx, body.user.id, numbers(action.value)[0]!, 'succeeded', null);
+    const step = await reportManualStep(deps.ctx, body.user.id, buttonId(action.value), 'succeeded', null);
     await respond({ response_type: 'ephemeral', replace_original: false, text: `:white_check_mark: Wave ${step.waveName} is done.` });
   });
   app.action<BlockButtonAction>(ACTIONS.stepFailed, async ({ action, body, respond }) => {
-    const step = await reportManualStep(deps.ctx, body.user.id, numbers(action.value)[0]!, 'failed', `reported failed by <@${body.user.id}>`);
+    const step = await reportManualStep(deps.ctx, body.user.id, buttonId(action.value), 'failed', `reported failed by <@${body.user.id}>`);
     await respond({ response_type: 'ephemeral', replace_original: false, text: `:x: Wave ${step.waveName} failed; the rollout is paused. Retry, continue or roll back from the card.` });
   });
 }

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import type { CoreContext } from '../context.ts';
+import { own } from '../lookup.ts';
 import { DomainError } from '../errors.ts';
 import { fragment } from '../text.ts';
 import { approvalRuleFor, policyOf, serviceOf, type Policy, type Settings } from '../policy.ts';
@@ -64,7 +65,7 @@ export function validatePlannedStart(at: Date | null | undefined, now: Date): vo
 }
 
 export function assertModel(settings: Settings, model: string): void {
-  if (!settings.deploymentModels[model]) {
+  if (!own(settings.deploymentModels, model)) {
     const known = Object.keys(settings.deploymentModels).join(', ');
     throw new DomainError('invalid_input', `Unknown deployment model "${fragment(model)}". Models: ${known}.`, { field: 'deploymentModel' });
   }
