@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Server as NetServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { outageMessage, unreachableDependency, type OutageTracker } from '../outage.ts';
 
@@ -22,19 +22,20 @@ export interface RelmHttpServer {
   server: Server;
   port: number;
   /**
-   * Stops taking connections and drains within `deadlineMs`: every request already received is
-   * answered (with `Connection: close`), idle kept-alive connections are closed, and what is still
-   * open at the deadline is cut.
+   * Drains within `deadlineMs`: from now on every answer says `Connection: close`; a second later
+   * (so connections already on their way in are served) relm stops accepting and closes the idle
+   * kept-alive connections; every request received is answered, and what is still open at the
+   * deadline is cut.
    */
   close(deadlineMs: number): Promise<void>;
 }
 
 /**
- * A kept-alive connection can carry a request that reached this machine just before the signal but
- * that Node has not read yet; closing "idle" connections at once would reset it. After this long any
- * such request is in hand, and the connections still idle are closed.
+ * How long the server still accepts after a drain begins. A connection the kernel has completed but
+ * Node not yet accepted is reset when the listener closes, and a kept-alive connection can carry a
+ * request that arrived but is not read yet; after this long both are in hand and answered.
  */
-const IDLE_GRACE_MS = 300;
+const ACCEPT_GRACE_MS = 1_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -116,13 +117,10 @@ export async function startHttpServer(options: HttpServerOptions, fallback?: Han
       if (!server.listening) return;
       const deadline = Date.now() + deadlineMs;
       draining = true;
-      const closed = new Promise<void>((resolve) => server.once('close', () => resolve()));
-      // net.Server's close only stops accepting; http.Server's would also cut the idle connections at
-      // once, before the grace below.
-      NetServer.prototype.close.call(server);
       // Requests in hand whose headers are not out yet say Connection: close too.
       for (const res of answering) if (!res.headersSent) res.setHeader('connection', 'close');
-      await sleep(Math.min(IDLE_GRACE_MS, deadlineMs));
+      await sleep(Math.min(ACCEPT_GRACE_MS, deadlineMs / 4));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       while (sockets.size > 0 && Date.now() < deadline) {
         server.closeIdleConnections();
         await sleep(20);
