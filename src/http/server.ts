@@ -47,26 +47,28 @@ function sleep(ms: number): Promise<void> {
  * unhandled rejection.
  */
 export function routeFailed(options: Pick<HttpServerOptions, 'log' | 'outages'>, req: IncomingMessage, res: ServerResponse, error: unknown): void {
-  const dependency = unreachableDependency(error);
-  if (req.destroyed || res.destroyed) {
+  // A request body read to its end is destroyed too; only a gone socket means the client left.
+  if (res.destroyed || req.socket.destroyed) {
     options.log.debug({ err: error, path: req.url }, 'HTTP request abandoned by its client');
-  } else if (dependency) {
+    return;
+  }
+  const dependency = unreachableDependency(error);
+  if (dependency) {
     options.outages.report(dependency, error);
     if (!res.headersSent) {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '60' });
       res.end(JSON.stringify({ error: outageMessage(dependency) }));
     }
     return;
-  } else {
-    const ref = randomBytes(4).toString('hex');
-    options.log.error({ err: error, path: req.url?.split('?')[0], ref }, 'HTTP route failed');
-    if (!res.headersSent) {
-      res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: `internal error (ref ${ref})` }));
-    }
-    return;
   }
-  if (!res.headersSent) res.destroy();
+  const ref = randomBytes(4).toString('hex');
+  options.log.error({ err: error, path: req.url?.split('?')[0], ref }, 'HTTP route failed');
+  if (!res.headersSent) {
+    res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: `internal error (ref ${ref})` }));
+  } else {
+    res.destroy();
+  }
 }
 
 /**
