@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import type { App, Receiver } from '@slack/bolt';
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -6,13 +6,15 @@ import type { Logger } from 'pino';
 import { jiraConnection, type Env } from './config/env.ts';
 import type { Settings } from './core/settings.ts';
 import type { CoreContext } from './core/context.ts';
-import { createDatabase, migrateToLatest, type Database } from './store/database.ts';
+import { createDatabase, migrateToLatest, pingDatabase, type Database } from './store/database.ts';
 import { createRedis } from './jobs/redis.ts';
 import { BullEffectDispatcher, startEffectsWorker, type RetrySchedule } from './jobs/effects-queue.ts';
 import { ensureInstallationId } from './store/repositories/installation.ts';
 import { SlackWebApi } from './integrations/slack/web-api.ts';
 import { SlackPublisher } from './bot/slack-publisher.ts';
 import { createSlackApp, type Connection } from './bot/app.ts';
+import { startHttpServer } from './http/server.ts';
+import { OutageTracker } from './outage.ts';
 import { Metrics } from './http/metrics.ts';
 import { healthRoutes } from './http/health.ts';
 import { deployCallbackRoute } from './http/deploy-callback.ts';
@@ -61,8 +63,18 @@ export interface Relm {
   app?: App;
   /** The HTTP port actually bound (PORT=0 picks a free one). */
   port?: number;
-  stop(): Promise<void>;
+  outages: OutageTracker;
+  /**
+   * Drains and stops within `deadlineMs`: the HTTP server answers what it took and closes its
+   * connections, Slack work already acknowledged finishes, the workers finish the jobs in hand, then
+   * Redis and the database are closed. A job still running at the deadline is left to its lock: it
+   * lapses and another worker takes the job again.
+   */
+  stop(deadlineMs?: number): Promise<void>;
 }
+
+/** SIGTERM's budget by default: orchestrators commonly kill 10 s after it. */
+export const STOP_DEADLINE_MS = 9_000;
 
 /**
  * The composition root: builds every client, queue and repository once and wires them. Nothing else
@@ -73,7 +85,8 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
   const log = options.log ?? createLogger(env.LOG_LEVEL);
   const clock = options.clock ?? (() => new Date());
   const metrics = new Metrics();
-  const closers: (() => Promise<unknown>)[] = [];
+  // Each closer gets the time left; the last added runs first.
+  const closers: ((deadline: number) => Promise<unknown>)[] = [];
 
   const db = createDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR, memory: options.memoryDb });
   closers.unshift(() => db.destroy());
@@ -93,7 +106,9 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     const jira = jiraConnection(env);
     const jiraConfigured = Boolean(jira);
     const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN), jira: jiraConfigured };
-    const relm: Relm = { ctx, db, slack, metrics, log, installationId: installation, stop: async () => {} };
+    const outages = new OutageTracker(log, { database: () => pingDatabase(db), redis: () => queueRedis.ping() });
+    closers.unshift(async () => outages.stop());
+    const relm: Relm = { ctx, db, slack, metrics, log, outages, installationId: installation, stop: async () => {} };
     const secret = (name: string) => process.env[name];
 
     if (role !== 'bot') {
@@ -124,8 +139,14 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         startRolloutWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, installation, ctx, log, lockDurationMs }),
       ];
       // close() waits for the jobs in hand to finish: SIGTERM drains rather than drops.
-      closers.unshift(async () => {
-        await Promise.all(workers.map((w) => w.close()));
+      closers.unshift(async (deadline) => {
+        let timer: NodeJS.Timeout | undefined;
+        const finished = await Promise.race([
+          Promise.all(workers.map((w) => w.close())).then(() => true),
+          new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now())))),
+        ]);
+        clearTimeout(timer);
+        if (!finished) log.warn({ lockMs: lockDurationMs }, 'jobs still running at the shutdown deadline: their locks lapse and another worker takes them again');
         await workerRedis.quit().catch(() => workerRedis.disconnect());
       });
       const schedule = () => Promise.all([dispatcher.scheduleMaintenance(options.relayEveryMs), waker.scheduleSweep()]);
@@ -134,52 +155,43 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
       workerRedis.on('ready', () => void schedule().catch(() => {}));
     }
 
-    // A route that throws answers 500 and is logged; it never becomes an unhandled rejection.
-    const routes = [...healthRoutes({ db, redis: queueRedis, metrics }), deployCallbackRoute(ctx, secret), githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET), jiraWebhookRoute(ctx, env.JIRA_WEBHOOK_SECRET, { approved: settings.jira.approvedStatuses, declined: settings.jira.declinedStatuses, cancelled: settings.jira.cancelledStatuses })].map((route) => ({
-      ...route,
-      handler: (req: IncomingMessage, res: ServerResponse) =>
-        Promise.resolve(route.handler(req, res)).catch((error) => {
-          log.error({ err: error, path: route.path }, 'HTTP route failed');
-          if (!res.headersSent) res.writeHead(500).end();
-        }),
-    }));
+    // A route that throws answers 500 (503 while a dependency is unreachable); see http/server.ts.
+    const routes = [
+      ...healthRoutes({ db, redis: queueRedis, metrics }),
+      deployCallbackRoute(ctx, secret),
+      githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET),
+      jiraWebhookRoute(ctx, env.JIRA_WEBHOOK_SECRET, { approved: settings.jira.approvedStatuses, declined: settings.jira.declinedStatuses, cancelled: settings.jira.cancelledStatuses }),
+    ];
+    // Socket Mode and the worker role serve the routes on a server of their own.
+    const ownServer = role === 'worker' || (!options.receiver && env.SLACK_APP_TOKEN);
+    if (ownServer) {
+      const server = await startHttpServer({ port: env.PORT, routes, log, outages });
+      relm.port = server.port;
+      closers.unshift((deadline) => server.close(Math.max(0, deadline - Date.now())));
+    }
     if (role !== 'worker') {
       const connection: Connection = options.receiver
         ? { mode: 'custom', receiver: options.receiver }
         : env.SLACK_APP_TOKEN
-          ? { mode: 'socket', appToken: env.SLACK_APP_TOKEN, port: env.PORT, routes }
+          ? { mode: 'socket', appToken: env.SLACK_APP_TOKEN }
           : { mode: 'http', signingSecret: env.SLACK_SIGNING_SECRET ?? '', port: env.PORT, routes };
-      const app = createSlackApp(env.SLACK_BOT_TOKEN ?? 'xoxb-unset', env.SLACK_API_URL, connection, { ctx, slack, log, metrics });
+      const slackApp = createSlackApp(env.SLACK_BOT_TOKEN ?? 'xoxb-unset', env.SLACK_API_URL, connection, { ctx, slack, log, metrics, outages });
+      const { app } = slackApp;
       await app.init();
       const started = await app.start(env.PORT);
       const address = (started as Server | undefined)?.address?.();
-      relm.port = typeof address === 'object' && address ? address.port : env.PORT;
+      if (!ownServer) relm.port = typeof address === 'object' && address ? address.port : env.PORT;
       relm.app = app;
-      closers.unshift(() => app.stop());
-    } else {
-      const server = createServer((req, res) => {
-        const route = routes.find((r) => r.method === req.method && r.path === req.url?.split('?')[0]);
-        if (!route) {
-          res.writeHead(404).end();
-          return;
-        }
-        Promise.resolve(route.handler(req, res)).catch((error) => {
-          log.error({ err: error }, 'HTTP route failed');
-          if (!res.headersSent) res.writeHead(500).end();
-        });
-      });
-      await new Promise<void>((resolve) => server.listen(env.PORT, resolve));
-      const address = server.address();
-      relm.port = typeof address === 'object' && address ? address.port : env.PORT;
-      closers.unshift(() => new Promise((resolve) => server.close(resolve)));
+      closers.unshift((deadline) => slackApp.stop(Math.max(0, deadline - Date.now())));
     }
 
-    relm.stop = async () => {
-      for (const close of closers.splice(0)) await close().catch((error) => log.warn({ err: error }, 'error while stopping'));
+    relm.stop = async (deadlineMs = STOP_DEADLINE_MS) => {
+      const deadline = Date.now() + deadlineMs;
+      for (const close of closers.splice(0)) await close(deadline).catch((error) => log.warn({ err: error }, 'error while stopping'));
     };
     return relm;
   } catch (error) {
-    for (const close of closers.splice(0)) await close().catch(() => {});
+    for (const close of closers.splice(0)) await close(Date.now()).catch(() => {});
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { readEnv, slackConfigGap, slackConfigured, type Env } from './config/env.ts';
 import { ConfigFileError, loadRelmFile } from './config/relm-file.ts';
-import { createRelm, type Role } from './app.ts';
+import { createRelm, STOP_DEADLINE_MS, type Role } from './app.ts';
+import { guardProcess } from './process-guard.ts';
 import { createLogger } from './log.ts';
 import { createDatabase, describeDatabase, migrateToLatest } from './store/database.ts';
 import { runConsole } from './console/console.ts';
@@ -34,13 +35,20 @@ function loadSettings(env: Env): Settings {
 async function serve(env: Env, role: Role): Promise<void> {
   const settings = loadSettings(env);
   const log = createLogger(env.LOG_LEVEL);
+  guardProcess(log);
   let relm: Awaited<ReturnType<typeof createRelm>> | undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'draining and stopping');
-    await relm?.stop();
+    log.info({ signal, deadlineMs: STOP_DEADLINE_MS }, 'draining and stopping');
+    // Whatever hangs, the process is gone before an orchestrator's 10 s kill.
+    setTimeout(() => {
+      log.warn('stopping took too long; exiting');
+      process.exit(0);
+    }, STOP_DEADLINE_MS + 500).unref();
+    await relm?.stop(STOP_DEADLINE_MS);
+    log.info('stopped');
     process.exit(0);
   };
   // Installed before anything starts, so a signal during boot also stops cleanly.

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { App, HTTPReceiver, SocketModeReceiver, type Receiver } from '@slack/bolt';
+import { App, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import type { BotDeps } from './deps.ts';
 import { registerCommands } from './commands/index.ts';
 import { registerActions } from './actions/index.ts';
@@ -7,52 +7,74 @@ import { registerViews } from './views/index.ts';
 import { registerErrorHandler } from './errors.ts';
 import { ackFirst } from './middleware/ack-first.ts';
 import { dropRedeliveries } from './middleware/dedupe.ts';
+import { WorkSlots } from './middleware/work-slots.ts';
 import { boltLogger } from './logger.ts';
+import { SlackHttpReceiver } from './http-receiver.ts';
+import type { Route } from '../http/server.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-type Route = { path: string; method: string; handler: (req: any, res: any) => void | Promise<void> };
+/**
+ * How many Slack requests are worked on at once after their ack, about the database pool's size:
+ * more would only queue for a connection while holding their memory.
+ */
+export const WORK_SLOTS = 32;
 
 export type Connection =
   | { mode: 'http'; signingSecret: string; port: number; routes: Route[] }
-  | { mode: 'socket'; appToken: string; port: number; routes: Route[] }
+  | { mode: 'socket'; appToken: string }
   | { mode: 'custom'; receiver: Receiver };
 
-function receiverFor(connection: Connection, deps: BotDeps): Receiver {
-  const logger = boltLogger(deps.log);
+export interface SlackApp {
+  app: App;
+  /** Stops taking requests and gives the ones taken until `deadlineMs` to be answered and finished. */
+  stop(deadlineMs: number): Promise<void>;
+}
+
+function receiverFor(connection: Connection, deps: BotDeps, slots: WorkSlots): Receiver {
   switch (connection.mode) {
     case 'http':
-      return new HTTPReceiver({
+      return new SlackHttpReceiver({
         signingSecret: connection.signingSecret,
-        endpoints: '/slack/events',
         port: connection.port,
-        customRoutes: connection.routes,
+        routes: connection.routes,
         bodyLimit: MAX_BODY_BYTES,
-        logger,
-        customPropertiesExtractor: () => ({ receivedAt: performance.now() }),
+        log: deps.log,
+        outages: deps.outages,
+        slots,
+        customProperties: () => ({ receivedAt: performance.now() }),
       });
     case 'socket':
-      return new SocketModeReceiver({ appToken: connection.appToken, customRoutes: connection.routes, installerOptions: { port: connection.port }, logger });
+      return new SocketModeReceiver({ appToken: connection.appToken, logger: boltLogger(deps.log) });
     case 'custom':
       return connection.receiver;
   }
 }
 
 /** The Bolt app: middleware, then one listener per command, action and view. */
-export function createSlackApp(token: string, apiUrl: string, connection: Connection, deps: BotDeps): App {
+export function createSlackApp(token: string, apiUrl: string, connection: Connection, deps: BotDeps): SlackApp {
+  const slots = new WorkSlots(WORK_SLOTS);
+  const receiver = receiverFor(connection, deps, slots);
   const app = new App({
     token,
-    receiver: receiverFor(connection, deps),
+    receiver,
     logger: boltLogger(deps.log),
     clientOptions: { slackApiUrl: apiUrl },
     extendedErrorHandler: true,
     deferInitialization: true,
   });
-  app.use(ackFirst(deps.metrics));
+  app.use(ackFirst(deps.metrics, slots));
   app.use(dropRedeliveries(deps.ctx, deps.log));
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViews(app, deps);
   registerErrorHandler(app, deps);
-  return app;
+  return {
+    app,
+    async stop(deadlineMs) {
+      if (receiver instanceof SlackHttpReceiver) return receiver.stop(deadlineMs);
+      await app.stop();
+      await slots.drained(deadlineMs);
+    },
+  };
 }

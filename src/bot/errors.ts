@@ -5,6 +5,7 @@ import { CommandError } from './commands/grammar.ts';
 import type { BotDeps } from './deps.ts';
 import { replyEphemeral, replyTargetOf } from './reply.ts';
 import { escapeText, renderMarks } from './blocks/format.ts';
+import { outageMessage, unreachableDependency } from '../outage.ts';
 
 /**
  * A message of ours as Slack should show it: usage like `<reason>` escaped, and only the mentions we
@@ -15,17 +16,24 @@ export function userMessage(message: string): string {
 }
 
 /**
- * The one sink for listener errors: a problem the user can fix becomes an ephemeral answer; anything
- * else becomes "something went wrong (ref …)" with the stack logged under that ref.
+ * The one sink for listener errors: a problem the user can fix becomes an ephemeral answer; an
+ * unreachable database or Redis says so (and warns once per outage); anything else becomes
+ * "something went wrong (ref …)" with the stack logged under that ref.
  */
 export function registerErrorHandler(app: App, deps: BotDeps): void {
   app.error(async ({ error, body, context }: any) => {
     const original = error?.original ?? error;
     const target = replyTargetOf(body ?? {}, context?.respond);
     let text: string;
+    const dependency = unreachableDependency(original);
     if (isDomainError(original) || original instanceof CommandError) {
       deps.metrics.slackErrors.inc({ kind: 'user' });
       text = `:warning: ${userMessage(original.message)}`;
+    } else if (dependency) {
+      // An outage is expected and has an end: one warning for it, not an error per request.
+      deps.metrics.slackErrors.inc({ kind: 'outage' });
+      deps.outages.report(dependency, original);
+      text = `:warning: ${outageMessage(dependency)}`;
     } else {
       const ref = randomBytes(4).toString('hex');
       deps.metrics.slackErrors.inc({ kind: 'internal' });

@@ -5,6 +5,7 @@ import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { parseWindow } from '../core/windows.ts';
 import { RELEASE_STATES, RELEASE_TYPES, RISKS } from '../core/release.ts';
 import { JIRA_FIELD_NAMES, type JiraFieldName, type Settings } from '../core/settings.ts';
+import { own } from '../core/lookup.ts';
 
 const duration = z.string().regex(DURATION_PATTERN, 'a duration like 30s, 15m, 2h or 7d');
 const slackUser = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U0123ABCD');
@@ -115,13 +116,13 @@ const RelmFileSchema = z
           ctx.addIssue({ code: 'custom', path: ['services', key, 'audience', i], message: `"${entry}" is neither a Slack channel, user or user-group id nor a name under groups:` });
         }
       });
-      if (!file.policies[svc.policy]) ctx.addIssue({ code: 'custom', path: ['services', key, 'policy'], message: `no policy named "${svc.policy}" under policies:` });
-      if (!file.deployment_models[svc.deployment_model]) ctx.addIssue({ code: 'custom', path: ['services', key, 'deployment_model'], message: `no deployment model named "${svc.deployment_model}" under deployment_models:` });
+      if (!own(file.policies, svc.policy)) ctx.addIssue({ code: 'custom', path: ['services', key, 'policy'], message: `no policy named "${svc.policy}" under policies:` });
+      if (!own(file.deployment_models, svc.deployment_model)) ctx.addIssue({ code: 'custom', path: ['services', key, 'deployment_model'], message: `no deployment model named "${svc.deployment_model}" under deployment_models:` });
     }
     for (const [name, pol] of Object.entries(file.policies)) {
       for (const [type, rule] of Object.entries(pol.approvals)) {
         rule?.from.forEach((entry, i) => {
-          if (!/^[UWS][A-Z0-9]+$/.test(entry) && !Object.hasOwn(file.groups, entry)) {
+          if (!/^[UWS][A-Z0-9]+$/.test(entry) && !own(file.groups, entry)) {
             ctx.addIssue({ code: 'custom', path: ['policies', name, 'approvals', type, 'from', i], message: `"${entry}" is neither a Slack user or user-group id nor a name under groups:` });
           }
         });
@@ -204,8 +205,8 @@ function toSettings(file: RelmFile): Settings {
   return {
     timezone: file.timezone,
     approversCanSelfApprove: file.approvers_can_self_approve,
-    releaseManagers: file.release_managers.flatMap((entry) => file.groups[entry] ?? [entry]),
-    installers: file.installers.flatMap((entry) => file.groups[entry] ?? [entry]),
+    releaseManagers: file.release_managers.flatMap((entry) => own(file.groups, entry) ?? [entry]),
+    installers: file.installers.flatMap((entry) => own(file.groups, entry) ?? [entry]),
     groups: file.groups,
     services: Object.fromEntries(
       Object.entries(file.services).map(([key, s]) => [

@@ -1,5 +1,6 @@
 import { DomainError } from './errors.ts';
 import { fragment } from './text.ts';
+import { own } from './lookup.ts';
 import type { DeploymentModel, Settings, Wave } from './settings.ts';
 import type { Release } from './release.ts';
 import { DURATION_PATTERN, parseDuration } from '../config/duration.ts';
@@ -11,7 +12,7 @@ export interface WaveOverride {
 }
 
 export function modelOf(settings: Settings, release: Pick<Release, 'deploymentModel'>): DeploymentModel {
-  const model = settings.deploymentModels[release.deploymentModel];
+  const model = own(settings.deploymentModels, release.deploymentModel);
   if (!model) throw new DomainError('config', `Deployment model "${fragment(release.deploymentModel)}" is no longer in relm.yml.`);
   return model;
 }

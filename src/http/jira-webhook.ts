@@ -43,7 +43,8 @@ export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, s
         return replyJson(res, 200, await jiraIssueUnlinked(ctx, String(linkId), delivery));
       }
       const key = payload?.issue?.key;
-      const status = payload?.changelog?.items?.find((i: { field?: string }) => i?.field === 'status')?.toString ?? payload?.issue?.fields?.status?.name;
+      const items: unknown[] = Array.isArray(payload?.changelog?.items) ? payload.changelog.items : [];
+      const status = (items.find((i) => (i as { field?: unknown } | null)?.field === 'status') as { toString?: unknown } | undefined)?.toString ?? payload?.issue?.fields?.status?.name;
       if (typeof key !== 'string' || typeof status !== 'string') return replyJson(res, 202, { ignored: 'no issue status' });
       const releaseId = await releaseIdByJiraKey(ctx.db, key);
       if (releaseId === undefined) return replyJson(res, 202, { ignored: `${key} is not a relm change ticket` });

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** relm's Prometheus metrics, on a registry of its own so several apps can live in one process (tests). */
 export class Metrics {
@@ -16,9 +16,14 @@ export class Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly slackWorking = new Gauge({
+    name: 'relm_slack_requests_in_progress',
+    help: 'Slack requests taken and not finished yet (acknowledged or about to be)',
+    registers: [this.registry],
+  });
   readonly slackErrors = new Counter({
     name: 'relm_slack_errors_total',
-    help: 'Errors answered to Slack users, by kind: user (their input or permissions) or internal',
+    help: 'Errors answered to Slack users, by kind: user (their input or permissions), outage (database or Redis unreachable), busy (no work slot in 2 s) or internal',
     labelNames: ['kind'] as const,
     registers: [this.registry],
   });

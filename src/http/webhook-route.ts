@@ -43,7 +43,7 @@ export function webhookRoute(spec: WebhookSpec) {
     method: 'POST',
     handler: async (req: IncomingMessage, res: ServerResponse) => {
       if (spec.off) return replyJson(res, 503, { error: spec.off });
-      const body = await readLimited(req, MAX_WEBHOOK_BYTES);
+      const body = await readLimited(req, res, MAX_WEBHOOK_BYTES);
       if (body === undefined) return replyJson(res, 413, { error: 'body too large' });
       let parsed: unknown;
       const json = () => (parsed ??= parseJson(body));

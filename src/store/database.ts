@@ -28,10 +28,28 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
+/** The pool could not open a connection to PostgreSQL: refused, timed out, or dropped while connecting. */
+export class DatabaseUnreachableError extends Error {
+  constructor(cause: unknown) {
+    super(`cannot connect to the database: ${(cause as Error)?.message ?? cause}`, { cause });
+    this.name = 'DatabaseUnreachableError';
+  }
+}
+
 /** One connection pool (or one embedded PGlite) per process, built by the composition root. */
 export function createDatabase(options: DatabaseOptions): Database {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 20 });
+    // A server that does not answer fails a request in 10 s rather than holding it forever.
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 20, connectionTimeoutMillis: 10_000 });
+    const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+    // Kysely takes connections with pool.connect(); a failure there is the database being unreachable.
+    pool.connect = (async () => {
+      try {
+        return await connect();
+      } catch (error) {
+        throw new DatabaseUnreachableError(error);
+      }
+    }) as typeof pool.connect;
     // A connection PostgreSQL drops (restart, failover, admin termination) must not take the process
     // down: the query in flight fails, and the pool opens a new connection for the next one.
     pool.on('error', () => {});

@@ -59,6 +59,11 @@ async function checklistFor(service: string, id: number, wave: string, kind = 'D
 async function tickAll(message: EmulatedMessage, user = 'U0INST'): Promise<void> {
   const ticks = message.blocks.filter((b) => b.accessory?.action_id === ACTIONS.tick).map((b) => b.accessory.value as string);
   for (const value of ticks) await h.click(user, ACTIONS.tick, value, message, { wait: false });
+  // A tick is acknowledged first and recorded after: wait until the checklist shows every item ticked.
+  await waitFor(() => {
+    const shown = JSON.stringify(h.slack.messages.find((m) => m.ts === message.ts)?.blocks ?? []);
+    return ticks.length === 0 || !shown.includes(':white_square:') || undefined;
+  }, 'the checklist to show every tick');
   await h.settle();
 }
 

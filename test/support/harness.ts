@@ -71,7 +71,8 @@ export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefi
   }
 }
 
-async function deleteKeys(prefix: string): Promise<void> {
+/** Deletes every Redis key under a queue prefix. */
+export async function deleteKeys(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL);
   try {
     let cursor = '0';

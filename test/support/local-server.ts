@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import { createServer } from 'node:net';
 
 /** Listens on a free port of 127.0.0.1 and returns the base URL. */
 export async function listenLocally(server: Server): Promise<string> {
@@ -18,4 +19,13 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A port of 127.0.0.1 that was free a moment ago: nothing listens there. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

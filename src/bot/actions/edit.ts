@@ -5,11 +5,14 @@ import { planModal } from '../blocks/modals.ts';
 import { loadRelease } from '../../core/usecases/load.ts';
 import { formatWaveOverride } from '../../core/rollout.ts';
 import { nextAllowedSlot } from '../../core/windows.ts';
+import { own } from '../../core/lookup.ts';
+import { buttonId } from './values.ts';
 
 /** The next moment a service's policy allows a change to start, for the modal's hint. */
 export function nextSlotFor(deps: BotDeps, service: string | undefined): Date | undefined {
-  const policy = service ? deps.ctx.settings.policies[deps.ctx.settings.services[service]?.policy ?? ''] : undefined;
-  const calendar = policy?.calendar ?? Object.values(deps.ctx.settings.policies)[0]?.calendar;
+  const { policies, services } = deps.ctx.settings;
+  const policy = service ? own(policies, own(services, service)?.policy ?? '') : undefined;
+  const calendar = policy?.calendar ?? Object.values(policies)[0]?.calendar;
   return calendar ? nextAllowedSlot(calendar, deps.ctx.clock()) : undefined;
 }
 
@@ -41,6 +44,6 @@ export async function openEditModal(deps: BotDeps, releaseId: number, triggerId:
 
 export function registerEdit(app: App, deps: BotDeps): void {
   app.action<BlockButtonAction>(ACTIONS.edit, async ({ action, body }) => {
-    await openEditModal(deps, Number(action.value), body.trigger_id, body.channel?.id);
+    await openEditModal(deps, buttonId(action.value), body.trigger_id, body.channel?.id);
   });
 }

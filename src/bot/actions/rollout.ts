@@ -4,15 +4,9 @@ import { ACTIONS, VIEWS } from '../blocks/ids.ts';
 import { reasonModal } from '../blocks/modals.ts';
 import { tickChecklist, reportManualStep } from '../../core/usecases/rollout/steps.ts';
 import { continueRollout, pauseRollout, resumeRollout, retryWave, startRollout } from '../../core/usecases/rollout/control.ts';
-import { DomainError } from '../../core/errors.ts';
 import { answers } from '../blocks/replies.ts';
 import { whoMark } from '../../core/text.ts';
-
-function numbers(value: string | undefined): number[] {
-  const parts = (value ?? '').split(':').map(Number);
-  if (parts.length === 0 || parts.some((n) => !Number.isInteger(n) || n < 0)) throw new DomainError('invalid_input', 'That button is from an older version of relm.');
-  return parts;
-}
+import { buttonId, buttonIds } from './values.ts';
 
 const CONTROLS = [
   [ACTIONS.start, startRollout, answers.started],
@@ -26,9 +20,9 @@ const CONTROLS = [
 export function registerRolloutButtons(app: App, deps: BotDeps): void {
   for (const [actionId, useCase, answer] of CONTROLS) {
     app.action<BlockButtonAction>(actionId, async ({ action, body, respond }) => {
-      const [id] = numbers(action.value);
-      await useCase(deps.ctx, body.user.id, id!);
-      await respond({ response_type: 'ephemeral', replace_original: false, text: answer(id!) });
+      const id = buttonId(action.value);
+      await useCase(deps.ctx, body.user.id, id);
+      await respond({ response_type: 'ephemeral', replace_original: false, text: answer(id) });
     });
   }
   for (const [actionId, view] of [
@@ -36,20 +30,19 @@ export function registerRolloutButtons(app: App, deps: BotDeps): void {
     [ACTIONS.abort, VIEWS.abort],
   ] as const) {
     app.action<BlockButtonAction>(actionId, async ({ action, body }) => {
-      const [id] = numbers(action.value);
-      await deps.slack.client.views.open({ trigger_id: body.trigger_id, view: reasonModal(view, id!, { channel: body.channel?.id }) });
+      await deps.slack.client.views.open({ trigger_id: body.trigger_id, view: reasonModal(view, buttonId(action.value), { channel: body.channel?.id }) });
     });
   }
   app.action<BlockButtonAction>(ACTIONS.tick, async ({ action, body }) => {
-    const [stepId, item] = numbers(action.value);
+    const [stepId, item] = buttonIds(action.value, 2);
     await tickChecklist(deps.ctx, body.user.id, stepId!, item!);
   });
   app.action<BlockButtonAction>(ACTIONS.stepDone, async ({ action, body, respond }) => {
-    const step = await reportManualStep(deps.ctx, body.user.id, numbers(action.value)[0]!, 'succeeded', null);
+    const step = await reportManualStep(deps.ctx, body.user.id, buttonId(action.value), 'succeeded', null);
     await respond({ response_type: 'ephemeral', replace_original: false, text: answers.waveDone(step) });
   });
   app.action<BlockButtonAction>(ACTIONS.stepFailed, async ({ action, body, respond }) => {
-    const step = await reportManualStep(deps.ctx, body.user.id, numbers(action.value)[0]!, 'failed', `reported failed by ${whoMark(body.user.id)}`);
+    const step = await reportManualStep(deps.ctx, body.user.id, buttonId(action.value), 'failed', `reported failed by ${whoMark(body.user.id)}`);
     await respond({ response_type: 'ephemeral', replace_original: false, text: answers.waveFailed(step) });
   });
 }

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import type { CoreContext } from '../context.ts';
+import { own } from '../lookup.ts';
 import { DomainError } from '../errors.ts';
 import { fragment, timeMark } from '../text.ts';
 import { approvalRuleFor, type Policy } from '../policy.ts';

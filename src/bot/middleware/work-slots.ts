@@ -1,0 +1,56 @@
+/**
+ * A fixed number of slots for the work that follows Slack's ack. Acks are cheap and the work is not,
+ * so without a bound a burst is acknowledged at once and its work piles up in memory, every request
+ * holding its body, context and queries until its turn. With one, a request waits for a slot before
+ * it is acknowledged: under a flood the acks slow down instead of the heap growing.
+ */
+export class WorkSlots {
+  readonly #size: number;
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  readonly #idle: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  get running(): number {
+    return this.#running;
+  }
+
+  /** A slot, once one is free within `timeoutMs`; false when none came (relm is overloaded). */
+  async acquire(timeoutMs: number): Promise<boolean> {
+    if (this.#running < this.#size) {
+      this.#running++;
+      return true;
+    }
+    return new Promise<boolean>((resolve) => {
+      const turn = () => {
+        clearTimeout(timer);
+        this.#running++;
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#waiting.splice(this.#waiting.indexOf(turn), 1);
+        resolve(false);
+      }, timeoutMs);
+      this.#waiting.push(turn);
+    });
+  }
+
+  release(): void {
+    this.#running--;
+    const next = this.#waiting.shift();
+    if (next) next();
+    else if (this.#running === 0) this.#idle.splice(0).forEach((done) => done());
+  }
+
+  /** Resolves when no work is running, or after `timeoutMs`; true when it is all done. */
+  async drained(timeoutMs: number): Promise<boolean> {
+    if (this.#running === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([new Promise<true>((resolve) => this.#idle.push(() => resolve(true))), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+    clearTimeout(timer);
+    return done;
+  }
+}
