@@ -1,70 +1,25 @@
 // bench:ack — how fast relm acknowledges Slack, against a bare Bolt app in the same run.
 // N signed slash commands and button clicks at concurrency C against each; prints p50/p99 and the ratio.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
-import { BOT_TOKEN, SIGNING_SECRET, blockActionPayload, interactionBody, sign, slashCommandBody } from '../test/support/slack-requests.ts';
+import { BOT_TOKEN, SIGNING_SECRET, sign, slashCommandBody } from '../test/support/slack-requests.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
+import { sendSigned, slackBodies, startServer, stopProcess } from './processes.ts';
 
 const TOTAL = Number(process.env.BENCH_REQUESTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
-const ROOT = new URL('..', import.meta.url).pathname;
-
-async function startServer(script: string[], env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, script, { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const listening = /listening (\d+)/.exec(out) ?? /"port":(\d+)/.exec(out);
-      if (listening) resolve(Number(listening[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`${script.join(' ')} exited with ${code}: ${out}`)));
-  });
-  return { child, port };
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function load(port: number, requests: number): Promise<number[]> {
-  const bodies = Array.from({ length: requests }, (_, i) => {
-    const user = `U0BENCH${i % 7}`;
-    const responseUrl = `${sinkUrl}/response/bench`;
-    switch (i % 4) {
-      case 0:
-        return slashCommandBody({ user, text: 'show REL-1', responseUrl });
-      case 1:
-        return slashCommandBody({ user, text: 'list payments', responseUrl });
-      case 2:
-        return slashCommandBody({ user, text: 'help', responseUrl });
-      default:
-        return interactionBody(blockActionPayload({ user, actionId: 'relm_approve', value: '1:1', channel: 'C0PAY', messageTs: '1.000001', responseUrl }));
-    }
-  });
-  const latencies: number[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++]!;
-      const started = performance.now();
-      const res = await fetch(`http://127.0.0.1:${port}/slack/events`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...sign(body) } });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`status ${res.status}`);
-      latencies.push(performance.now() - started);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return latencies.sort((a, b) => a - b);
-}
+const load = (port: number, requests: number) => sendSigned(port, slackBodies(requests, `${sinkUrl}/response/bench`), CONCURRENCY);
 
 const sink = await startServer(['bench/slack-sink.ts'], {});
 const sinkUrl = `http://127.0.0.1:${sink.port}`;
 const database = await createTestDatabase();
 const common = { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: `${sinkUrl}/api/` };
 const bare = await startServer(['bench/bare-bolt.ts'], common);
-const relm = await startServer(['src/cli.ts', 'start'], {
+const relm = await startServer(['bin/relm.js', 'start'], {
   ...common,
   DATABASE_URL: database.url,
   RELM_CONFIG: 'test/fixtures/relm.test.yml',
@@ -96,10 +51,7 @@ try {
   process.stdout.write(`  relm       p50 ${fmt(summary.relm.p50)}  p99 ${fmt(summary.relm.p99)}  max ${fmt(summary.relm.max)}\n`);
   process.stdout.write(`  ratio relm/bare  p50 ${(summary.relm.p50 / summary.bare.p50).toFixed(2)}x  p99 ${(summary.relm.p99 / summary.bare.p99).toFixed(2)}x  (target p99 <= 1.5x and < 100 ms)\n`);
 } finally {
-  const exited = (child: ChildProcess) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
-  bare.child.kill('SIGTERM');
-  relm.child.kill('SIGTERM');
-  await Promise.all([exited(bare.child), exited(relm.child)]);
-  sink.child.kill('SIGTERM');
+  await Promise.all([stopProcess(bare.child), stopProcess(relm.child)]);
+  await stopProcess(sink.child);
   await database.drop().catch(() => {});
 }

@@ -5,20 +5,13 @@ import { registerCommands } from './commands/index.ts';
 import { registerActions } from './actions/index.ts';
 import { registerViews } from './views/index.ts';
 import { registerErrorHandler } from './errors.ts';
-import { ackFirst } from './middleware/ack-first.ts';
+import { ackFirst, SlackWork } from './middleware/ack-first.ts';
 import { dropRedeliveries } from './middleware/dedupe.ts';
-import { WorkSlots } from './middleware/work-slots.ts';
 import { boltLogger } from './logger.ts';
 import { SlackHttpReceiver } from './http-receiver.ts';
 import type { Route } from '../http/server.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-/**
- * How many Slack requests are worked on at once after their ack, about the database pool's size:
- * more would only queue for a connection while holding their memory.
- */
-export const WORK_SLOTS = 32;
 
 export type Connection =
   | { mode: 'http'; signingSecret: string; port: number; routes: Route[] }
@@ -31,7 +24,7 @@ export interface SlackApp {
   stop(deadlineMs: number): Promise<void>;
 }
 
-function receiverFor(connection: Connection, deps: BotDeps, slots: WorkSlots): Receiver {
+function receiverFor(connection: Connection, deps: BotDeps, work: SlackWork): Receiver {
   switch (connection.mode) {
     case 'http':
       return new SlackHttpReceiver({
@@ -41,7 +34,7 @@ function receiverFor(connection: Connection, deps: BotDeps, slots: WorkSlots): R
         bodyLimit: MAX_BODY_BYTES,
         log: deps.log,
         outages: deps.outages,
-        slots,
+        work,
         customProperties: () => ({ receivedAt: performance.now() }),
       });
     case 'socket':
@@ -53,8 +46,8 @@ function receiverFor(connection: Connection, deps: BotDeps, slots: WorkSlots): R
 
 /** The Bolt app: middleware, then one listener per command, action and view. */
 export function createSlackApp(token: string, apiUrl: string, connection: Connection, deps: BotDeps): SlackApp {
-  const slots = new WorkSlots(WORK_SLOTS);
-  const receiver = receiverFor(connection, deps, slots);
+  const work = new SlackWork();
+  const receiver = receiverFor(connection, deps, work);
   const app = new App({
     token,
     receiver,
@@ -63,7 +56,7 @@ export function createSlackApp(token: string, apiUrl: string, connection: Connec
     extendedErrorHandler: true,
     deferInitialization: true,
   });
-  app.use(ackFirst(deps.metrics, slots));
+  app.use(ackFirst(deps.metrics, work));
   app.use(dropRedeliveries(deps.ctx, deps.log));
   registerCommands(app, deps);
   registerActions(app, deps);
@@ -74,7 +67,7 @@ export function createSlackApp(token: string, apiUrl: string, connection: Connec
     async stop(deadlineMs) {
       if (receiver instanceof SlackHttpReceiver) return receiver.stop(deadlineMs);
       await app.stop();
-      await slots.drained(deadlineMs);
+      await work.drained(deadlineMs);
     },
   };
 }

@@ -4,7 +4,7 @@ import { HTTPModuleFunctions, HTTPReceiver, isValidSlackRequest, type App, type 
 import type { Logger } from 'pino';
 import { boltLogger } from './logger.ts';
 import { checkSlackPayload } from './payloads.ts';
-import type { WorkSlots } from './middleware/work-slots.ts';
+import type { SlackWork } from './middleware/ack-first.ts';
 import { readBody, replyJson } from '../http/respond.ts';
 import { startHttpServer, type RelmHttpServer, type Route } from '../http/server.ts';
 import type { OutageTracker } from '../outage.ts';
@@ -20,7 +20,7 @@ export interface SlackHttpOptions {
   log: Logger;
   outages: OutageTracker;
   /** The work after acks, waited for when stopping. */
-  slots: WorkSlots;
+  work: SlackWork;
   customProperties: () => Record<string, unknown>;
 }
 
@@ -62,8 +62,8 @@ export class SlackHttpReceiver implements Receiver {
     const deadline = Date.now() + deadlineMs;
     await this.#server?.close(deadlineMs);
     this.#server = undefined;
-    if (!(await this.#options.slots.drained(Math.max(0, deadline - Date.now())))) {
-      this.#options.log.warn({ running: this.#options.slots.running }, 'stopping with Slack requests still being worked on');
+    if (!(await this.#options.work.drained(Math.max(0, deadline - Date.now())))) {
+      this.#options.log.warn({ running: this.#options.work.admitted.running }, 'stopping with Slack requests still being worked on');
     }
   }
 

@@ -1,9 +1,4 @@
-/**
- * A fixed number of slots for the work that follows Slack's ack. Acks are cheap and the work is not,
- * so without a bound a burst is acknowledged at once and its work piles up in memory, every request
- * holding its body, context and queries until its turn. With one, a request waits for a slot before
- * it is acknowledged: under a flood the acks slow down instead of the heap growing.
- */
+/** A counting semaphore: at most `size` holders, the others waiting in turn (for a while, or for ever). */
 export class WorkSlots {
   readonly #size: number;
   #running = 0;
@@ -18,8 +13,8 @@ export class WorkSlots {
     return this.#running;
   }
 
-  /** A slot, once one is free within `timeoutMs`; false when none came (relm is overloaded). */
-  async acquire(timeoutMs: number): Promise<boolean> {
+  /** A slot, once one is free within `timeoutMs` (Infinity: however long it takes); false when none came. */
+  async acquire(timeoutMs = Infinity): Promise<boolean> {
     if (this.#running < this.#size) {
       this.#running++;
       return true;
@@ -30,10 +25,12 @@ export class WorkSlots {
         this.#running++;
         resolve(true);
       };
-      const timer = setTimeout(() => {
-        this.#waiting.splice(this.#waiting.indexOf(turn), 1);
-        resolve(false);
-      }, timeoutMs);
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(() => {
+            this.#waiting.splice(this.#waiting.indexOf(turn), 1);
+            resolve(false);
+          }, timeoutMs)
+        : undefined;
       this.#waiting.push(turn);
     });
   }
