@@ -45,6 +45,8 @@ export interface RelmOptions {
   /** How old an unfinished outbox row must be before the relay re-enqueues it. */
   relayAfterMs?: number;
   relayEveryMs?: number;
+  /** How long a drain keeps accepting connections (1 s by default; see src/http/server.ts). */
+  acceptGraceMs?: number;
 }
 
 export interface Relm {
@@ -157,7 +159,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     // Socket Mode and the worker role serve the routes on a server of their own.
     const ownServer = role === 'worker' || (!options.receiver && env.SLACK_APP_TOKEN);
     if (ownServer) {
-      const server = await startHttpServer({ port: env.PORT, routes, log, outages });
+      const server = await startHttpServer({ port: env.PORT, routes, log, outages, acceptGraceMs: options.acceptGraceMs });
       relm.port = server.port;
       closers.unshift((deadline) => server.close(Math.max(0, deadline - Date.now())));
     }
@@ -166,7 +168,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         ? { mode: 'custom', receiver: options.receiver }
         : env.SLACK_APP_TOKEN
           ? { mode: 'socket', appToken: env.SLACK_APP_TOKEN }
-          : { mode: 'http', signingSecret: env.SLACK_SIGNING_SECRET ?? '', port: env.PORT, routes };
+          : { mode: 'http', signingSecret: env.SLACK_SIGNING_SECRET ?? '', port: env.PORT, routes, acceptGraceMs: options.acceptGraceMs };
       const slackApp = createSlackApp(env.SLACK_BOT_TOKEN ?? 'xoxb-unset', env.SLACK_API_URL, connection, { ctx, slack, log, metrics, outages });
       const { app } = slackApp;
       await app.init();

@@ -22,6 +22,7 @@ export interface SlackHttpOptions {
   /** The work after acks, waited for when stopping. */
   work: SlackWork;
   customProperties: () => Record<string, unknown>;
+  acceptGraceMs?: number;
 }
 
 /**
@@ -53,7 +54,8 @@ export class SlackHttpReceiver implements Receiver {
 
   async start(port?: number): Promise<Server> {
     const slackEvents: Route = { method: 'POST', path: SLACK_EVENTS_PATH, handler: (req, res) => this.#slackEvents(req, res) };
-    this.#server = await startHttpServer({ port: port ?? this.#options.port, routes: [slackEvents, ...this.#options.routes], log: this.#options.log, outages: this.#options.outages });
+    const { log, outages, acceptGraceMs } = this.#options;
+    this.#server = await startHttpServer({ port: port ?? this.#options.port, routes: [slackEvents, ...this.#options.routes], log, outages, acceptGraceMs });
     return this.#server.server;
   }
 
