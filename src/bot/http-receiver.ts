@@ -9,7 +9,7 @@ import { readBody, replyJson } from '../http/respond.ts';
 import { startHttpServer, type RelmHttpServer, type Route } from '../http/server.ts';
 import type { OutageTracker } from '../outage.ts';
 
-export const SLACK_EVENTS_PATH = '/slack/events';
+const SLACK_EVENTS_PATH = '/slack/events';
 
 export interface SlackHttpOptions {
   signingSecret: string;

@@ -37,7 +37,7 @@ export interface RelmHttpServer {
  * Node not yet accepted is reset when the listener closes, and a kept-alive connection can carry a
  * request that arrived but is not read yet; after this long both are in hand and answered.
  */
-export const ACCEPT_GRACE_MS = 1_000;
+const ACCEPT_GRACE_MS = 1_000;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
