@@ -50,6 +50,8 @@ export interface RelmOptions {
   effectRetry?: RetrySchedule;
   /** The first wait between the in-place retries of one GitHub or Jira call (1 s); tests shorten it. */
   httpRetryBaseMs?: number;
+  /** How long a drain keeps accepting connections (1 s by default; see src/http/server.ts). */
+  acceptGraceMs?: number;
 }
 
 export interface Relm {
@@ -165,7 +167,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     // Socket Mode and the worker role serve the routes on a server of their own.
     const ownServer = role === 'worker' || (!options.receiver && env.SLACK_APP_TOKEN);
     if (ownServer) {
-      const server = await startHttpServer({ port: env.PORT, routes, log, outages });
+      const server = await startHttpServer({ port: env.PORT, routes, log, outages, acceptGraceMs: options.acceptGraceMs });
       relm.port = server.port;
       closers.unshift((deadline) => server.close(Math.max(0, deadline - Date.now())));
     }
@@ -174,7 +176,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         ? { mode: 'custom', receiver: options.receiver }
         : env.SLACK_APP_TOKEN
           ? { mode: 'socket', appToken: env.SLACK_APP_TOKEN }
-          : { mode: 'http', signingSecret: env.SLACK_SIGNING_SECRET ?? '', port: env.PORT, routes };
+          : { mode: 'http', signingSecret: env.SLACK_SIGNING_SECRET ?? '', port: env.PORT, routes, acceptGraceMs: options.acceptGraceMs };
       const slackApp = createSlackApp(env.SLACK_BOT_TOKEN ?? 'xoxb-unset', env.SLACK_API_URL, connection, { ctx, slack, log, metrics, outages });
       const { app } = slackApp;
       await app.init();

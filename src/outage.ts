@@ -71,10 +71,6 @@ export class OutageTracker {
     this.#open.set(dependency, { since: Date.now(), requests: 1, timer });
   }
 
-  isOpen(dependency: Dependency): boolean {
-    return this.#open.has(dependency);
-  }
-
   async #check(dependency: Dependency): Promise<void> {
     const open = this.#open.get(dependency);
     if (!open) return;

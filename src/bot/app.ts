@@ -14,7 +14,7 @@ import type { Route } from '../http/server.ts';
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export type Connection =
-  | { mode: 'http'; signingSecret: string; port: number; routes: Route[] }
+  | { mode: 'http'; signingSecret: string; port: number; routes: Route[]; acceptGraceMs?: number }
   | { mode: 'socket'; appToken: string }
   | { mode: 'custom'; receiver: Receiver };
 
@@ -36,6 +36,7 @@ function receiverFor(connection: Connection, deps: BotDeps, work: SlackWork): Re
         outages: deps.outages,
         work,
         customProperties: () => ({ receivedAt: performance.now() }),
+        acceptGraceMs: connection.acceptGraceMs,
       });
     case 'socket':
       return new SocketModeReceiver({ appToken: connection.appToken, logger: boltLogger(deps.log) });

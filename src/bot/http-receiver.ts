@@ -9,7 +9,7 @@ import { readBody, replyJson } from '../http/respond.ts';
 import { startHttpServer, type RelmHttpServer, type Route } from '../http/server.ts';
 import type { OutageTracker } from '../outage.ts';
 
-export const SLACK_EVENTS_PATH = '/slack/events';
+const SLACK_EVENTS_PATH = '/slack/events';
 
 export interface SlackHttpOptions {
   signingSecret: string;
@@ -22,6 +22,7 @@ export interface SlackHttpOptions {
   /** The work after acks, waited for when stopping. */
   work: SlackWork;
   customProperties: () => Record<string, unknown>;
+  acceptGraceMs?: number;
 }
 
 /**
@@ -53,7 +54,8 @@ export class SlackHttpReceiver implements Receiver {
 
   async start(port?: number): Promise<Server> {
     const slackEvents: Route = { method: 'POST', path: SLACK_EVENTS_PATH, handler: (req, res) => this.#slackEvents(req, res) };
-    this.#server = await startHttpServer({ port: port ?? this.#options.port, routes: [slackEvents, ...this.#options.routes], log: this.#options.log, outages: this.#options.outages });
+    const { log, outages, acceptGraceMs } = this.#options;
+    this.#server = await startHttpServer({ port: port ?? this.#options.port, routes: [slackEvents, ...this.#options.routes], log, outages, acceptGraceMs });
     return this.#server.server;
   }
 

@@ -16,6 +16,8 @@ export interface HttpServerOptions {
   routes: Route[];
   log: Logger;
   outages: OutageTracker;
+  /** How long a drain keeps accepting (see ACCEPT_GRACE_MS); tests that stop many servers shorten it. */
+  acceptGraceMs?: number;
 }
 
 export interface RelmHttpServer {
@@ -121,7 +123,7 @@ export async function startHttpServer(options: HttpServerOptions, fallback?: Han
       draining = true;
       // Requests in hand whose headers are not out yet say Connection: close too.
       for (const res of answering) if (!res.headersSent) res.setHeader('connection', 'close');
-      await sleep(Math.min(ACCEPT_GRACE_MS, deadlineMs / 4));
+      await sleep(Math.min(options.acceptGraceMs ?? ACCEPT_GRACE_MS, deadlineMs / 4));
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       while (sockets.size > 0 && Date.now() < deadline) {
         server.closeIdleConnections();

@@ -114,7 +114,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   });
   const { settings } = loadRelmFile(env.RELM_CONFIG);
-  const relm = await createRelm({ env, settings, role: options.role ?? 'all', log: createLogger('debug', sink), clock: options.clock, memoryDb: !database, relayAfterMs: options.relayAfterMs ?? 1_000, relayEveryMs: options.relayEveryMs ?? 500, effectRetry: options.effectRetry, httpRetryBaseMs: options.httpRetryBaseMs });
+  const relm = await createRelm({ env, settings, role: options.role ?? 'all', log: createLogger('debug', sink), clock: options.clock, memoryDb: !database, relayAfterMs: options.relayAfterMs ?? 1_000, relayEveryMs: options.relayEveryMs ?? 500, effectRetry: options.effectRetry, httpRetryBaseMs: options.httpRetryBaseMs, acceptGraceMs: 20 });
   const baseUrl = `http://127.0.0.1:${relm.port}`;
 
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
