@@ -5,6 +5,9 @@ import type { DeploymentModel, Settings, Wave } from './settings.ts';
 import type { Release } from './release.ts';
 import { DURATION_PATTERN, parseDuration } from '../config/duration.ts';
 
+/** How long a wave's verification URL is asked before the wave fails, when the model does not say. */
+export const DEFAULT_VERIFY_TIMEOUT_MS = 5 * 60_000;
+
 export interface WaveOverride {
   name: string;
   targets: string[];

@@ -1,7 +1,7 @@
 import type { CoreContext } from '../../context.ts';
 import { DomainError } from '../../errors.ts';
 import { transition } from '../../lifecycle.ts';
-import { wavesOf, type RolloutStep } from '../../rollout.ts';
+import { DEFAULT_VERIFY_TIMEOUT_MS, wavesOf, type RolloutStep } from '../../rollout.ts';
 import { releaseKey } from '../../release.ts';
 import { updateReleaseIf } from '../../../store/repositories/releases.ts';
 import { findStep, tickItem, ticksOf, updateStepIf } from '../../../store/repositories/steps.ts';
@@ -14,7 +14,6 @@ import { assertMayControl } from './control.ts';
 import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
 import { checklistRefreshEffect, wakeEffect } from './effects.ts';
 
-export const DEFAULT_VERIFY_TIMEOUT_MS = 5 * 60_000;
 export const VERIFY_INTERVAL_MS = 2_000;
 
 /** A manual step's checklist message loses its buttons once the step has a result. */
