@@ -28,6 +28,8 @@ export interface Policy {
 /** Looks up Slack user-group members (S… ids); the adapter caches. */
 export interface Directory {
   userGroupMembers(groupId: string): Promise<string[]>;
+  /** Each person's IANA timezone where Slack says (asked once per person and kept). */
+  timezones(userIds: string[]): Promise<Map<string, string>>;
 }
 
 
