@@ -4,7 +4,7 @@ import { renderAlert } from './blocks/alert.ts';
 import type { ReleaseDetail } from '../core/usecases/queries.ts';
 import type { Alert, PersonalNotice, PostedRef, Publisher } from '../core/ports/publisher.ts';
 import type { SlackWebApi } from '../integrations/slack/web-api.ts';
-import { renderApprovalReminder, renderApprovalRequest, renderClosedApprovalRequest, renderEscalation } from './blocks/approval-request.ts';
+import { renderApprovalReminder, renderApprovalRequest, renderClosedApprovalRequest, renderEscalation, renderExpiryWarning } from './blocks/approval-request.ts';
 import { renderCard } from './blocks/card.ts';
 import { renderChecklist } from './blocks/checklist.ts';
 import { renderAudienceNotice, renderAudienceReply, renderPersonalNotice } from './blocks/audience.ts';
@@ -88,6 +88,10 @@ export class SlackPublisher implements Publisher {
     const channel = await this.#slack.directMessageChannel(manager);
     const link = await this.#slack.permalink(request).catch(() => undefined);
     return this.#postOnce(channel, key, retry, { text: renderEscalation(detail, link) });
+  }
+
+  async postExpiryWarning(detail: ReleaseDetail, card: PostedRef, until: Date, key: string, retry: boolean): Promise<PostedRef> {
+    return this.#postOnce(card.channel, key, retry, { text: renderExpiryWarning(detail, until), threadTs: card.ts });
   }
 
   async postAudienceNotice(detail: ReleaseDetail, channel: string, key: string, retry: boolean): Promise<PostedRef> {

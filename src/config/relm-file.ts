@@ -50,6 +50,8 @@ const policy = z.strictObject({
   require_training_material: z.boolean().default(false),
   remind_after: duration.optional(),
   escalate_after: duration.optional(),
+  // The hours remind_after and escalate_after count (in relm.yml's timezone); none: every hour counts.
+  working_hours: z.array(window).default([]),
 });
 
 const wave = z.strictObject({
@@ -271,6 +273,7 @@ function toSettings(file: RelmFile): Settings {
           requireTrainingMaterial: p.require_training_material,
           remindAfterMs: p.remind_after ? parseDuration(p.remind_after) : null,
           escalateAfterMs: p.escalate_after ? parseDuration(p.escalate_after) : null,
+          workingHours: p.working_hours.map(parseWindow),
         },
       ]),
     ),

@@ -1,4 +1,4 @@
-import type { Calendar } from './windows.ts';
+import type { Calendar, ChangeWindow } from './windows.ts';
 import type { ReleaseType } from './release.ts';
 import { DomainError } from './errors.ts';
 
@@ -23,6 +23,8 @@ export interface Policy {
   remindAfterMs: number | null;
   /** The release managers are told by DM when a request is still undecided this long after it was made. */
   escalateAfterMs: number | null;
+  /** The hours the chasing counts; empty: every hour. */
+  workingHours: ChangeWindow[];
 }
 
 /** Looks up Slack user-group members (S… ids); the adapter caches. */

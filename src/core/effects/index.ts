@@ -8,7 +8,7 @@ import { githubAssetsEffect } from './github-assets.ts';
 import { githubReleaseEffect } from './github-release.ts';
 import { audienceNoteEffect, audienceNoticeEffect } from './audience.ts';
 import { personalFanoutEffect, personalNoticeEffect } from './personal-notice.ts';
-import { approvalEscalationEffect, approvalReminderEffect } from './approval-chase.ts';
+import { approvalEscalationEffect, approvalExpiryWarningEffect, approvalReminderEffect } from './approval-chase.ts';
 import { checklistRefreshEffect, deployStepEffect, githubPollEffect, verifyStepEffect, wakeEffect } from './rollout.ts';
 
 /** Every kind of side effect relm performs. A new kind is one file and one line here. */
@@ -34,6 +34,7 @@ export const EFFECTS = [
   personalNoticeEffect,
   approvalReminderEffect,
   approvalEscalationEffect,
+  approvalExpiryWarningEffect,
 ] as const;
 
 /** The name of every effect kind, as the outbox stores it. */

@@ -48,6 +48,8 @@ export interface Publisher {
   postApprovalReminder(detail: ReleaseDetail, request: PostedRef, undecided: string[], key: string, retry: boolean): Promise<PostedRef>;
   /** A direct message to a release manager about a request that has waited too long. */
   postEscalation(detail: ReleaseDetail, request: PostedRef, manager: string, key: string, retry: boolean): Promise<PostedRef>;
+  /** A reply in the card's thread: the release's approvals lapse at `until`, before it starts. */
+  postExpiryWarning(detail: ReleaseDetail, card: PostedRef, until: Date, key: string, retry: boolean): Promise<PostedRef>;
   /** A reply under the audience message for one step that matters to users, or a reminder before the start. */
   postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: PersonalNotice, key: string, retry: boolean): Promise<PostedRef>;
   /** A direct message to one person of the audience. */
