@@ -44,7 +44,11 @@ export interface ReleaseDetail {
 }
 
 /** A release with its decisions, approval standing, steps and (unless told not to) history: what `show` and the card display. */
-export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB> | Transaction<DB> = ctx.db, options: { history?: boolean } = {}): Promise<ReleaseDetail> {
+/**
+ * `history: false` leaves out the audit history; `effects: false` leaves out the state of the release's
+ * own effects (what failed, is pending or held), which a notice to thousands must not count each time.
+ */
+export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB> | Transaction<DB> = ctx.db, options: { history?: boolean; effects?: boolean } = {}): Promise<ReleaseDetail> {
   const release = await loadRelease(db, id);
   const policy = policyOf(ctx.settings, release.service);
   const decisions = await decisionsFor(db, id);
@@ -66,10 +70,14 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
     decisions,
     approval,
     history: options.history === false ? [] : await auditFor(db, id),
-    syncProblems: await failedEffects(db, id, AUDIENCE_KINDS),
-    syncPending: await unfinishedEffectKinds(db, id, ctx.clock()),
-    unreached: await unreachedAudience(db, id, AUDIENCE_KINDS),
-    heldNotices: await heldNoticeCount(db, id, AUDIENCE_KINDS, ctx.clock()),
+    ...(options.effects === false
+      ? { syncProblems: [], syncPending: [], unreached: { total: 0, first: [] }, heldNotices: 0 }
+      : {
+          syncProblems: await failedEffects(db, id, AUDIENCE_KINDS),
+          syncPending: await unfinishedEffectKinds(db, id, ctx.clock()),
+          unreached: await unreachedAudience(db, id, AUDIENCE_KINDS),
+          heldNotices: await heldNoticeCount(db, id, AUDIENCE_KINDS, ctx.clock()),
+        }),
     incidents: await incidentsOf(db, id),
     rating: await ratingSummary(db, id),
     unknownWorkItems: (Array.isArray(linking?.missing) ? linking.missing : []).filter((k): k is string => typeof k === 'string'),
