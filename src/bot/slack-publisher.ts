@@ -11,6 +11,7 @@ import { renderAudienceNotice, renderAudienceReply } from './blocks/audience.ts'
 import type { AudienceEvent } from '../core/audience.ts';
 
 import { renderAnnouncement, renderThreadNote } from './blocks/notes.ts';
+import { renderReviewReminder } from './blocks/review.ts';
 import type { RolloutStep } from '../core/rollout.ts';
 import type { StoredRelease } from '../core/release.ts';
 
@@ -89,6 +90,12 @@ export class SlackPublisher implements Publisher {
     const channel = await this.#slack.directMessageChannel(manager);
     const link = await this.#slack.permalink(request).catch(() => undefined);
     return this.#postOnce(channel, key, retry, { text: renderEscalation(detail, link) });
+  }
+
+  async postReviewReminder(detail: ReleaseDetail, user: string, round: number, key: string, retry: boolean): Promise<PostedRef> {
+    const channel = await this.#slack.directMessageChannel(user);
+    const card = detail.release.cardChannel && detail.release.cardTs ? await this.#slack.permalink({ channel: detail.release.cardChannel, ts: detail.release.cardTs }).catch(() => undefined) : undefined;
+    return this.#postOnce(channel, key, retry, { text: renderReviewReminder(detail, round, card) });
   }
 
   async postAudienceNotice(detail: ReleaseDetail, channel: string, key: string, retry: boolean): Promise<PostedRef> {

@@ -149,6 +149,7 @@ export interface DB {
   github_deployments: GitHubDeploymentsTable;
   incidents: IncidentsTable;
   ratings: RatingsTable;
+  reviews: ReviewsTable;
   installation: InstallationTable;
 }
 
@@ -202,4 +203,20 @@ export interface RatingsTable {
   rater: string;
   score: number;
   rated_at: Timestamp;
+}
+
+export interface ReviewsTable {
+  release_id: number;
+  author: string;
+  editor: string;
+  went_well: string;
+  went_badly: string;
+  lessons: string;
+  actions: Json<string[]>;
+  raise_in_jira: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  edits: Generated<number>;
+  /** Generated from the text columns (never written). */
+  search: ColumnType<string, never, never>;
 }

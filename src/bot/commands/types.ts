@@ -37,7 +37,9 @@ export type ReleaseCommand =
   | { verb: 'calendar'; days: number }
   | { verb: 'where'; service: string }
   | { verb: 'incident'; id: number; ref: string }
-  | { verb: 'audit'; id?: number };
+  | { verb: 'audit'; id?: number }
+  | { verb: 'review'; id: number }
+  | { verb: 'lessons'; words: string };
 
 export type Verb = ReleaseCommand['verb'];
 export type CommandOf<V extends Verb> = Extract<ReleaseCommand, { verb: V }>;

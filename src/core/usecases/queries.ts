@@ -15,6 +15,9 @@ import { loadRelease } from './load.ts';
 import { incidentsOf, type Incident } from '../../store/repositories/incidents.ts';
 import { failedEffects, latestResultWith, unfinishedEffectKinds } from '../../store/repositories/effect-status.ts';
 import { ratingSummary } from '../../store/repositories/ratings.ts';
+import { findReview } from '../../store/repositories/reviews.ts';
+import type { ReviewStatus } from '../review.ts';
+import { reviewStatusOf } from './review.ts';
 
 export interface ReleaseDetail {
   release: StoredRelease;
@@ -34,6 +37,8 @@ export interface ReleaseDetail {
   incidents: Incident[];
   /** How the audience rated the release (customer satisfaction): responses and mean score. */
   rating: { responses: number; mean: number | null };
+  /** The post-release review: done, due, overdue, optional, or none before the rollout finishes. */
+  review: ReviewStatus;
 }
 
 /** A release with its decisions, approval standing, steps and (unless told not to) history: what `show` and the card display. */
@@ -63,6 +68,7 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
     syncPending: await unfinishedEffectKinds(db, id),
     incidents: await incidentsOf(db, id),
     rating: await ratingSummary(db, id),
+    review: reviewStatusOf(ctx, release, await findReview(db, id)),
     unknownWorkItems: (Array.isArray(linking?.missing) ? linking.missing : []).filter((k): k is string => typeof k === 'string'),
   };
 }
