@@ -241,6 +241,7 @@ describe('reminders of a required review', () => {
     await chase(5);
     expect(reminders()).toHaveLength(2);
     expect((await h.command('U0DEV', `show REL-${id}`, { channel: 'C0SHOP' })).reply!.text).toContain('Review overdue since <!date^');
+    expect(JSON.stringify(findCard(h.slack, 'C0SHOP', id)!.blocks)).toContain('Review overdue since');
     await chase(6.2);
     expect(reminders()).toHaveLength(4);
     expect(reminders()[3]!.text).toContain('(reminder 2)');

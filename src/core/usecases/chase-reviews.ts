@@ -29,7 +29,8 @@ export async function chaseReviews(ctx: CoreContext): Promise<number> {
     try {
       const model = Object.hasOwn(ctx.settings.deploymentModels, release.deploymentModel) ? ctx.settings.deploymentModels[release.deploymentModel]! : undefined;
       const due = reviewChaseDue(release, reviewRequired(release, policyOf(ctx.settings, release.service)), model?.reviewAfterMs ?? DEFAULT_REVIEW_AFTER_MS, now);
-      return due ? [due] : [];
+      // The first round comes as the review turns overdue: the card says so from then on.
+      return due ? [due, { kind: 'card', releaseId: release.id, dedupeKey: `card:${release.id}:review:${due.payload.round}`, payload: { releaseId: release.id } }] : [];
     } catch {
       return []; // a service no longer in relm.yml
     }
