@@ -222,6 +222,8 @@ describe('reminders of a required review', () => {
   it('remind the owner and the release managers of a failed release by DM, once per round, until the review is done', async () => {
     const id = await approved('1.1.0', new Date(now().getTime() + 1_500));
     await checklist(id, 'canary');
+    const early = await h.command('U0DEV', `review REL-${id}`, { channel: 'C0SHOP' });
+    expect(early.reply!.text).toContain('it can be reviewed once its rollout has finished');
     await h.command('U0DEV', `abort REL-${id} wrong build`, { channel: 'C0SHOP' });
     expect(await state(id)).toBe('failed');
     await h.settle();

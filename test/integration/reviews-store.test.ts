@@ -114,5 +114,8 @@ describe.each(['postgres', 'pglite'] as const)('post-release reviews in the stor
     expect(await reviewCounts(db, { from: day(0), to: day(10) })).toEqual({ done: 4, due: 1 });
     expect(await reviewCounts(db, { from: day(0), to: day(10), rules: [{ service: 'payments', requireReview: ['all'] }] })).toEqual({ done: 4, due: 2 });
     expect((await unreviewedSince(db, day(0))).map((r) => r.id)).toEqual([ids.rolledBack, unreviewedCompleted]);
+    expect((await unreviewedSince(db, day(0), { limit: 1 })).map((r) => r.id)).toEqual([ids.rolledBack]);
+    expect((await unreviewedSince(db, day(0), { afterId: ids.rolledBack, limit: 1 })).map((r) => r.id)).toEqual([unreviewedCompleted]);
+    expect((await unreviewedSince(db, day(3))).map((r) => r.id)).toEqual([unreviewedCompleted]);
   });
 });

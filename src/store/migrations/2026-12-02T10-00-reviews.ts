@@ -23,8 +23,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     )
     .execute();
   await db.schema.createIndex('reviews_search').on('reviews').using('gin').column('search').execute();
+  // The reminder sweep and the reviews-done/due counts look up releases by when their rollout finished.
+  await db.schema.createIndex('releases_by_finished_at').on('releases').column('finished_at').where(sql.ref('finished_at'), 'is not', null).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropIndex('releases_by_finished_at').execute();
   await db.schema.dropTable('reviews').execute();
 }

@@ -130,16 +130,20 @@ export async function reviewCounts(db: Db, filter: { from: Date; to: Date; servi
   return { done: Number(row?.done ?? 0), due: Number(row?.due ?? 0) };
 }
 
-/** Finished releases with no review whose rollout ended since `since`: what the reminder sweep looks at (bounded by `limit`). */
-export async function unreviewedSince(db: Db, since: Date, limit = 500): Promise<StoredRelease[]> {
+/**
+ * Finished releases with no review whose rollout ended since `since`: what the reminder sweep looks at,
+ * a page at a time in id order (`afterId` is the last id of the page before).
+ */
+export async function unreviewedSince(db: Db, since: Date, page: { afterId?: number; limit?: number } = {}): Promise<StoredRelease[]> {
   const rows = await db
     .selectFrom('releases')
     .selectAll('releases')
     .where('state', 'in', [...FINISHED_STATES])
     .where('finished_at', '>=', since)
+    .where('id', '>', page.afterId ?? 0)
     .where((eb) => eb.not(eb.exists(eb.selectFrom('reviews').select('reviews.release_id').whereRef('reviews.release_id', '=', 'releases.id'))))
-    .orderBy('finished_at')
-    .limit(limit)
+    .orderBy('id')
+    .limit(page.limit ?? 500)
     .execute();
   return rows.map(toRelease);
 }
