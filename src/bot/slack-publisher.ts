@@ -10,6 +10,7 @@ import { renderChecklist } from './blocks/checklist.ts';
 import { renderAudienceNotice, renderAudienceReply, renderPersonalNotice } from './blocks/audience.ts';
 
 import { renderAnnouncement, renderThreadNote } from './blocks/notes.ts';
+import { renderReviewReminder } from './blocks/review.ts';
 import type { RolloutStep } from '../core/rollout.ts';
 import type { StoredRelease } from '../core/release.ts';
 
@@ -92,6 +93,12 @@ export class SlackPublisher implements Publisher {
 
   async postExpiryWarning(detail: ReleaseDetail, card: PostedRef, until: Date, key: string, retry: boolean): Promise<PostedRef> {
     return this.#postOnce(card.channel, key, retry, { text: renderExpiryWarning(detail, until), threadTs: card.ts });
+  }
+
+  async postReviewReminder(detail: ReleaseDetail, user: string, round: number, key: string, retry: boolean): Promise<PostedRef> {
+    const channel = await this.#slack.directMessageChannel(user);
+    const card = detail.release.cardChannel && detail.release.cardTs ? await this.#slack.permalink({ channel: detail.release.cardChannel, ts: detail.release.cardTs }).catch(() => undefined) : undefined;
+    return this.#postOnce(channel, key, retry, { text: renderReviewReminder(detail, round, card) });
   }
 
   async postAudienceNotice(detail: ReleaseDetail, channel: string, key: string, retry: boolean): Promise<PostedRef> {

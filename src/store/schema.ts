@@ -167,6 +167,7 @@ export interface DB {
   ratings: RatingsTable;
   notice_mutes: NoticeMutesTable;
   slack_users: SlackUsersTable;
+  reviews: ReviewsTable;
   installation: InstallationTable;
 }
 
@@ -220,4 +221,20 @@ export interface RatingsTable {
   rater: string;
   score: number;
   rated_at: Timestamp;
+}
+
+export interface ReviewsTable {
+  release_id: number;
+  author: string;
+  editor: string;
+  went_well: string;
+  went_badly: string;
+  lessons: string;
+  actions: Json<string[]>;
+  raise_in_jira: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  edits: Generated<number>;
+  /** Generated from the text columns (never written). */
+  search: ColumnType<string, never, never>;
 }

@@ -9,6 +9,7 @@ import { githubReleaseEffect } from './github-release.ts';
 import { audienceNoteEffect, audienceNoticeEffect } from './audience.ts';
 import { personalFanoutEffect, personalNoticeEffect } from './personal-notice.ts';
 import { approvalEscalationEffect, approvalExpiryWarningEffect, approvalReminderEffect } from './approval-chase.ts';
+import { jiraFollowUpEffect, reviewReminderEffect } from './review.ts';
 import { checklistRefreshEffect, deployStepEffect, githubPollEffect, verifyStepEffect, wakeEffect } from './rollout.ts';
 
 /** Every kind of side effect relm performs. A new kind is one file and one line here. */
@@ -35,6 +36,8 @@ export const EFFECTS = [
   approvalReminderEffect,
   approvalEscalationEffect,
   approvalExpiryWarningEffect,
+  reviewReminderEffect,
+  jiraFollowUpEffect,
 ] as const;
 
 /** The name of every effect kind, as the outbox stores it. */

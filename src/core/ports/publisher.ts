@@ -54,5 +54,7 @@ export interface Publisher {
   postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: PersonalNotice, key: string, retry: boolean): Promise<PostedRef>;
   /** A direct message to one person of the audience. */
   postPersonalNotice(detail: ReleaseDetail, user: string, notice: PersonalNotice, key: string, retry: boolean): Promise<PostedRef>;
+  /** A direct message to the owner or a release manager: the required post-release review is not written yet (reminder `round`). */
+  postReviewReminder(detail: ReleaseDetail, user: string, round: number, key: string, retry: boolean): Promise<PostedRef>;
   updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;
 }

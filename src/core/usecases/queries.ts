@@ -18,6 +18,9 @@ import { failedEffects, heldNoticeCount, latestResultWith, unfinishedEffectKinds
 /** The effects that tell a release's audience: their failures are people not reached, not systems out of sync. */
 const AUDIENCE_KINDS = ['audience_notice', 'audience_note', 'audience_dm', 'audience_dm_fanout'];
 import { ratingSummary } from '../../store/repositories/ratings.ts';
+import { findReview } from '../../store/repositories/reviews.ts';
+import type { ReviewStatus } from '../review.ts';
+import { reviewStatusOf } from './review.ts';
 
 export interface ReleaseDetail {
   release: StoredRelease;
@@ -41,6 +44,8 @@ export interface ReleaseDetail {
   unreached: { total: number; first: { who: string; reason: string }[] };
   /** Notices waiting for their moment: reminders, and DMs held through their readers' night. */
   heldNotices: number;
+  /** The post-release review: done, due, overdue, optional, or none before the rollout finishes. */
+  review: ReviewStatus;
 }
 
 /** A release with its decisions, approval standing, steps and (unless told not to) history: what `show` and the card display. */
@@ -80,6 +85,7 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
         }),
     incidents: await incidentsOf(db, id),
     rating: await ratingSummary(db, id),
+    review: reviewStatusOf(ctx, release, await findReview(db, id)),
     unknownWorkItems: (Array.isArray(linking?.missing) ? linking.missing : []).filter((k): k is string => typeof k === 'string'),
   };
 }
