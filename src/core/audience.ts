@@ -64,9 +64,17 @@ export function reminderPrefix(releaseId: number): string {
   return `remind:${releaseId}:`;
 }
 
-/** The key stem of one reminder: this release, this planned start, this long before it. */
-export function reminderKey(releaseId: number, startMs: number, beforeMs: number): string {
-  return `${reminderPrefix(releaseId)}${startMs}:${beforeMs}`;
+/**
+ * The key stem of one reminder: this release, this planned start, this long before it, as scheduled
+ * by this change (a release put on hold and approved again for the same start gets fresh reminders).
+ */
+export function reminderKey(releaseId: number, tag: string): string {
+  return `${reminderPrefix(releaseId)}${tag}`;
+}
+
+/** What makes one reminder one of a kind: the start, the lead time, and the change that scheduled it. */
+export function reminderTag(startMs: number, beforeMs: number, seq: number): string {
+  return `${startMs}:${beforeMs}:${seq}`;
 }
 
 /**

@@ -86,7 +86,7 @@ export const personalFanoutEffect = effect({
         continue;
       }
       const held = at.getTime() > now.getTime();
-      const key = payload.event === 'reminder' ? `${reminderKey(release.id, payload.startMs!, payload.beforeMs!)}:dm:${user}` : `audience:dm:${release.id}:${payload.tag}:${user}`;
+      const key = payload.event === 'reminder' ? `${reminderKey(release.id, payload.tag)}:dm:${user}` : `audience:dm:${release.id}:${payload.tag}:${user}`;
       // A reminder's rows always carry their moment, so a reschedule finds and withdraws them.
       const message: OutboxMessage = { kind: 'audience_dm', releaseId: release.id, dedupeKey: key, payload: { ...payload, user, ...(held ? { held } : {}) }, ...(held || payload.event === 'reminder' ? { notBefore: at } : {}) };
       const moment = held ? at.getTime() : 0;

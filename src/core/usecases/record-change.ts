@@ -5,7 +5,7 @@ import { enqueueOutboxByRelease, withdrawDeferred } from '../../store/repositori
 import type { CoreContext } from '../context.ts';
 import type { OutboxMessage } from '../effect.ts';
 import type { ReleaseState, StoredRelease } from '../release.ts';
-import { audienceChannels, audienceEventOf, audienceNoticeKey, isPersonalEntry, reminderKey, reminderPrefix } from '../audience.ts';
+import { audienceChannels, audienceEventOf, audienceNoticeKey, isPersonalEntry, reminderKey, reminderPrefix, reminderTag } from '../audience.ts';
 import { own } from '../lookup.ts';
 import { quietHoursLength } from '../notice-time.ts';
 
@@ -126,8 +126,9 @@ function audienceEffects(ctx: CoreContext, change: PendingChange, seq: number): 
     for (const beforeMs of service.notify.beforeMs) {
       const due = new Date(startMs - beforeMs);
       if (due <= change.at) continue;
-      const stem = reminderKey(releaseId, startMs, beforeMs);
-      const payload = { releaseId, event: 'reminder', startMs, beforeMs, tag: `${startMs}:${beforeMs}` };
+      const tag = reminderTag(startMs, beforeMs, seq);
+      const stem = reminderKey(releaseId, tag);
+      const payload = { releaseId, event: 'reminder', startMs, beforeMs, tag };
       for (const channel of audienceChannels(service.audience)) messages.push({ kind: 'audience_note', releaseId, dedupeKey: `${stem}:ch:${channel}`, payload: { ...payload, channel }, notBefore: due });
       // Fanned out ahead of time, so a reader whose night covers the moment can have it the evening before.
       const fanout = new Date(Math.max(change.at.getTime(), due.getTime() - quietHoursLength(service.notify.quietHours)));
