@@ -9,6 +9,8 @@ import { renderCard } from './blocks/card.ts';
 import { renderChecklist } from './blocks/checklist.ts';
 import { renderAudienceNotice, renderAudienceReply } from './blocks/audience.ts';
 import type { AudienceEvent } from '../core/audience.ts';
+import type { HomeData } from '../core/usecases/home.ts';
+import { renderHome } from './blocks/home.ts';
 
 import { renderAnnouncement, renderThreadNote } from './blocks/notes.ts';
 import type { RolloutStep } from '../core/rollout.ts';
@@ -104,6 +106,10 @@ export class SlackPublisher implements Publisher {
 
   async postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: AudienceEvent, key: string, retry: boolean): Promise<PostedRef> {
     return this.#postOnce(notice.channel, key, retry, { ...renderAudienceReply(detail, event), threadTs: notice.ts });
+  }
+
+  async publishHome(home: HomeData): Promise<void> {
+    await this.#slack.publishHome(home.user, renderHome(home));
   }
 
   async announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef> {

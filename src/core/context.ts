@@ -5,8 +5,11 @@ import type { Settings } from './settings.ts';
 
 /** Hands outbox rows to whatever performs them (BullMQ in relm); must not throw. */
 export interface EffectDispatcher {
-  /** One job for the ids, or, given groups, one job per group (each in order, the groups side by side). */
-  dispatch(outboxIds: number[] | number[][]): Promise<void>;
+  /**
+   * One job for the ids, or, given groups, one job per group (each in order, the groups side by side);
+   * with `delayMs`, performed no sooner than that (a debounced refresh).
+   */
+  dispatch(outboxIds: number[] | number[][], options?: { delayMs?: number }): Promise<void>;
 }
 
 /** What every use case needs, built once by the composition root. */
@@ -20,4 +23,6 @@ export interface CoreContext {
   github?: boolean;
   /** Change tickets are kept in Jira (JIRA_HOST and its credentials are set). */
   jira?: boolean;
+  /** The window within which a person's App Home is republished once however much changed (10 s by default). */
+  homeRefreshMs?: number;
 }

@@ -39,14 +39,23 @@ export function approvalRuleFor(policy: Policy, type: ReleaseType): ApprovalRule
   return rule;
 }
 
-/** Expands a rule's `from` list into the Slack user ids who may approve. */
-export async function eligibleApprovers(rule: ApprovalRule, groups: Record<string, string[]>, directory: Directory): Promise<Set<string>> {
+/**
+ * Expands a list of people as relm.yml names them (user ids, names from `groups:`, Slack user-group
+ * ids resolved through the directory) into Slack user ids. Anything else (a channel id) is left out
+ * unless `keepOthers` is set.
+ */
+export async function expandPeople(entries: readonly string[], groups: Record<string, string[]>, directory: Directory, options: { keepOthers?: boolean } = {}): Promise<Set<string>> {
   const users = new Set<string>();
-  for (const entry of rule.from) {
+  for (const entry of entries) {
     // A group name is looked up as the file's own key only (never `__proto__` or `constructor`).
     if (Object.hasOwn(groups, entry)) groups[entry]!.forEach((u) => users.add(u));
     else if (/^S[A-Z0-9]+$/.test(entry)) (await directory.userGroupMembers(entry)).forEach((u) => users.add(u));
-    else users.add(entry);
+    else if (options.keepOthers || /^[UW][A-Z0-9]+$/.test(entry)) users.add(entry);
   }
   return users;
+}
+
+/** Expands a rule's `from` list into the Slack user ids who may approve. */
+export async function eligibleApprovers(rule: ApprovalRule, groups: Record<string, string[]>, directory: Directory): Promise<Set<string>> {
+  return expandPeople(rule.from, groups, directory, { keepOthers: true });
 }

@@ -79,7 +79,7 @@ export class BullEffectDispatcher implements EffectDispatcher {
     this.#jobOptions = jobOptions(options.retry ?? DEFAULT_EFFECT_RETRY);
   }
 
-  async dispatch(outbox: number[] | number[][]): Promise<void> {
+  async dispatch(outbox: number[] | number[][], options: { delayMs?: number } = {}): Promise<void> {
     const groups = (outbox.length > 0 && Array.isArray(outbox[0]) ? (outbox as number[][]) : [outbox as number[]]).filter((g) => g.length > 0);
     if (groups.length === 0) return;
     try {
@@ -89,7 +89,7 @@ export class BullEffectDispatcher implements EffectDispatcher {
         groups.map((ids) => ({
           name: 'effect',
           data: { outboxId: ids[0]!, outboxIds: ids },
-          opts: { ...this.#jobOptions, jobId: ids.length === 1 ? effectJobId(this.installation, ids[0]!) : `${this.installation}-outbox-batch-${createHash('sha1').update(ids.join(',')).digest('hex')}` },
+          opts: { ...this.#jobOptions, ...(options.delayMs && options.delayMs > 0 ? { delay: Math.round(options.delayMs) } : {}), jobId: ids.length === 1 ? effectJobId(this.installation, ids[0]!) : `${this.installation}-outbox-batch-${createHash('sha1').update(ids.join(',')).digest('hex')}` },
         })),
       );
     } catch (error) {

@@ -31,6 +31,8 @@ export interface ViewContext {
   releaseId?: number;
   revision?: number;
   channel?: string;
+  /** Opened from a button in App Home: the answer goes to Home, which is republished. */
+  home?: boolean;
 }
 
 function option(text: string, value: string): PlainTextOption {

@@ -8,6 +8,7 @@ import { githubAssetsEffect } from './github-assets.ts';
 import { githubReleaseEffect } from './github-release.ts';
 import { audienceNoteEffect, audienceNoticeEffect } from './audience.ts';
 import { approvalEscalationEffect, approvalReminderEffect } from './approval-chase.ts';
+import { homeFanoutEffect, homePublishEffect } from './home.ts';
 import { checklistRefreshEffect, deployStepEffect, githubPollEffect, verifyStepEffect, wakeEffect } from './rollout.ts';
 
 /** Every kind of side effect relm performs. A new kind is one file and one line here. */
@@ -31,6 +32,8 @@ export const EFFECTS = [
   audienceNoteEffect,
   approvalReminderEffect,
   approvalEscalationEffect,
+  homeFanoutEffect,
+  homePublishEffect,
 ] as const;
 
 /** The name of every effect kind, as the outbox stores it. */

@@ -3,6 +3,7 @@ import type { AudienceEvent } from '../audience.ts';
 import type { StoredRelease } from '../release.ts';
 import type { RolloutStep } from '../rollout.ts';
 import type { ReleaseDetail } from '../usecases/queries.ts';
+import type { HomeData } from '../usecases/home.ts';
 
 /** A message relm posted: where it is, so it can be updated or replied to. */
 export interface PostedRef {
@@ -44,5 +45,7 @@ export interface Publisher {
   postEscalation(detail: ReleaseDetail, request: PostedRef, manager: string, key: string, retry: boolean): Promise<PostedRef>;
   /** A reply under the audience message for one step that matters to users. */
   postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: AudienceEvent, key: string, retry: boolean): Promise<PostedRef>;
+  /** Publishes one person's App Home view (replacing what it showed). */
+  publishHome(home: HomeData): Promise<void>;
   updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;
 }

@@ -6,6 +6,7 @@ import type { CoreContext } from '../context.ts';
 import type { OutboxMessage } from '../effect.ts';
 import type { ReleaseState, StoredRelease } from '../release.ts';
 import { audienceChannels, audienceEventOf, audienceNoticeKey } from '../audience.ts';
+import { homeRefreshEffect } from '../effects/home.ts';
 
 /** The facts of a release an audit entry keeps, before and after a change. */
 export function snapshot(release: StoredRelease): Record<string, unknown> {
@@ -106,6 +107,12 @@ function audienceEffects(ctx: CoreContext, change: PendingChange, seq: number): 
   ]);
 }
 
+/** The App Home views a change may alter are refreshed, debounced per person (see effects/home.ts). */
+function homeEffects(change: PendingChange, seq: number): OutboxMessage[] {
+  const state = (side: unknown) => (side as { state?: ReleaseState } | undefined)?.state;
+  return homeRefreshEffect({ releaseId: change.release.id, action: change.action, before: state(change.before), after: state(change.after) }, seq);
+}
+
 async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingChange[]): Promise<number[][]> {
   if (changes.length === 0) return [];
   const entries = await appendAuditEntries(
@@ -116,7 +123,7 @@ async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingCha
   const seqsOf = new Map<number, number[]>();
   changes.forEach((change, i) => {
     seqsOf.set(change.release.id, [...(seqsOf.get(change.release.id) ?? []), entries[i]!.seq]);
-    messages.push(...(change.effects ?? []), ...jiraEffects(ctx, change, entries[i]!.seq), ...audienceEffects(ctx, change, entries[i]!.seq));
+    messages.push(...(change.effects ?? []), ...jiraEffects(ctx, change, entries[i]!.seq), ...audienceEffects(ctx, change, entries[i]!.seq), ...homeEffects(change, entries[i]!.seq));
   });
   // Per release and transaction: one card refresh (the state as of commit) and one thread note that
   // tells every entry, which also keeps relm well inside Slack's per-channel posting rate.

@@ -28,6 +28,8 @@ const PERMANENT = new Set([
   'cant_update_message',
   'message_not_found',
   'invalid_metadata_format',
+  'invalid_arguments',
+  'not_enabled',
 ]);
 
 /** Turns @slack/web-api's platform errors into PermanentSlackError where retrying cannot help. */
