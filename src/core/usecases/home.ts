@@ -48,6 +48,18 @@ export interface HomeData {
   outcomes: StoredRelease[];
 }
 
+/**
+ * People as relm.yml names them, or none when Slack cannot say who is in a user group right now (a
+ * group deleted, an outage): Home then shows less rather than nothing.
+ */
+async function peopleOrNone(ctx: CoreContext, entries: readonly string[]): Promise<Set<string>> {
+  try {
+    return await expandPeople(entries, ctx.settings.groups, ctx.directory);
+  } catch {
+    return new Set();
+  }
+}
+
 function serviceExists(ctx: CoreContext, key: string): boolean {
   return Object.hasOwn(ctx.settings.services, key);
 }
@@ -56,7 +68,7 @@ function serviceExists(ctx: CoreContext, key: string): boolean {
 export async function audienceServicesOf(ctx: CoreContext, user: string): Promise<string[]> {
   const services: string[] = [];
   for (const service of Object.values(ctx.settings.services)) {
-    if ((await expandPeople(service.audience, ctx.settings.groups, ctx.directory)).has(user)) services.push(service.key);
+    if ((await peopleOrNone(ctx, service.audience)).has(user)) services.push(service.key);
   }
   return services;
 }
@@ -68,7 +80,7 @@ async function approversOf(ctx: CoreContext, release: StoredRelease): Promise<Se
   const rule = policy.approvals[release.type];
   // Where Jira alone approves, nobody decides in Slack.
   if (!rule || policy.approvalSource === 'jira') return undefined;
-  const approvers = await eligibleApprovers(rule, ctx.settings.groups, ctx.directory);
+  const approvers = await eligibleApprovers(rule, ctx.settings.groups, ctx.directory).catch(() => new Set<string>());
   if (!ctx.settings.approversCanSelfApprove) approvers.delete(release.requester);
   return approvers;
 }
@@ -125,7 +137,7 @@ export async function homeAudienceOf(ctx: CoreContext, release: StoredRelease, c
   const approvers = release.state === 'submitted' || change.before === 'submitted' ? await approversOf(ctx, release) : undefined;
   approvers?.forEach((u) => people.add(u));
   if (serviceExists(ctx, release.service) && audienceEventOf(change.action, change.before, change.after)) {
-    (await expandPeople(ctx.settings.services[release.service]!.audience, ctx.settings.groups, ctx.directory)).forEach((u) => people.add(u));
+    (await peopleOrNone(ctx, ctx.settings.services[release.service]!.audience)).forEach((u) => people.add(u));
   }
   const users = [...people].filter((u) => /^[UW][A-Z0-9]+$/.test(u));
   const opened: string[] = [];
