@@ -1,17 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { startHarness, waitFor, type Harness } from '../support/harness.ts';
+import { waitFor, type Harness } from '../support/harness.ts';
+import { startHomeHarness } from '../support/home-harness.ts';
 import type { BullEffectDispatcher } from '../../src/jobs/effects-queue.ts';
 
-const CONFIG = new URL('../fixtures/relm.home.yml', import.meta.url).pathname;
 /** A long window on a clock that stands still until the test moves it: the test, not the machine's speed, says when a window ends. */
 const WINDOW_MS = 60_000;
 let now = Date.parse('2026-11-24T09:00:00Z');
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ store: 'postgres', config: CONFIG, clock: () => new Date(now), homeRefreshMs: WINDOW_MS });
-  h.slack.userGroups.set('S0CUSTOMERS', ['U0CUST1']);
+  h = await startHomeHarness({ clock: () => new Date(now), homeRefreshMs: WINDOW_MS });
 });
 
 afterAll(async () => {

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, waitFor, type Harness } from '../support/harness.ts';
+import { waitFor, type Harness } from '../support/harness.ts';
+import { startHomeHarness } from '../support/home-harness.ts';
 import { clockFrom } from '../support/clock.ts';
 
-const CONFIG = new URL('../fixtures/relm.home.yml', import.meta.url).pathname;
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ store: 'postgres', config: CONFIG, clock: clockFrom('2026-11-24T09:00:00Z'), homeRefreshMs: 200 });
-  h.slack.userGroups.set('S0CUSTOMERS', ['U0CUST1']);
+  h = await startHomeHarness({ clock: clockFrom('2026-11-24T09:00:00Z'), homeRefreshMs: 200 });
 });
 
 afterAll(async () => {

@@ -32,8 +32,8 @@ export interface ReleaseDetail {
   unknownWorkItems: string[];
   /** Incidents recorded as caused by the release, oldest first. */
   incidents: Incident[];
-  /** How the audience rated the release (customer satisfaction): responses and mean score. */
-  rating: { responses: number; mean: number | null };
+  /** How the audience rated the release (customer satisfaction): responses, mean score and the latest comments. */
+  rating: { responses: number; mean: number | null; comments: { rater: string; score: number; comment: string | null; ratedAt: Date }[] };
 }
 
 /** A release with its decisions, approval standing, steps and (unless told not to) history: what `show` and the card display. */
