@@ -89,4 +89,18 @@ describe('App Home refreshes', () => {
     expect(h.slack.callsTo('chat.update').length + h.slack.callsTo('chat.postMessage').length).toBeGreaterThan(cards);
     expect(h.slack.channelMessages('C0PAY').some((m) => m.text.startsWith(`Approval requested for REL-${id} `))).toBe(true);
   });
+
+  it('answers by DM when Slack refuses to republish Home after an approval from it: the decision stands', async () => {
+    now += WINDOW_MS;
+    const id = await planAndSubmit('1.4.0');
+    await endWindow();
+    const approve = ((await h.openHome('U0APP2')).blocks as any[]).flatMap((b) => b.elements ?? []).find((e: any) => e.action_id === 'relm_approve' && e.value.startsWith(`${id}:`));
+    // The refreshes this approval asks for wait for the window's end, so the refusal meets the answer's own publish.
+    h.slack.inject('views.publish', { slackError: 'not_enabled' });
+    await h.clickInHome('U0APP2', approve.action_id, approve.value);
+    const dm = await waitFor(() => h.slack.messages.find((m) => m.channel === 'U0APP2' && m.text.includes(`You approved *REL-${id}*`)), 'the answer by DM');
+    expect(dm.text).not.toContain('went wrong');
+    expect(await h.relm.db.selectFrom('decisions').select('approver').where('release_id', '=', id).execute()).toEqual([{ approver: 'U0APP2' }]);
+    await endWindow();
+  });
 });

@@ -5,7 +5,7 @@ import { rejectModal } from '../blocks/modals.ts';
 import { approveRelease } from '../../core/usecases/decide.ts';
 import { DomainError } from '../../core/errors.ts';
 import { renderApproved } from '../blocks/replies.ts';
-import { fromHome, showHome } from '../events/home.ts';
+import { answerInHome, fromHome } from '../events/home.ts';
 
 function decisionTarget(value: string | undefined): { releaseId: number; revision: number | undefined } {
   const parsed = parseDecisionValue(value);
@@ -18,7 +18,7 @@ export function registerDecisions(app: App, deps: BotDeps): void {
     const { releaseId, revision } = decisionTarget(action.value);
     const result = await approveRelease(deps.ctx, body.user.id, releaseId, null, revision);
     // A click in App Home has nowhere to answer but Home itself: it is republished at once, saying so.
-    if (fromHome(body)) await showHome(deps, body.user.id, { notice: renderApproved(result) });
+    if (fromHome(body)) await answerInHome(deps, body.user.id, renderApproved(result));
     else await respond({ response_type: 'ephemeral', replace_original: false, text: renderApproved(result) });
   });
 
