@@ -29,7 +29,8 @@ async function quietButHome(): Promise<void> {
 async function endWindow(): Promise<void> {
   await quietButHome();
   const queue = (h.relm.ctx.effects as BullEffectDispatcher).queue;
-  for (const job of await queue.getDelayed()) await job.promote();
+  // Only the effect jobs: the relay's own recurring job waits in the delayed set too.
+  for (const job of await queue.getDelayed()) if (job.name === 'effect') await job.promote();
   await h.settle();
 }
 

@@ -7,6 +7,7 @@ import { policyOf } from '../settings.ts';
 import { decisionsFor } from '../../store/repositories/decisions.ts';
 import { listReleases } from '../../store/repositories/releases.ts';
 import {
+  anyHomeOpened,
   decidedCurrentRevision,
   homeOpeners,
   markHomePublished,
@@ -133,6 +134,8 @@ export async function homePublished(ctx: CoreContext, user: string, at: Date): P
  * At most HOME_REFRESH_LIMIT of them, so one change never turns into an unbounded fan-out.
  */
 export async function homeAudienceOf(ctx: CoreContext, release: StoredRelease, change: { action: string; before?: ReleaseState; after?: ReleaseState }): Promise<string[]> {
+  // Nobody uses Home yet: no user group needs resolving through Slack to find out whose to refresh.
+  if (!(await anyHomeOpened(ctx.db))) return [];
   const people = new Set<string>([release.requester]);
   const approvers = release.state === 'submitted' || change.before === 'submitted' ? await approversOf(ctx, release) : undefined;
   approvers?.forEach((u) => people.add(u));

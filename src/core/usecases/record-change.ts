@@ -7,6 +7,7 @@ import type { OutboxMessage } from '../effect.ts';
 import type { ReleaseState, StoredRelease } from '../release.ts';
 import { audienceChannels, audienceEventOf, audienceNoticeKey } from '../audience.ts';
 import { homeRefreshEffect } from '../effects/home.ts';
+import { anyHomeOpened } from '../../store/repositories/home.ts';
 
 /** The facts of a release an audit entry keeps, before and after a change. */
 export function snapshot(release: StoredRelease): Record<string, unknown> {
@@ -121,9 +122,11 @@ async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingCha
   );
   const messages: OutboxMessage[] = [];
   const seqsOf = new Map<number, number[]>();
+  // Until someone opens App Home there is no Home to refresh, and no row is written to find out whose.
+  const homes = await anyHomeOpened(trx);
   changes.forEach((change, i) => {
     seqsOf.set(change.release.id, [...(seqsOf.get(change.release.id) ?? []), entries[i]!.seq]);
-    messages.push(...(change.effects ?? []), ...jiraEffects(ctx, change, entries[i]!.seq), ...audienceEffects(ctx, change, entries[i]!.seq), ...homeEffects(change, entries[i]!.seq));
+    messages.push(...(change.effects ?? []), ...jiraEffects(ctx, change, entries[i]!.seq), ...audienceEffects(ctx, change, entries[i]!.seq), ...(homes ? homeEffects(change, entries[i]!.seq) : []));
   });
   // Per release and transaction: one card refresh (the state as of commit) and one thread note that
   // tells every entry, which also keeps relm well inside Slack's per-channel posting rate.

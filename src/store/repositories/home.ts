@@ -18,6 +18,11 @@ export async function markHomePublished(db: Db, user: string, at: Date): Promise
   await db.updateTable('home_views').set({ published_at: at }).where('user_id', '=', user).execute();
 }
 
+/** Whether anyone has opened App Home yet (until then, no change needs to look for whose Home to refresh). */
+export async function anyHomeOpened(db: Db): Promise<boolean> {
+  return (await db.selectFrom('home_views').select('user_id').limit(1).executeTakeFirst()) !== undefined;
+}
+
 /** Which of these people have opened App Home at least once. */
 export async function homeOpeners(db: Db, users: readonly string[]): Promise<string[]> {
   if (users.length === 0) return [];
