@@ -21,6 +21,24 @@ export async function startServer(script: string[], env: Record<string, string>)
   return { child, port };
 }
 
+/** Starts `node <args>` in the repository with the environment added, its stdout piped for waitForLine. */
+export function startChild(args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+/** Resolves once the child has printed a line matching `pattern`; rejects if it exits first. */
+export async function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const match = pattern.exec(out);
+      if (match) resolve(match);
+    });
+    child.on('exit', (code) => reject(new Error(`child exited with ${code}: ${out}`)));
+  });
+}
+
 export function stopProcess(child: ChildProcess): Promise<unknown> {
   const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)));
   child.kill('SIGTERM');

@@ -1,7 +1,8 @@
 // bench:schedule — 1,000 releases whose first wave is due in the same second, run by 2 worker processes.
 // Prints the start lag after the due time (p50/p99/max), checks every step started exactly once, and
 // measures Redis memory per pending step.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { startChild, waitForLine } from './processes.ts';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,24 +19,9 @@ const RELEASES = Number(process.env.BENCH_RELEASES ?? 1000);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const LEAD_MS = Number(process.env.BENCH_LEAD_MS ?? 15_000);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const ROOT = new URL('..', import.meta.url).pathname;
 const prefix = `relmbench${randomBytes(3).toString('hex')}`;
 
-function startChild(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-}
 
-async function waitForLine(child: ChildProcess, pattern: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const match = pattern.exec(out);
-      if (match) resolve(match);
-    });
-    child.on('exit', (code) => reject(new Error(`child exited with ${code}: ${out}`)));
-  });
-}
 
 const config = `
 timezone: UTC

@@ -9,6 +9,8 @@ import type { CoreContext } from './core/context.ts';
 import { createDatabase, migrateToLatest, pingDatabase, type Database } from './store/database.ts';
 import { createRedis } from './jobs/redis.ts';
 import { BullEffectDispatcher, startEffectsWorker, type RetrySchedule } from './jobs/effects-queue.ts';
+import { RedisChannelPacer } from './jobs/channel-pacer.ts';
+import { slackPeopleCache } from './store/repositories/slack-users.ts';
 import { ensureInstallationId } from './store/repositories/installation.ts';
 import { SlackWebApi } from './integrations/slack/web-api.ts';
 import { SlackPublisher } from './bot/slack-publisher.ts';
@@ -100,13 +102,14 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
 
     const queueRedis: Redis = createRedis(env.REDIS_URL, { name: 'relm-queue' });
     closers.unshift(async () => queueRedis.quit().catch(() => queueRedis.disconnect()));
-    const dispatcher = new BullEffectDispatcher(queueRedis, env.RELM_QUEUE_PREFIX, log, { installation, retry: options.effectRetry });
+    const dispatcher = new BullEffectDispatcher(queueRedis, env.RELM_QUEUE_PREFIX, log, { installation, retry: options.effectRetry, clock });
     closers.unshift(() => dispatcher.close());
 
     const waker = new BullWaker(queueRedis, env.RELM_QUEUE_PREFIX, log, { installation, clock });
     closers.unshift(() => waker.close());
 
-    const slack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL });
+    const people = slackPeopleCache(db);
+    const slack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL, people });
     const jira = jiraConnection(env);
     const jiraConfigured = Boolean(jira);
     const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN), jira: jiraConfigured, homeRefreshMs: options.homeRefreshMs };
@@ -116,7 +119,11 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     const secret = (name: string) => process.env[name];
 
     if (role !== 'bot') {
-      const publisher = new SlackPublisher(slack);
+      // The workers' Slack client hands a 429 back to the queue (which pauses every worker for its
+      // Retry-After) and spaces posts per channel across processes, as Slack allows about one a second.
+      const workerSlack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL, people, rejectRateLimited: true, pacer: new RedisChannelPacer(queueRedis, `${env.RELM_QUEUE_PREFIX}:${installation}`, env.RELM_CHANNEL_BURST) });
+      workerSlack.onRateLimited = (method, seconds) => log.info({ method, retryAfterSeconds: seconds }, 'Slack rate limited a call');
+      const publisher = new SlackPublisher(workerSlack);
       const github = env.GITHUB_TOKEN ? new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs }) : undefined;
       const ports: EffectPorts = {
         // Twice the job lock: longer than any one attempt takes (HTTP calls time out in 10 s), short
@@ -139,7 +146,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
       const workerRedis = createRedis(env.REDIS_URL, { forWorker: true, name: 'relm-worker' });
       const lockDurationMs = env.RELM_JOB_LOCK_MS;
       const workers: Worker[] = [
-        startEffectsWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, ctx, ports, dispatcher, log, relayAfterMs: options.relayAfterMs, retry: options.effectRetry, lockDurationMs }),
+        ...startEffectsWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, ctx, ports, dispatcher, log, relayAfterMs: options.relayAfterMs, retry: options.effectRetry, lockDurationMs, noticesPerSecond: env.RELM_NOTICES_PER_SECOND }),
         startRolloutWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, installation, ctx, log, lockDurationMs }),
       ];
       // close() waits for the jobs in hand to finish: SIGTERM drains rather than drops.

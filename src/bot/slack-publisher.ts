@@ -2,13 +2,12 @@ import type { KnownBlock } from '@slack/types';
 import type { AuditEntry } from '../core/audit.ts';
 import { renderAlert } from './blocks/alert.ts';
 import type { ReleaseDetail } from '../core/usecases/queries.ts';
-import type { Alert, PostedRef, Publisher } from '../core/ports/publisher.ts';
+import type { Alert, PersonalNotice, PostedRef, Publisher } from '../core/ports/publisher.ts';
 import type { SlackWebApi } from '../integrations/slack/web-api.ts';
 import { renderApprovalReminder, renderApprovalRequest, renderClosedApprovalRequest, renderEscalation } from './blocks/approval-request.ts';
 import { renderCard } from './blocks/card.ts';
 import { renderChecklist } from './blocks/checklist.ts';
-import { renderAudienceNotice, renderAudienceReply } from './blocks/audience.ts';
-import type { AudienceEvent } from '../core/audience.ts';
+import { renderAudienceNotice, renderAudienceReply, renderPersonalNotice } from './blocks/audience.ts';
 import type { HomeData } from '../core/usecases/home.ts';
 import { renderHome } from './blocks/home.ts';
 
@@ -104,12 +103,17 @@ export class SlackPublisher implements Publisher {
     await this.#slack.update(notice, renderAudienceNotice(detail));
   }
 
-  async postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: AudienceEvent, key: string, retry: boolean): Promise<PostedRef> {
+  async postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: PersonalNotice, key: string, retry: boolean): Promise<PostedRef> {
     return this.#postOnce(notice.channel, key, retry, { ...renderAudienceReply(detail, event), threadTs: notice.ts });
   }
 
   async publishHome(home: HomeData): Promise<void> {
     await this.#slack.publishHome(home.user, renderHome(home));
+  }
+
+  async postPersonalNotice(detail: ReleaseDetail, user: string, notice: PersonalNotice, key: string, retry: boolean): Promise<PostedRef> {
+    const channel = await this.#slack.directMessageChannel(user);
+    return this.#postOnce(channel, key, retry, renderPersonalNotice(detail, notice));
   }
 
   async announce(detail: ReleaseDetail, card: PostedRef, event: string, key: string, retry: boolean): Promise<PostedRef> {

@@ -25,6 +25,10 @@ const EnvSchema = z.object({
   GITHUB_WEBHOOK_SECRET: optional,
   RELM_PUBLIC_URL: z.string().url().optional().catch(undefined),
   RELM_JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  // Personal notices (DMs) per second, shared by every worker process: Slack's workspace-wide posting limit.
+  RELM_NOTICES_PER_SECOND: z.coerce.number().int().min(1).max(1_000).default(20),
+  // Posts one channel may take at once before relm spaces them a second apart (Slack allows short bursts).
+  RELM_CHANNEL_BURST: z.coerce.number().int().min(1).max(10_000).default(3),
   /** How long one call to GitHub or Jira may take before it is abandoned and retried. */
   RELM_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
 import { parseWindow } from '../core/windows.ts';
 import { RELEASE_STATES, RELEASE_TYPES, RISKS } from '../core/release.ts';
-import { JIRA_FIELD_NAMES, type JiraFieldName, type Settings } from '../core/settings.ts';
+import { JIRA_FIELD_NAMES, type JiraFieldName, type NotifySettings, type Settings } from '../core/settings.ts';
 import { own } from '../core/lookup.ts';
 
 const duration = z.string().regex(DURATION_PATTERN, 'a duration like 30s, 15m, 2h or 7d');
@@ -71,6 +71,18 @@ const deploymentModel = z.strictObject({
 
 const jiraFieldId = z.string().regex(/^(customfield_\d+|[a-z][A-Za-z]*)$/, 'a Jira field id like customfield_10061 or duedate');
 
+const clockTime = /^([01]\d|2[0-3]):[0-5]\d$/;
+const quietHours = z.string().refine((text) => {
+  const [from, to, extra] = text.split('-').map((part) => part.trim());
+  return extra === undefined && clockTime.test(from ?? '') && clockTime.test(to ?? '') && from !== to;
+}, 'a local time span like "20:00-08:00"');
+
+// Defaults for the audience's notices; a service may override any key.
+const notify = z.strictObject({
+  before: z.array(duration).max(5).optional(),
+  quiet_hours: quietHours.optional(),
+});
+
 const service = z.strictObject({
   name: z.string().min(1),
   channel: channelId,
@@ -80,6 +92,7 @@ const service = z.strictObject({
   policy: z.string(),
   deployment_model: z.string(),
   versions: z.enum(['semver', 'any']).default('semver'),
+  notify: notify.optional(),
 });
 
 const RelmFileSchema = z
@@ -89,6 +102,7 @@ const RelmFileSchema = z
     release_managers: z.array(z.string()).default([]),
     installers: z.array(z.string()).default([]),
     groups: z.record(identifier, z.array(slackUser)).default({}),
+    notify: notify.default({}),
     services: z.record(identifier, service),
     policies: z.record(identifier, policy),
     deployment_models: z.record(identifier, deploymentModel),
@@ -201,6 +215,22 @@ export function loadRelmFile(path: string): { raw: RelmFile; settings: Settings 
   return parseRelmFile(text, path);
 }
 
+const DEFAULT_NOTIFY = { before: ['24h', '1h'], quiet_hours: '20:00-08:00' };
+
+function minutesOf(clock: string): number {
+  const [h, m] = clock.trim().split(':').map(Number);
+  return h! * 60 + m!;
+}
+
+function toNotify(file: RelmFile, service?: RelmFile['services'][string]): NotifySettings {
+  const before = service?.notify?.before ?? file.notify.before ?? DEFAULT_NOTIFY.before;
+  const [from, to] = (service?.notify?.quiet_hours ?? file.notify.quiet_hours ?? DEFAULT_NOTIFY.quiet_hours).split('-');
+  return {
+    beforeMs: [...new Set(before.map(parseDuration))].sort((a, b) => b - a),
+    quietHours: { fromMinute: minutesOf(from!), toMinute: minutesOf(to!) },
+  };
+}
+
 function toSettings(file: RelmFile): Settings {
   return {
     timezone: file.timezone,
@@ -221,6 +251,7 @@ function toSettings(file: RelmFile): Settings {
           policy: s.policy,
           deploymentModel: s.deployment_model,
           versionScheme: s.versions,
+          notify: toNotify(file, s),
         },
       ]),
     ),

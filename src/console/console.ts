@@ -87,7 +87,7 @@ export async function runConsole(env: Env, settings: Settings): Promise<void> {
   const idle = async () => {
     // Wait for the effects of the last action (cards, requests, notes) so output stays in order.
     for (let i = 0; i < 60; i++) {
-      if ((await unfinishedEffectCount(relm.db)) === 0) return;
+      if ((await unfinishedEffectCount(relm.db, relm.ctx.clock())) === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   };

@@ -22,6 +22,18 @@ export interface RecordedCall {
   method: string;
   args: Record<string, any>;
   token?: string;
+  /** When it arrived (the host's clock). */
+  at: number;
+  /** Answered 429 by the emulator's posting limits. */
+  limited?: boolean;
+}
+
+/** Slack's posting limits, as a test or bench sets them: per channel, and a workspace-wide token bucket. */
+export interface PostLimits {
+  perChannelPerSecond?: number;
+  workspacePerSecond?: number;
+  /** The Retry-After to answer with (default: the wait until a post would be taken, rounded up). */
+  retryAfterSeconds?: number;
 }
 
 export interface EphemeralMessage {
@@ -80,6 +92,11 @@ export class SlackEmulator extends EventEmitter {
   readonly homes: { user: string; view: any }[] = [];
   readonly userGroups = new Map<string, string[]>();
   readonly users = new Map<string, { tz?: string; name?: string }>();
+  /** Users Slack would not let relm write to (deactivated). */
+  readonly deactivated = new Set<string>();
+  #limits: PostLimits = {};
+  readonly #lastPost = new Map<string, number>();
+  #bucket = { tokens: 0, at: 0 };
   readonly #faults = new Map<string, Fault[]>();
   #outage?: Fault;
   #server?: Server;
@@ -130,6 +147,31 @@ export class SlackEmulator extends EventEmitter {
 
   recover(): void {
     this.#outage = undefined;
+  }
+
+  /** Enforces posting limits on chat.postMessage from now on, answering 429 with Retry-After as Slack does. */
+  limitPosts(limits: PostLimits): void {
+    this.#limits = limits;
+    this.#bucket = { tokens: limits.workspacePerSecond ?? 0, at: Date.now() };
+  }
+
+  /** The wait a post must have before Slack would take it, or 0 (and the post counts). */
+  #postWait(channel: string): number {
+    const now = Date.now();
+    const { perChannelPerSecond, workspacePerSecond } = this.#limits;
+    if (perChannelPerSecond) {
+      const last = this.#lastPost.get(channel);
+      const spacing = 1_000 / perChannelPerSecond;
+      if (last !== undefined && now - last < spacing) return spacing - (now - last);
+    }
+    if (workspacePerSecond) {
+      this.#bucket.tokens = Math.min(workspacePerSecond, this.#bucket.tokens + ((now - this.#bucket.at) / 1_000) * workspacePerSecond);
+      this.#bucket.at = now;
+      if (this.#bucket.tokens < 1) return ((1 - this.#bucket.tokens) / workspacePerSecond) * 1_000;
+      this.#bucket.tokens -= 1;
+    }
+    if (perChannelPerSecond) this.#lastPost.set(channel, now);
+    return 0;
   }
 
   callsTo(method: string): RecordedCall[] {
@@ -185,7 +227,8 @@ export class SlackEmulator extends EventEmitter {
     const method = path.slice('/api/'.length);
     const args = decodeArgs(raw, req.headers['content-type']);
     const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || args.token;
-    this.calls.push({ method, args, token });
+    const call: RecordedCall = { method, args, token, at: Date.now() };
+    this.calls.push(call);
 
     const fault = this.#outage ?? this.#faults.get(method)?.shift();
     if (fault && 'delayMs' in fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
@@ -196,6 +239,15 @@ export class SlackEmulator extends EventEmitter {
     } else if (fault && 'slackError' in fault) return fail(res, fault.slackError);
 
     if (!token || !String(token).startsWith('xox')) return fail(res, 'not_authed');
+    if (method === 'chat.postMessage' && args.channel) {
+      const wait = this.#postWait(String(args.channel));
+      if (wait > 0) {
+        call.limited = true;
+        res.writeHead(429, { 'retry-after': String(this.#limits.retryAfterSeconds ?? Math.max(1, Math.ceil(wait / 1_000))) });
+        res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
+        return;
+      }
+    }
     this.#answer(method, args, res);
   }
 
@@ -265,10 +317,18 @@ export class SlackEmulator extends EventEmitter {
         const user = this.users.get(String(args.user));
         return ok(res, { user: { id: args.user, name: user?.name ?? String(args.user).toLowerCase(), tz: user?.tz ?? 'Europe/London' } });
       }
+      case 'users.list': {
+        const all = [...this.users.entries()];
+        const from = Number(args.cursor || 0);
+        const limit = Math.min(Number(args.limit || 200), 1_000);
+        const members = all.slice(from, from + limit).map(([id, u]) => ({ id, name: u.name ?? id.toLowerCase(), deleted: this.deactivated.has(id), tz: u.tz ?? 'Europe/London' }));
+        return ok(res, { members, response_metadata: { next_cursor: from + limit < all.length ? String(from + limit) : '' } });
+      }
       case 'conversations.open': {
         // One DM channel per user, as Slack gives: the same id every time it is opened.
         const user = String(args.users ?? '').split(',')[0] ?? '';
         if (!/^[UW][A-Z0-9]+$/.test(user)) return fail(res, 'user_not_found');
+        if (this.deactivated.has(user)) return fail(res, 'user_disabled');
         return ok(res, { channel: { id: `D${user.slice(1)}` } });
       }
       case 'conversations.history':

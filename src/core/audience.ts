@@ -35,3 +35,41 @@ export function audienceChannels(audience: readonly string[]): string[] {
 export function audienceNoticeKey(releaseId: number, channel: string): string {
   return `audience:notice:${releaseId}:${channel}`;
 }
+
+/** What a person can be told of personally: every audience event, and a reminder before the start. */
+export const NOTICE_EVENTS = [...AUDIENCE_EVENTS, 'reminder'] as const;
+export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
+
+/** Whether an audience entry names people (a user, a user group, or a name under groups:) rather than a channel. */
+export function isPersonalEntry(entry: string): boolean {
+  return !/^[CG][A-Z0-9]+$/.test(entry);
+}
+
+/** The people an audience names, each once: users as they are, user groups and group names expanded. */
+export async function audiencePeople(audience: readonly string[], groups: Record<string, string[]>, directory: { userGroupMembers(id: string): Promise<string[]> }): Promise<string[]> {
+  const people = new Set<string>();
+  for (const entry of audience.filter(isPersonalEntry)) {
+    if (/^[UW][A-Z0-9]+$/.test(entry)) people.add(entry);
+    else if (/^S[A-Z0-9]+$/.test(entry)) for (const user of await directory.userGroupMembers(entry)) people.add(user);
+    else for (const user of Object.hasOwn(groups, entry) ? groups[entry]! : []) people.add(user);
+  }
+  return [...people].sort();
+}
+
+/** Every key of a release's reminders starts so, so a reschedule or a cancel can withdraw them all. */
+export function reminderPrefix(releaseId: number): string {
+  return `remind:${releaseId}:`;
+}
+
+/** The key stem of one reminder: this release, this planned start, this long before it. */
+export function reminderKey(releaseId: number, startMs: number, beforeMs: number): string {
+  return `${reminderPrefix(releaseId)}${startMs}:${beforeMs}`;
+}
+
+/**
+ * A reminder is no longer worth sending once a shorter one is also due (relm was down through both:
+ * one reminder, the latest, not two at once).
+ */
+export function reminderSuperseded(beforeMs: number, all: readonly number[], startMs: number, now: Date): boolean {
+  return all.some((other) => other < beforeMs && now.getTime() >= startMs - other);
+}

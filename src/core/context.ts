@@ -3,13 +3,27 @@ import type { DB } from '../store/schema.ts';
 import type { Directory } from './policy.ts';
 import type { Settings } from './settings.ts';
 
+/**
+ * Where an effect is performed: most on the effects lane; personal notices, thousands at a time, on a
+ * lane of their own that shares Slack's rate limit across every worker process.
+ */
+export type EffectLane = 'effects' | 'notices';
+
+export interface DispatchOptions {
+  lane?: EffectLane;
+  /** The rows wait until this moment (their `not_before`), so their jobs are delayed as long. */
+  notBefore?: Date;
+}
+
 /** Hands outbox rows to whatever performs them (BullMQ in relm); must not throw. */
 export interface EffectDispatcher {
   /**
-   * One job for the ids, or, given groups, one job per group (each in order, the groups side by side);
-   * with `delayMs`, performed no sooner than that (a debounced refresh).
+   * One job for the ids, or, given groups, one job per group (each in order, the groups side by side).
+   * On the notices lane every row is a job of its own, so a rate limit counts messages.
    */
-  dispatch(outboxIds: number[] | number[][], options?: { delayMs?: number }): Promise<void>;
+  dispatch(outboxIds: number[] | number[][], options?: DispatchOptions): Promise<void>;
+  /** Removes the jobs of withdrawn rows (a reminder of a start that moved); a job left behind finds its row withdrawn. */
+  withdraw?(outboxIds: number[], lane?: EffectLane): Promise<void>;
 }
 
 /** What every use case needs, built once by the composition root. */

@@ -5,4 +5,6 @@ export interface OutboxMessage {
   /** Unique per side effect: the same key twice is one effect. */
   dedupeKey: string;
   payload: Record<string, unknown>;
+  /** Not to be performed before this moment: a reminder, or a notice held through its reader's night. */
+  notBefore?: Date;
 }

@@ -28,6 +28,8 @@ export interface Policy {
 /** Looks up Slack user-group members (S… ids); the adapter caches. */
 export interface Directory {
   userGroupMembers(groupId: string): Promise<string[]>;
+  /** Each person's IANA timezone where Slack says (asked once per person and kept). */
+  timezones(userIds: string[]): Promise<Map<string, string>>;
 }
 
 
@@ -39,23 +41,14 @@ export function approvalRuleFor(policy: Policy, type: ReleaseType): ApprovalRule
   return rule;
 }
 
-/**
- * Expands a list of people as relm.yml names them (user ids, names from `groups:`, Slack user-group
- * ids resolved through the directory) into Slack user ids. Anything else (a channel id) is left out
- * unless `keepOthers` is set.
- */
-export async function expandPeople(entries: readonly string[], groups: Record<string, string[]>, directory: Directory, options: { keepOthers?: boolean } = {}): Promise<Set<string>> {
+/** Expands a rule's `from` list into the Slack user ids who may approve. */
+export async function eligibleApprovers(rule: ApprovalRule, groups: Record<string, string[]>, directory: Directory): Promise<Set<string>> {
   const users = new Set<string>();
-  for (const entry of entries) {
+  for (const entry of rule.from) {
     // A group name is looked up as the file's own key only (never `__proto__` or `constructor`).
     if (Object.hasOwn(groups, entry)) groups[entry]!.forEach((u) => users.add(u));
     else if (/^S[A-Z0-9]+$/.test(entry)) (await directory.userGroupMembers(entry)).forEach((u) => users.add(u));
-    else if (options.keepOthers || /^[UW][A-Z0-9]+$/.test(entry)) users.add(entry);
+    else users.add(entry);
   }
   return users;
-}
-
-/** Expands a rule's `from` list into the Slack user ids who may approve. */
-export async function eligibleApprovers(rule: ApprovalRule, groups: Record<string, string[]>, directory: Directory): Promise<Set<string>> {
-  return expandPeople(rule.from, groups, directory, { keepOthers: true });
 }

@@ -21,6 +21,14 @@ export interface DeploymentModel {
   github?: { pollMs: number; timeoutMs: number };
 }
 
+/** How a service's audience is told: reminders before the start, and the local night no DM is sent in. */
+export interface NotifySettings {
+  /** Reminders this long before the planned start, longest first. */
+  beforeMs: number[];
+  /** Minutes after local midnight; `fromMinute > toMinute` spans midnight (20:00-08:00). */
+  quietHours: { fromMinute: number; toMinute: number };
+}
+
 export interface ServiceSettings {
   key: string;
   name: string;
@@ -32,6 +40,7 @@ export interface ServiceSettings {
   deploymentModel: string;
   /** `semver` (default) or `any`: how versions are validated and ordered. */
   versionScheme: 'semver' | 'any';
+  notify: NotifySettings;
 }
 
 /** Everything relm.yml says, in domain terms. */

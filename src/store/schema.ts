@@ -122,13 +122,29 @@ export interface OutboxTable {
   kind: string;
   dedupe_key: string;
   payload: Json<Record<string, unknown>>;
-  state: Generated<'pending' | 'sending' | 'done' | 'failed'>;
+  state: Generated<'pending' | 'sending' | 'done' | 'failed' | 'withdrawn'>;
   attempts: Generated<number>;
   last_error: string | null;
   result: Json<Record<string, unknown>> | null;
   created_at: Timestamp;
   done_at: Timestamp | null;
   claimed_until: Timestamp | null;
+  /** Not to be performed before this moment (a reminder, a notice held through a user's night). */
+  not_before: Timestamp | null;
+}
+
+export interface NoticeMutesTable {
+  user_id: string;
+  service: string;
+  muted_at: Timestamp;
+}
+
+/** What Slack said of a user, kept so a fan-out asks once per person. */
+export interface SlackUsersTable {
+  user_id: string;
+  tz: string | null;
+  tz_checked_at: Timestamp | null;
+  dm_channel: string | null;
 }
 
 export interface InboundDeliveriesTable {
@@ -150,6 +166,8 @@ export interface DB {
   incidents: IncidentsTable;
   ratings: RatingsTable;
   home_views: HomeViewsTable;
+  notice_mutes: NoticeMutesTable;
+  slack_users: SlackUsersTable;
   installation: InstallationTable;
 }
 

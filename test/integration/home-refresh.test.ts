@@ -25,9 +25,13 @@ async function quietButHome(): Promise<void> {
   }, 'the effects before the Home refreshes');
 }
 
-/** Ends the current window: the Home refreshes it holds run now (BullMQ's promote), then everything settles. */
+/**
+ * Ends the current window: relm's clock moves past it, and the Home refreshes it held, delayed by
+ * BullMQ as long as the window had left, run now (promote); then everything settles.
+ */
 async function endWindow(): Promise<void> {
   await quietButHome();
+  now += WINDOW_MS;
   const queue = (h.relm.ctx.effects as BullEffectDispatcher).queue;
   // Only the effect jobs: the relay's own recurring job waits in the delayed set too.
   for (const job of await queue.getDelayed()) if (job.name === 'effect') await job.promote();

@@ -4,7 +4,7 @@ import { createDatabase, migrateToLatest, migrator, type Database } from '../../
 import { insertRelease, updateReleaseIf, liveVersions } from '../../src/store/repositories/releases.ts';
 import { recordDecision, decisionsFor } from '../../src/store/repositories/decisions.ts';
 import { appendAudit, auditChain } from '../../src/store/repositories/audit.ts';
-import { claimOutbox, completeOutbox, enqueueOutbox, failOutbox, strandedOutbox } from '../../src/store/repositories/outbox.ts';
+import { claimOutbox, completeOutbox, enqueueOutbox, failOutbox, strandedOutbox, withdrawDeferred } from '../../src/store/repositories/outbox.ts';
 import { firstDelivery } from '../../src/store/repositories/deliveries.ts';
 import { verifyChain } from '../../src/core/audit.ts';
 import { createTestDatabase } from '../support/postgres.ts';
@@ -126,15 +126,15 @@ describe.each(['postgres', 'pglite'] as const)('the store on %s', (kind) => {
     expect(first).toMatchObject({ previousState: 'pending' });
     // a second worker finds the row leased and leaves it alone
     expect(await claimOutbox(db, ids[0]!, now)).toBe('busy');
-    expect(await strandedOutbox(db, new Date(now.getTime() + 1), now)).not.toContain(ids[0]);
+    expect((await strandedOutbox(db, new Date(now.getTime() + 1), now)).map((r) => r.id)).not.toContain(ids[0]);
     // a failed attempt gives the lease back: the retry knows an earlier attempt may have got through
     await failOutbox(db, ids[0]!, 'Slack answered 500', false);
-    expect(await strandedOutbox(db, new Date(now.getTime() + 1), now)).toContain(ids[0]);
+    expect((await strandedOutbox(db, new Date(now.getTime() + 1), now)).map((r) => r.id)).toContain(ids[0]);
     const retry = await claimOutbox(db, ids[0]!, now);
     expect(retry).toMatchObject({ previousState: 'sending', attempts: 2 });
     await completeOutbox(db, ids[0]!, { ts: '1.2' }, now);
     expect(await claimOutbox(db, ids[0]!, now)).toBe('done');
-    expect(await strandedOutbox(db, new Date(now.getTime() + 1), now)).not.toContain(ids[0]);
+    expect((await strandedOutbox(db, new Date(now.getTime() + 1), now)).map((r) => r.id)).not.toContain(ids[0]);
   });
 
   it("reckons an effect's lease on relm's clock, not the database's", async () => {
@@ -142,10 +142,31 @@ describe.each(['postgres', 'pglite'] as const)('the store on %s', (kind) => {
     const [id] = await enqueueOutbox(db, [{ kind: 'card', releaseId: 1, dedupeKey: 'card:1:lease', payload: { releaseId: 1 } }], now);
     expect(await claimOutbox(db, id!, now, 60_000)).toMatchObject({ previousState: 'pending' });
     expect(await claimOutbox(db, id!, new Date(now.getTime() + 59_000), 60_000)).toBe('busy');
-    expect(await strandedOutbox(db, new Date(now.getTime() + 59_001), new Date(now.getTime() + 59_000))).not.toContain(id);
-    expect(await strandedOutbox(db, new Date(now.getTime() + 61_000), new Date(now.getTime() + 61_000))).toContain(id);
+    expect((await strandedOutbox(db, new Date(now.getTime() + 59_001), new Date(now.getTime() + 59_000))).map((r) => r.id)).not.toContain(id);
+    expect((await strandedOutbox(db, new Date(now.getTime() + 61_000), new Date(now.getTime() + 61_000))).map((r) => r.id)).toContain(id);
     expect(await claimOutbox(db, id!, new Date(now.getTime() + 61_000), 60_000)).toMatchObject({ previousState: 'sending', attempts: 2 });
     await completeOutbox(db, id!, {}, now);
+  });
+
+  it('keeps an effect waiting for its moment: not claimed, not stranded, and withdrawn by its key prefix', async () => {
+    const due = new Date(now.getTime() + 3_600_000);
+    const [waiting, other] = await enqueueOutbox(
+      db,
+      [
+        { kind: 'audience_note', releaseId: 1, dedupeKey: 'remind:1:100:3600000:ch:C1', payload: { releaseId: 1 }, notBefore: due },
+        { kind: 'audience_note', releaseId: 1, dedupeKey: 'remind:10:100:3600000:ch:C1', payload: { releaseId: 1 }, notBefore: due },
+      ],
+      now,
+    );
+    expect(await claimOutbox(db, waiting!, now)).toEqual({ deferredUntil: due });
+    const later = new Date(now.getTime() + 60_000);
+    expect((await strandedOutbox(db, later, later)).map((r) => r.id)).not.toContain(waiting);
+    expect((await strandedOutbox(db, due, due)).find((r) => r.id === waiting)).toMatchObject({ deferred: true });
+    // 'remind:1:' is release 1's prefix only, never release 10's.
+    expect(await withdrawDeferred(db, 1, 'remind:1:')).toEqual([waiting]);
+    expect(await claimOutbox(db, waiting!, due)).toBe('done');
+    expect(await claimOutbox(db, other!, due)).toMatchObject({ previousState: 'pending' });
+    await completeOutbox(db, other!, {}, now);
   });
 
   it('pages through the effects still owed an attempt, so a relay pass over many reaches every one', async () => {
@@ -156,8 +177,8 @@ describe.each(['postgres', 'pglite'] as const)('the store on %s', (kind) => {
       const page = await strandedOutbox(db, later, later, { afterId, limit: 2 });
       if (page.length === 0) break;
       expect(page.length).toBeLessThanOrEqual(2);
-      seen.push(...page);
-      afterId = page[page.length - 1]!;
+      seen.push(...page.map((row) => row.id));
+      afterId = page[page.length - 1]!.id;
     }
     expect(seen.filter((id) => ids.includes(id))).toEqual(ids);
     for (const id of ids) await completeOutbox(db, id, {}, now);

@@ -115,6 +115,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     REDIS_URL,
     RELM_QUEUE_PREFIX: prefix,
     RELM_CONFIG: options.config ?? FIXTURE_CONFIG,
+    // Tests post in quick succession to one channel; the pacing itself has a test of its own (channel-pacer).
+    RELM_CHANNEL_BURST: '1000',
     LOG_LEVEL: 'debug',
     // Through the same validation and coercion as a real environment.
     ...options.env,
@@ -179,7 +181,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async settle(timeoutMs = 15_000) {
       let quiet = 0;
       await waitFor(async () => {
-        const open = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE state IN ('pending', 'sending')`.execute(relm.db);
+        // Reminders and notices held for a reader's morning wait for their moment; they are not work in hand.
+        const open = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE state IN ('pending', 'sending') AND (not_before IS NULL OR not_before <= ${relm.ctx.clock()})`.execute(relm.db);
         quiet = open.rows[0]?.n === 0 ? quiet + 1 : 0;
         return quiet >= 3;
       }, 'the outbox to drain', timeoutMs);

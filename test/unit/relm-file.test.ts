@@ -91,7 +91,16 @@ describe('parseRelmFile: valid files', () => {
       policy: 'standard',
       deploymentModel: 'three-waves',
       versionScheme: 'semver',
+      // The defaults: reminders a day and an hour ahead, no DM between 20:00 and 08:00 local.
+      notify: { beforeMs: [86_400_000, 3_600_000], quietHours: { fromMinute: 1200, toMinute: 480 } },
     });
+  });
+
+  it('reads notify: defaults for every service, overridden per service, and refuses a bad span', () => {
+    const text = `${REPO_FILE}\nnotify:\n  before: [1h, 2d, 1h]\n  quiet_hours: "22:30-06:00"\n`;
+    const { settings } = parseRelmFile(text);
+    expect(settings.services.demo!.notify).toEqual({ beforeMs: [172_800_000, 3_600_000], quietHours: { fromMinute: 1350, toMinute: 360 } });
+    expect(() => parseRelmFile(`${REPO_FILE}\nnotify:\n  quiet_hours: "25:00-06:00"\n`)).toThrow(/notify\.quiet_hours: a local time span like "20:00-08:00"/);
   });
 
   it('turns a policy into approval rules, a calendar and an expiry', () => {

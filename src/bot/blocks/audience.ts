@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { AudienceEvent } from '../../core/audience.ts';
+import type { PersonalNotice } from '../../core/ports/publisher.ts';
 import type { ReleaseDetail } from '../../core/usecases/queries.ts';
 import { clip, escapeText, slackTime } from './format.ts';
 import { contactRef } from './card.ts';
@@ -53,9 +53,9 @@ export function ratingButtons(releaseId: number): KnownBlock {
 }
 
 /** A reply under the audience message: the step, and after completion the question how it went. */
-export function renderAudienceReply(detail: ReleaseDetail, event: AudienceEvent): { text: string; blocks?: KnownBlock[] } {
-  const text = renderAudienceNote(detail, event);
-  if (event !== 'completed' && event !== 'rolled_back') return { text };
+export function renderAudienceReply(detail: ReleaseDetail, notice: PersonalNotice): { text: string; blocks?: KnownBlock[] } {
+  const text = renderAudienceNote(detail, notice);
+  if (notice.event !== 'completed' && notice.event !== 'rolled_back') return { text };
   return {
     text,
     blocks: [
@@ -66,11 +66,19 @@ export function renderAudienceReply(detail: ReleaseDetail, event: AudienceEvent)
   };
 }
 
+/** "24 hours", "1 hour", "30 minutes", "3 days": how far ahead a reminder comes, in words. */
+function leadTime(ms: number): string {
+  const [n, unit] = ms >= 3 * 86_400_000 ? [Math.round(ms / 86_400_000), 'day'] : ms >= 3_600_000 ? [Math.round(ms / 3_600_000), 'hour'] : [Math.max(1, Math.round(ms / 60_000)), 'minute'];
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
 /** One reply under the audience message for a step that matters to users. */
-export function renderAudienceNote(detail: ReleaseDetail, event: AudienceEvent): string {
+export function renderAudienceNote(detail: ReleaseDetail, notice: PersonalNotice): string {
   const r = detail.release;
   const when = r.plannedStart ? slackTime(r.plannedStart) : 'a time still to be set';
-  switch (event) {
+  switch (notice.event) {
+    case 'reminder':
+      return `:alarm_clock: Reminder: this change starts ${when}${notice.beforeMs ? ` (in ${leadTime(notice.beforeMs)})` : ''}.`;
     case 'scheduled':
       return `:calendar: This change is scheduled for ${when}.`;
     case 'rescheduled':
@@ -92,4 +100,26 @@ export function renderAudienceNote(detail: ReleaseDetail, event: AudienceEvent):
     case 'cancelled':
       return ':wastebasket: Cancelled: this change will not happen.';
   }
+}
+
+/**
+ * A direct message to one person of the audience: the whole notice (they have no channel message to
+ * look at), the step, the rating question once it is done, and how to stop these.
+ */
+export function renderPersonalNotice(detail: ReleaseDetail, notice: PersonalNotice): { text: string; blocks: KnownBlock[] } {
+  const r = detail.release;
+  const step = renderAudienceNote(detail, notice);
+  const summary = renderAudienceNotice(detail);
+  const rate = notice.event === 'completed' || notice.event === 'rolled_back';
+  return {
+    text: `${step.replace(/^:[a-z_]+: /, '')} ${summary.text}`.slice(0, 3000),
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: step.slice(0, 2900) } },
+      ...summary.blocks,
+      ...(rate
+        ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `How did ${releaseKey(r.id)} go for you? One rating each; press again to change it.` }] } as KnownBlock, ratingButtons(r.id)]
+        : []),
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `You get this because you are in the audience of ${escapeText(r.service)}. \`/release mute ${escapeText(r.service)}\` stops these messages; channel posts stay.` }] },
+    ],
+  };
 }

@@ -56,6 +56,13 @@ export function ratingText(rating: { responses: number; mean: number | null }): 
   return `${(rating.mean ?? 0).toFixed(1)} of 5 from ${rating.responses} ${rating.responses === 1 ? 'person' : 'people'}`;
 }
 
+/** A channel or person of the audience, as Slack shows them. */
+function audienceRef(id: string): string {
+  if (/^[CG][A-Z0-9]+$/.test(id)) return `<#${id}>`;
+  if (/^[UW][A-Z0-9]+$/.test(id)) return `<@${id}>`;
+  return escapeText(id);
+}
+
 export function renderShow(detail: ReleaseDetail): string {
   const r = detail.release;
   const lines = [
@@ -76,6 +83,8 @@ export function renderShow(detail: ReleaseDetail): string {
     detail.incidents.length ? `:rotating_light: *Incidents caused by this release:* ${detail.incidents.length} (${detail.incidents.map((i) => clip(i.ref, 100)).join(', ')})` : '',
     detail.unknownWorkItems.length ? `:grey_question: Linked work items Jira does not know: ${detail.unknownWorkItems.map((k) => escapeText(k)).join(', ')}` : '',
     ...detail.syncProblems.map((p) => `:warning: *${escapeText(p.kind.replace(/_/g, ' '))} failed:* ${clip(p.error, 300)}`),
+    detail.heldNotices ? `:zzz: ${detail.heldNotices} audience notice${detail.heldNotices === 1 ? '' : 's'} waiting for their moment (reminders, and messages held through their readers' night)` : '',
+    detail.unreached.total ? `:no_entry: *Not reached:* ${detail.unreached.first.map((u) => `${audienceRef(u.who)} (${clip(u.reason.replace(/^Slack [\w.]+ failed: /, ''), 80)})`).join(', ')}${detail.unreached.total > detail.unreached.first.length ? ` … and ${detail.unreached.total - detail.unreached.first.length} more` : ''}` : '',
     '*History*',
     ...(detail.history.length > SHOWN_HISTORY ? [`_${detail.history.length - SHOWN_HISTORY} earlier entr${detail.history.length - SHOWN_HISTORY === 1 ? 'y' : 'ies'} not shown: \`/release audit ${releaseKey(r.id)}\` lists them all._`] : []),
     ...detail.history.slice(-SHOWN_HISTORY).map((e) => `${slackTime(e.at)} ${renderThreadNote(e)}`),

@@ -37,7 +37,8 @@ export type ReleaseCommand =
   | { verb: 'calendar'; days: number }
   | { verb: 'where'; service: string }
   | { verb: 'incident'; id: number; ref: string }
-  | { verb: 'audit'; id?: number };
+  | { verb: 'audit'; id?: number }
+  | { verb: 'mute' | 'unmute'; service: string };
 
 export type Verb = ReleaseCommand['verb'];
 export type CommandOf<V extends Verb> = Extract<ReleaseCommand, { verb: V }>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { findOutbox } from '../../store/repositories/outbox.ts';
-import { AUDIENCE_EVENTS, audienceNoticeKey } from '../audience.ts';
+import { AUDIENCE_EVENTS, NOTICE_EVENTS, audienceNoticeKey, reminderSuperseded } from '../audience.ts';
+import { own } from '../lookup.ts';
 import type { PostedRef } from '../ports/publisher.ts';
 import type { CoreContext } from '../context.ts';
 import { releaseDetail } from '../usecases/queries.ts';
@@ -35,15 +36,23 @@ export const audienceNoticeEffect = effect({
   },
 });
 
-/** A reply in the thread of the audience message for each step that matters (started, rescheduled, completed…). */
+const NotePayload = AudiencePayload.extend({ event: z.enum(NOTICE_EVENTS), startMs: z.number().int().optional(), beforeMs: z.number().int().positive().optional() });
+
+/** A reply in the thread of the audience message for each step that matters (started, rescheduled, completed…), and the reminders before the start. */
 export const audienceNoteEffect = effect({
   kinds: ['audience_note'],
-  payload: AudiencePayload,
+  payload: NotePayload,
   traits: {},
-  async perform(ctx, { publisher }, _kind, { releaseId, channel, event }, { key, retry }) {
+  async perform(ctx, { publisher }, _kind, { releaseId, channel, event, startMs, beforeMs }, { key, retry }) {
+    const detail = await releaseDetail(ctx, releaseId, ctx.db, { history: false });
+    if (event === 'reminder') {
+      const r = detail.release;
+      if (r.state !== 'scheduled' || r.plannedStart?.getTime() !== startMs) return { skipped: 'the start moved, or the release is no longer scheduled' };
+      const all = own(ctx.settings.services, r.service)?.notify.beforeMs ?? [];
+      if (beforeMs && startMs && reminderSuperseded(beforeMs, all, startMs, ctx.clock())) return { skipped: 'a later reminder is due as well' };
+    }
     const notice = await postedNotice(ctx, releaseId, channel);
     if (!notice) return { skipped: 'the audience message could not be posted' };
-    const detail = await releaseDetail(ctx, releaseId, ctx.db, { history: false });
-    return { ...(await publisher.postAudienceNote(detail, notice, event, key, retry)) };
+    return { ...(await publisher.postAudienceNote(detail, notice, { event, beforeMs }, key, retry)) };
   },
 });

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { CoreContext } from '../context.ts';
+import type { CoreContext, EffectLane } from '../context.ts';
 import type { EffectPorts } from '../ports/effect-ports.ts';
 
 /** What an effect kind is, as data the dispatcher and the queries read (never its name's prefix). */
@@ -11,6 +11,8 @@ export interface EffectTraits {
   orderedGroup?: 'change_ticket';
   /** The outside system it keeps in step: a refusal shows on the card and in `show`, a pending one as "sync pending". */
   syncs?: 'jira' | 'github';
+  /** Performed on this lane (default `effects`); see EffectLane. */
+  lane?: EffectLane;
 }
 
 /** One attempt at one outbox row. */

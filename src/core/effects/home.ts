@@ -45,9 +45,11 @@ export const homeFanoutEffect = effect({
     const now = ctx.clock().getTime();
     const windowMs = ctx.homeRefreshMs ?? HOME_REFRESH_MS;
     const window = Math.floor(now / windowMs);
-    const ids = await enqueueOutbox(ctx.db, users.map((user) => ({ kind: 'home_publish', releaseId: null, dedupeKey: homePublishKey(user, window), payload: { user } })), new Date(now));
+    // Performed when the window ends (not before, on relm's clock), so it shows every change made in it.
+    const notBefore = new Date((window + 1) * windowMs);
+    const ids = await enqueueOutbox(ctx.db, users.map((user) => ({ kind: 'home_publish', releaseId: null, dedupeKey: homePublishKey(user, window), payload: { user }, notBefore })), new Date(now));
     // Rows already asked for in this window are not new: those people are refreshed once, by the first ask.
-    await ctx.effects.dispatch(ids, { delayMs: (window + 1) * windowMs - now });
+    await ctx.effects.dispatch(ids, { notBefore });
     return { users: users.length, queued: ids.length };
   },
 });

@@ -7,6 +7,7 @@ import { changeTicketEffect, jiraIncidentLinkEffect } from './jira.ts';
 import { githubAssetsEffect } from './github-assets.ts';
 import { githubReleaseEffect } from './github-release.ts';
 import { audienceNoteEffect, audienceNoticeEffect } from './audience.ts';
+import { personalFanoutEffect, personalNoticeEffect } from './personal-notice.ts';
 import { approvalEscalationEffect, approvalReminderEffect } from './approval-chase.ts';
 import { homeFanoutEffect, homePublishEffect } from './home.ts';
 import { checklistRefreshEffect, deployStepEffect, githubPollEffect, verifyStepEffect, wakeEffect } from './rollout.ts';
@@ -30,6 +31,8 @@ export const EFFECTS = [
   checklistRefreshEffect,
   audienceNoticeEffect,
   audienceNoteEffect,
+  personalFanoutEffect,
+  personalNoticeEffect,
   approvalReminderEffect,
   approvalEscalationEffect,
   homeFanoutEffect,

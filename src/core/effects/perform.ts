@@ -1,12 +1,12 @@
 import type { CoreContext } from '../context.ts';
 import type { EffectPorts } from '../ports/effect-ports.ts';
-import { claimOutbox, completeOutbox, earlierUndone, enqueueOutbox, failOutbox } from '../../store/repositories/outbox.ts';
-import { EffectNotReadyError, PermanentEffectError } from './errors.ts';
+import { claimOutbox, completeOutbox, deferOutbox, earlierUndone, enqueueOutbox, failOutbox } from '../../store/repositories/outbox.ts';
+import { EffectDeferredError, EffectNotReadyError, PermanentEffectError } from './errors.ts';
 import { effectOf, kindsInGroup } from './index.ts';
 
 const MAX_NOT_READY_ATTEMPTS = 30;
 
-export type EffectOutcome = 'done' | 'already_done' | 'busy' | 'failed';
+export type EffectOutcome = 'done' | 'already_done' | 'busy' | 'failed' | { deferredUntil: Date };
 
 /**
  * Performs one outbox row by its kind's definition: at most one attempt at a time per row (claimed
@@ -19,6 +19,8 @@ export async function performEffect(ctx: CoreContext, ports: EffectPorts, outbox
   // Another worker is performing it right now; if that attempt dies, its lease runs out and the relay
   // hands the row out again.
   if (row === 'busy') return 'busy';
+  // Its moment has not come (a job run early, or revived by the relay): the caller delays the job.
+  if ('deferredUntil' in row) return row;
   const definition = effectOf(row.kind);
   const releaseId = row.release_id;
   try {
@@ -33,6 +35,10 @@ export async function performEffect(ctx: CoreContext, ports: EffectPorts, outbox
     await completeOutbox(ctx.db, outboxId, result, ctx.clock());
     return 'done';
   } catch (error) {
+    if (error instanceof EffectDeferredError) {
+      await deferOutbox(ctx.db, outboxId, error.until);
+      return { deferredUntil: error.until };
+    }
     // An effect that waits for another (a note for a card that could never be posted) gives up in the end,
     // but not while an earlier effect of its release is still being tried: through an outage of any
     // length, the note waits for its card.

@@ -1,5 +1,5 @@
 import type { AuditEntry } from '../audit.ts';
-import type { AudienceEvent } from '../audience.ts';
+import type { NoticeEvent } from '../audience.ts';
 import type { StoredRelease } from '../release.ts';
 import type { RolloutStep } from '../rollout.ts';
 import type { ReleaseDetail } from '../usecases/queries.ts';
@@ -9,6 +9,12 @@ import type { HomeData } from '../usecases/home.ts';
 export interface PostedRef {
   channel: string;
   ts: string;
+}
+
+/** What a notice tells: the step, or a reminder this long before the start. */
+export interface PersonalNotice {
+  event: NoticeEvent;
+  beforeMs?: number;
 }
 
 /** A warning for a service's channel that is not about one release (an unauthorised version). */
@@ -43,8 +49,10 @@ export interface Publisher {
   postApprovalReminder(detail: ReleaseDetail, request: PostedRef, undecided: string[], key: string, retry: boolean): Promise<PostedRef>;
   /** A direct message to a release manager about a request that has waited too long. */
   postEscalation(detail: ReleaseDetail, request: PostedRef, manager: string, key: string, retry: boolean): Promise<PostedRef>;
-  /** A reply under the audience message for one step that matters to users. */
-  postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: AudienceEvent, key: string, retry: boolean): Promise<PostedRef>;
+  /** A reply under the audience message for one step that matters to users, or a reminder before the start. */
+  postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: PersonalNotice, key: string, retry: boolean): Promise<PostedRef>;
+  /** A direct message to one person of the audience. */
+  postPersonalNotice(detail: ReleaseDetail, user: string, notice: PersonalNotice, key: string, retry: boolean): Promise<PostedRef>;
   /** Publishes one person's App Home view (replacing what it showed). */
   publishHome(home: HomeData): Promise<void>;
   updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;

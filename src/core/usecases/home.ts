@@ -1,8 +1,8 @@
 import type { CoreContext } from '../context.ts';
 import type { ReleaseState, StoredRelease } from '../release.ts';
-import { audienceEventOf } from '../audience.ts';
+import { audienceEventOf, audiencePeople } from '../audience.ts';
 import { policyApproval } from '../approvals.ts';
-import { eligibleApprovers, expandPeople } from '../policy.ts';
+import { eligibleApprovers } from '../policy.ts';
 import { policyOf } from '../settings.ts';
 import { decisionsFor } from '../../store/repositories/decisions.ts';
 import { listReleases } from '../../store/repositories/releases.ts';
@@ -55,7 +55,7 @@ export interface HomeData {
  */
 async function peopleOrNone(ctx: CoreContext, entries: readonly string[]): Promise<Set<string>> {
   try {
-    return await expandPeople(entries, ctx.settings.groups, ctx.directory);
+    return new Set(await audiencePeople(entries, ctx.settings.groups, ctx.directory));
   } catch {
     return new Set();
   }

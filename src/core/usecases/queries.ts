@@ -13,7 +13,10 @@ import { auditFor } from '../../store/repositories/audit.ts';
 import { listReleases } from '../../store/repositories/releases.ts';
 import { loadRelease } from './load.ts';
 import { incidentsOf, type Incident } from '../../store/repositories/incidents.ts';
-import { failedEffects, latestResultWith, unfinishedEffectKinds } from '../../store/repositories/effect-status.ts';
+import { failedEffects, heldNoticeCount, latestResultWith, unfinishedEffectKinds, unreachedAudience } from '../../store/repositories/effect-status.ts';
+
+/** The effects that tell a release's audience: their failures are people not reached, not systems out of sync. */
+const AUDIENCE_KINDS = ['audience_notice', 'audience_note', 'audience_dm', 'audience_dm_fanout'];
 import { ratingSummary } from '../../store/repositories/ratings.ts';
 
 export interface ReleaseDetail {
@@ -34,6 +37,10 @@ export interface ReleaseDetail {
   incidents: Incident[];
   /** How the audience rated the release (customer satisfaction): responses, mean score and the latest comments. */
   rating: { responses: number; mean: number | null; comments: { rater: string; score: number; comment: string | null; ratedAt: Date }[] };
+  /** Audience channels and people its notices could not reach (a channel relm is not in, a deactivated user). */
+  unreached: { total: number; first: { who: string; reason: string }[] };
+  /** Notices waiting for their moment: reminders, and DMs held through their readers' night. */
+  heldNotices: number;
 }
 
 /** A release with its decisions, approval standing, steps and (unless told not to) history: what `show` and the card display. */
@@ -59,8 +66,10 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
     decisions,
     approval,
     history: options.history === false ? [] : await auditFor(db, id),
-    syncProblems: await failedEffects(db, id),
-    syncPending: await unfinishedEffectKinds(db, id),
+    syncProblems: await failedEffects(db, id, AUDIENCE_KINDS),
+    syncPending: await unfinishedEffectKinds(db, id, ctx.clock()),
+    unreached: await unreachedAudience(db, id, AUDIENCE_KINDS),
+    heldNotices: await heldNoticeCount(db, id, AUDIENCE_KINDS, ctx.clock()),
     incidents: await incidentsOf(db, id),
     rating: await ratingSummary(db, id),
     unknownWorkItems: (Array.isArray(linking?.missing) ? linking.missing : []).filter((k): k is string => typeof k === 'string'),

@@ -1,11 +1,13 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../../store/schema.ts';
 import { appendAuditEntries } from '../../store/repositories/audit.ts';
-import { enqueueOutboxByRelease } from '../../store/repositories/outbox.ts';
+import { enqueueOutboxByRelease, withdrawDeferred } from '../../store/repositories/outbox.ts';
 import type { CoreContext } from '../context.ts';
 import type { OutboxMessage } from '../effect.ts';
 import type { ReleaseState, StoredRelease } from '../release.ts';
-import { audienceChannels, audienceEventOf, audienceNoticeKey } from '../audience.ts';
+import { audienceChannels, audienceEventOf, audienceNoticeKey, isPersonalEntry, reminderKey, reminderPrefix } from '../audience.ts';
+import { own } from '../lookup.ts';
+import { quietHoursLength } from '../notice-time.ts';
 import { homeRefreshEffect } from '../effects/home.ts';
 import { anyHomeOpened } from '../../store/repositories/home.ts';
 
@@ -94,18 +96,39 @@ function jiraEffects(ctx: CoreContext, change: PendingChange, seq: number): Outb
   return effects;
 }
 
-/** What a release's audience channels hear of a change: the message, posted or updated, and a reply for the step. */
+/**
+ * What a release's audience hears of a change: in each channel the message, posted or updated, and a
+ * reply for the step; for the people it names, one DM each (fanned out after commit); and, once it is
+ * scheduled, the reminders before its start, each waiting for its moment in the outbox.
+ */
 function audienceEffects(ctx: CoreContext, change: PendingChange, seq: number): OutboxMessage[] {
-  const service = Object.hasOwn(ctx.settings.services, change.release.service) ? ctx.settings.services[change.release.service]! : undefined;
+  const service = own(ctx.settings.services, change.release.service);
   const event = audienceEventOf(change.action, (change.before as { state?: ReleaseState } | undefined)?.state, (change.after as { state?: ReleaseState } | undefined)?.state);
   if (!service || !event) return [];
   const releaseId = change.release.id;
-  return audienceChannels(service.audience).flatMap((channel) => [
+  const messages: OutboxMessage[] = audienceChannels(service.audience).flatMap((channel) => [
     // The message has one key per release and channel, so however often it is asked for, it is posted once.
     { kind: 'audience_notice', releaseId, dedupeKey: audienceNoticeKey(releaseId, channel), payload: { releaseId, channel, event } },
     { kind: 'audience_notice', releaseId, dedupeKey: `audience:update:${seq}:${channel}`, payload: { releaseId, channel, event } },
     { kind: 'audience_note', releaseId, dedupeKey: `audience:note:${seq}:${channel}`, payload: { releaseId, channel, event } },
   ]);
+  const personal = service.audience.some(isPersonalEntry);
+  if (personal) messages.push({ kind: 'audience_dm_fanout', releaseId, dedupeKey: `audience:dmfan:${releaseId}:${seq}`, payload: { releaseId, event, tag: String(seq) } });
+  const start = change.release.plannedStart;
+  if ((event === 'scheduled' || event === 'rescheduled') && start) {
+    const startMs = start.getTime();
+    for (const beforeMs of service.notify.beforeMs) {
+      const due = new Date(startMs - beforeMs);
+      if (due <= change.at) continue;
+      const stem = reminderKey(releaseId, startMs, beforeMs);
+      const payload = { releaseId, event: 'reminder', startMs, beforeMs, tag: `${startMs}:${beforeMs}` };
+      for (const channel of audienceChannels(service.audience)) messages.push({ kind: 'audience_note', releaseId, dedupeKey: `${stem}:ch:${channel}`, payload: { ...payload, channel }, notBefore: due });
+      // Fanned out ahead of time, so a reader whose night covers the moment can have it the evening before.
+      const fanout = new Date(Math.max(change.at.getTime(), due.getTime() - quietHoursLength(service.notify.quietHours)));
+      if (personal) messages.push({ kind: 'audience_dm_fanout', releaseId, dedupeKey: `${stem}:fan`, payload, notBefore: fanout });
+    }
+  }
+  return messages;
 }
 
 /** The App Home views a change may alter are refreshed, debounced per person (see effects/home.ts). */
@@ -114,8 +137,17 @@ function homeEffects(change: PendingChange, seq: number): OutboxMessage[] {
   return homeRefreshEffect({ releaseId: change.release.id, action: change.action, before: state(change.before), after: state(change.after) }, seq);
 }
 
-async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingChange[]): Promise<number[][]> {
-  if (changes.length === 0) return [];
+/** Audience events after which the reminders of an earlier start are not to be sent. */
+const ENDS_REMINDERS = new Set(['scheduled', 'rescheduled', 'on_hold', 'started', 'cancelled']);
+
+async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingChange[]): Promise<{ outboxIds: number[][]; withdrawn: number[] }> {
+  if (changes.length === 0) return { outboxIds: [], withdrawn: [] };
+  // A start that moved, or a release that will not start as planned: its pending reminders go.
+  const withdrawn: number[] = [];
+  for (const change of changes) {
+    const event = audienceEventOf(change.action, (change.before as { state?: ReleaseState } | undefined)?.state, (change.after as { state?: ReleaseState } | undefined)?.state);
+    if (event && ENDS_REMINDERS.has(event)) withdrawn.push(...(await withdrawDeferred(trx, change.release.id, reminderPrefix(change.release.id))));
+  }
   const entries = await appendAuditEntries(
     trx,
     changes.map((c) => ({ releaseId: c.release.id, actor: c.actor, action: c.action, before: c.before, after: c.after, at: c.at })),
@@ -137,7 +169,7 @@ async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingCha
       { kind: 'thread_note', releaseId, dedupeKey: `thread_note:${last}`, payload: { releaseId, auditSeqs: seqs } },
     );
   }
-  return enqueueOutboxByRelease(trx, messages, changes[changes.length - 1]!.at);
+  return { outboxIds: await enqueueOutboxByRelease(trx, messages, changes[changes.length - 1]!.at), withdrawn };
 }
 
 /**
@@ -145,12 +177,15 @@ async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingCha
  * Every use case that changes a release runs in one.
  */
 export async function changeTransaction<T>(ctx: CoreContext, body: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-  const { value, outboxIds } = await ctx.db.transaction().execute(async (trx) => {
+  const { value, outboxIds, withdrawn } = await ctx.db.transaction().execute(async (trx) => {
     pending.set(trx, []);
     const value = await body(trx);
-    const outboxIds = await flush(ctx, trx, pending.get(trx)!);
-    return { value, outboxIds };
+    return { value, ...(await flush(ctx, trx, pending.get(trx)!)) };
   });
+  if (withdrawn.length) {
+    await ctx.effects.withdraw?.(withdrawn, 'effects');
+    await ctx.effects.withdraw?.(withdrawn, 'notices');
+  }
   await ctx.effects.dispatch(outboxIds);
   return value;
 }

@@ -1,4 +1,4 @@
-import { PermanentEffectError } from '../../core/effects/errors.ts';
+import { PermanentEffectError, RateLimitedError } from '../../core/effects/errors.ts';
 
 /**
  * A Slack call that will fail the same way however often it is retried (bad channel, revoked token):
@@ -30,10 +30,18 @@ const PERMANENT = new Set([
   'invalid_metadata_format',
   'invalid_arguments',
   'not_enabled',
+  // A person relm cannot write to: deactivated, gone, or a bot.
+  'user_disabled',
+  'user_not_visible',
+  'cannot_dm_bot',
+  'users_not_found',
 ]);
 
 /** Turns @slack/web-api's platform errors into PermanentSlackError where retrying cannot help. */
 export function classifySlackError(method: string, error: unknown): unknown {
+  if ((error as { code?: string }).code === 'slack_webapi_rate_limited_error') {
+    return new RateLimitedError(`Slack ${method}`, Math.max(1, Number((error as { retryAfter?: number }).retryAfter ?? 1)) * 1_000);
+  }
   const data = (error as { code?: string; data?: { error?: string } }).data;
   if ((error as { code?: string }).code === 'slack_webapi_platform_error' && data?.error && PERMANENT.has(data.error)) {
     return new PermanentSlackError(method, data.error);

@@ -1,6 +1,7 @@
-import { WebClient, LogLevel, type Block, type ChatPostMessageArguments, type KnownBlock } from '@slack/web-api';
+import { WebClient, WebClientEvent, LogLevel, type Block, type ChatPostMessageArguments, type KnownBlock } from '@slack/web-api';
 import type { Directory } from '../../core/policy.ts';
 import { classifySlackError } from './errors.ts';
+import { RateLimitedError } from '../../core/effects/errors.ts';
 
 export interface MessageRef {
   channel: string;
@@ -19,6 +20,31 @@ export interface OutgoingMessage {
 
 const METADATA_EVENT = 'relm_effect';
 
+/** Spaces posts to one channel across processes; answers how long to wait for this post's turn. */
+export interface ChannelPacer {
+  reserve(channel: string, spacingMs: number): Promise<number>;
+}
+
+/** Where what Slack said of a person (timezone, DM channel) is kept between processes and restarts. */
+export interface PeopleCache {
+  find(userId: string): Promise<{ tz: string | null; tzCheckedAt: Date | null; dmChannel: string | null } | undefined>;
+  saveTimezone(userId: string, tz: string | null, at: Date): Promise<void>;
+  saveDmChannel(userId: string, channel: string): Promise<void>;
+  /** The timezones kept for these people, checked after `since`. */
+  findTimezones(userIds: string[], since: Date): Promise<Map<string, string>>;
+  saveTimezones(entries: [string, string][], at: Date): Promise<void>;
+}
+
+/** More people than this without a known timezone, and users.list (1,000 a page) is cheaper than users.info each. */
+const USERS_LIST_THRESHOLD = 20;
+
+/** Slack allows about one message a second in a channel; bursts may be dropped. */
+const CHANNEL_SPACING_MS = 1_000;
+/** Longer than this to wait for a channel's turn, and the post is handed back to be retried later. */
+const MAX_PACE_WAIT_MS = 5_000;
+/** How long a timezone read from Slack is trusted. */
+const TIMEZONE_TTL_MS = 7 * 24 * 3_600_000;
+
 /**
  * The slice of Slack's Web API relm uses, behind one small interface: jobs and the console depend on
  * this, never on WebClient directly.
@@ -29,15 +55,28 @@ export class SlackWebApi implements Directory {
   readonly #tzCache = new Map<string, { tz: string; until: number }>();
   readonly #dmChannels = new Map<string, string>();
   readonly #cacheMs: number;
+  readonly #pacer?: ChannelPacer;
+  readonly #people?: PeopleCache;
+  /** Counts each 429 and its Retry-After (for metrics). */
+  onRateLimited?: (method: string, retryAfterSeconds: number) => void;
 
-  constructor(options: { token: string; apiUrl: string; cacheMs?: number; timeoutMs?: number; retries?: number }) {
+  /**
+   * `rejectRateLimited`: a 429 is thrown as RateLimitedError instead of waited out inside this process,
+   * so a job queue can pause every worker for the Retry-After (the workers' client); the bot's client
+   * waits it out, as a person is waiting for the answer.
+   */
+  constructor(options: { token: string; apiUrl: string; cacheMs?: number; timeoutMs?: number; retries?: number; rejectRateLimited?: boolean; pacer?: ChannelPacer; people?: PeopleCache }) {
     this.client = new WebClient(options.token, {
       slackApiUrl: options.apiUrl,
       timeout: options.timeoutMs ?? 10_000,
       retryConfig: { retries: options.retries ?? 2, factor: 2, minTimeout: 200, maxTimeout: 2_000 },
+      rejectRateLimitedCalls: options.rejectRateLimited ?? false,
       logLevel: LogLevel.ERROR,
     });
+    this.client.on(WebClientEvent.RATE_LIMITED, (retryAfter: number, { url }: { url: string }) => this.onRateLimited?.(url, retryAfter));
     this.#cacheMs = options.cacheMs ?? 60_000;
+    this.#pacer = options.pacer;
+    this.#people = options.people;
   }
 
   async #call<T>(method: string, fn: () => Promise<T>): Promise<T> {
@@ -48,7 +87,16 @@ export class SlackWebApi implements Directory {
     }
   }
 
+  /** Waits for the channel's turn; a turn too far off is handed back as a rate limit to retry later. */
+  async #pace(channel: string): Promise<void> {
+    if (!this.#pacer) return;
+    const wait = await this.#pacer.reserve(channel, CHANNEL_SPACING_MS);
+    if (wait > MAX_PACE_WAIT_MS) throw new RateLimitedError(`posting in ${channel}`, wait);
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
   async post(message: OutgoingMessage): Promise<MessageRef> {
+    await this.#pace(message.channel);
     const result = await this.#call('chat.postMessage', () =>
       this.client.chat.postMessage({
         channel: message.channel,
@@ -109,12 +157,16 @@ export class SlackWebApi implements Directory {
 
   /** The DM channel with a user (conversations.open is Tier 3, so the id is kept once known). */
   async directMessageChannel(userId: string): Promise<string> {
-    const known = this.#dmChannels.get(userId);
-    if (known) return known;
+    const known = this.#dmChannels.get(userId) ?? (await this.#people?.find(userId))?.dmChannel ?? undefined;
+    if (known) {
+      this.#dmChannels.set(userId, known);
+      return known;
+    }
     const result = await this.#call('conversations.open', () => this.client.conversations.open({ users: userId }));
     const id = result.channel?.id;
     if (!id) throw new Error(`Slack conversations.open gave no channel for ${userId}`);
     this.#dmChannels.set(userId, id);
+    await this.#people?.saveDmChannel(userId, id);
     return id;
   }
 
@@ -122,14 +174,68 @@ export class SlackWebApi implements Directory {
   async userTimezone(userId: string): Promise<string | undefined> {
     const cached = this.#tzCache.get(userId);
     if (cached && cached.until > Date.now()) return cached.tz;
+    const kept = await this.#people?.find(userId).catch(() => undefined);
+    if (kept?.tz && kept.tzCheckedAt && kept.tzCheckedAt.getTime() > Date.now() - TIMEZONE_TTL_MS) {
+      this.#tzCache.set(userId, { tz: kept.tz, until: Date.now() + 10 * this.#cacheMs });
+      return kept.tz;
+    }
     try {
       const result = await this.client.users.info({ user: userId });
       const tz = result.user?.tz;
-      if (tz) this.#tzCache.set(userId, { tz, until: Date.now() + 10 * this.#cacheMs });
+      if (tz) {
+        this.#tzCache.set(userId, { tz, until: Date.now() + 10 * this.#cacheMs });
+        await this.#people?.saveTimezone(userId, tz, new Date()).catch(() => {});
+      }
       return tz;
-    } catch {
-      return undefined;
+    } catch (error) {
+      // Rate limited: the caller tries again later rather than guessing the person's night.
+      const classified = classifySlackError('users.info', error);
+      if (classified instanceof RateLimitedError) throw classified;
+      return kept?.tz ?? undefined;
     }
+  }
+
+  /**
+   * Each person's timezone, as Slack's profile says: from this process's memory, then the database,
+   * then Slack (users.info for a few, users.list pages for many, since users.info is Tier 4).
+   */
+  async timezones(userIds: string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const now = Date.now();
+    let missing = userIds.filter((id) => {
+      const cached = this.#tzCache.get(id);
+      if (cached && cached.until > now) found.set(id, cached.tz);
+      return !found.has(id);
+    });
+    if (missing.length && this.#people) {
+      for (let i = 0; i < missing.length; i += 1_000) {
+        for (const [id, tz] of await this.#people.findTimezones(missing.slice(i, i + 1_000), new Date(now - TIMEZONE_TTL_MS))) found.set(id, tz);
+      }
+      missing = missing.filter((id) => !found.has(id));
+    }
+    const learned: [string, string][] = [];
+    if (missing.length > USERS_LIST_THRESHOLD) {
+      const wanted = new Set(missing);
+      let cursor: string | undefined;
+      do {
+        const page = await this.#call('users.list', () => this.client.users.list({ limit: 1_000, ...(cursor ? { cursor } : {}) }));
+        for (const member of page.members ?? []) {
+          if (member.id && member.tz && wanted.has(member.id)) learned.push([member.id, member.tz]);
+        }
+        cursor = page.response_metadata?.next_cursor || undefined;
+      } while (cursor && learned.length < wanted.size);
+    } else {
+      for (const id of missing) {
+        const tz = await this.userTimezone(id);
+        if (tz) found.set(id, tz);
+      }
+    }
+    for (const [id, tz] of learned) {
+      found.set(id, tz);
+      this.#tzCache.set(id, { tz, until: now + 10 * this.#cacheMs });
+    }
+    if (learned.length) await this.#people?.saveTimezones(learned, new Date()).catch(() => {});
+    return found;
   }
 
   async authTest(): Promise<{ team?: string; user?: string; botId?: string }> {

@@ -13,6 +13,7 @@ import * as trainingLinks from './2026-12-01T00-00-training-links.ts';
 import * as deployedBy from './2026-12-01T01-00-deployed-by.ts';
 import * as impactAndContact from './2026-12-01T02-00-impact-and-contact.ts';
 import * as ratings from './2026-12-01T03-00-ratings.ts';
+import * as personalNotices from './2026-12-02T00-00-personal-notices.ts';
 import * as homeViews from './2026-12-02T06-00-home-views.ts';
 import * as ratingComments from './2026-12-02T06-10-rating-comments.ts';
 
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T01-00-deployed-by': deployedBy,
   '2026-12-01T02-00-impact-and-contact': impactAndContact,
   '2026-12-01T03-00-ratings': ratings,
+  '2026-12-02T00-00-personal-notices': personalNotices,
   '2026-12-02T06-00-home-views': homeViews,
   '2026-12-02T06-10-rating-comments': ratingComments,
 };

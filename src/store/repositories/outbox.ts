@@ -5,12 +5,16 @@ import type { OutboxMessage } from '../../core/effect.ts';
 type Db = Kysely<DB> | Transaction<DB>;
 
 
+function row(m: OutboxMessage, now: Date) {
+  return { kind: m.kind, release_id: m.releaseId, dedupe_key: m.dedupeKey, payload: JSON.stringify(m.payload), created_at: now, not_before: m.notBefore ?? null };
+}
+
 /** Writes side effects to do after commit; returns the ids of rows that are new. */
 export async function enqueueOutbox(db: Db, messages: OutboxMessage[], now: Date): Promise<number[]> {
   if (messages.length === 0) return [];
   const rows = await db
     .insertInto('outbox')
-    .values(messages.map((m) => ({ kind: m.kind, release_id: m.releaseId, dedupe_key: m.dedupeKey, payload: JSON.stringify(m.payload), created_at: now })))
+    .values(messages.map((m) => row(m, now)))
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .returning('id')
     .execute();
@@ -25,7 +29,7 @@ export async function enqueueOutboxByRelease(db: Db, messages: OutboxMessage[], 
   if (messages.length === 0) return [];
   const rows = await db
     .insertInto('outbox')
-    .values(messages.map((m) => ({ kind: m.kind, release_id: m.releaseId, dedupe_key: m.dedupeKey, payload: JSON.stringify(m.payload), created_at: now })))
+    .values(messages.map((m) => row(m, now)))
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .returning(['id', 'release_id'])
     .execute();
@@ -48,7 +52,8 @@ async function relaxed<T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promis
 
 /** Whether an effect (of one of `kinds`, or of any kind) for the release, written before `beforeId`, is still to be done. */
 export async function earlierUndone(db: Db, releaseId: number, beforeId: number, kinds?: string[]): Promise<boolean> {
-  let query = db.selectFrom('outbox').select('id').where('release_id', '=', releaseId).where('id', '<', beforeId).where('state', 'in', ['pending', 'sending']);
+  // A row that waits for a moment (a reminder) is nobody's prerequisite.
+  let query = db.selectFrom('outbox').select('id').where('release_id', '=', releaseId).where('id', '<', beforeId).where('state', 'in', ['pending', 'sending']).where('not_before', 'is', null);
   if (kinds) query = query.where('kind', 'in', kinds);
   const row = await query.limit(1).executeTakeFirst();
   return row !== undefined;
@@ -57,7 +62,7 @@ export async function earlierUndone(db: Db, releaseId: number, beforeId: number,
 /** How long one attempt at an effect may take, by default, before another worker may take the row over. */
 export const EFFECT_LEASE_MS = 60_000;
 
-export type Claim = (OutboxRow & { previousState: string }) | 'done' | 'busy';
+export type Claim = (OutboxRow & { previousState: string }) | 'done' | 'busy' | { deferredUntil: Date };
 
 /**
  * Claims a row for one attempt, under a lease, so two workers never perform the same effect at once.
@@ -73,10 +78,12 @@ export async function claimOutbox(db: Db, id: number, now: Date, leaseMs = EFFEC
     FROM prev
     WHERE o.id = prev.id
       AND (o.state = 'pending' OR (o.state = 'sending' AND (prev.claimed_until IS NULL OR prev.claimed_until < ${now})))
+      AND (o.not_before IS NULL OR o.not_before <= ${now})
     RETURNING o.*, prev.previous_state`.execute(db);
   const row = result.rows[0];
   if (row) return { ...row, previousState: row.previous_state };
-  const current = await db.selectFrom('outbox').select('state').where('id', '=', id).executeTakeFirst();
+  const current = await db.selectFrom('outbox').select(['state', 'not_before']).where('id', '=', id).executeTakeFirst();
+  if (current?.state === 'pending' && current.not_before && current.not_before > now) return { deferredUntil: current.not_before };
   return current?.state === 'sending' ? 'busy' : 'done';
 }
 
@@ -89,6 +96,28 @@ export async function failOutbox(db: Db, id: number, error: string, permanent: b
   await db.updateTable('outbox').set({ last_error: error.slice(0, 2000), claimed_until: null, ...(permanent ? { state: 'failed' } : {}) }).where('id', '=', id).execute();
 }
 
+/** Puts a claimed row back to wait until `until` (a notice held through its reader's night). */
+export async function deferOutbox(db: Db, id: number, until: Date): Promise<void> {
+  await db.updateTable('outbox').set({ state: 'pending', not_before: until, claimed_until: null }).where('id', '=', id).where('state', '=', 'sending').execute();
+}
+
+/**
+ * Withdraws a release's effects still waiting for their moment whose keys start with `keyPrefix` (the
+ * reminders of a start that moved or was cancelled); returns their ids so their jobs can be removed.
+ */
+export async function withdrawDeferred(db: Db, releaseId: number, keyPrefix: string): Promise<number[]> {
+  const rows = await db
+    .updateTable('outbox')
+    .set({ state: 'withdrawn', done_at: null })
+    .where('release_id', '=', releaseId)
+    .where('state', '=', 'pending')
+    .where('not_before', 'is not', null)
+    .where('dedupe_key', 'like', `${keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
 /** How many stranded rows one relay pass takes at most. */
 export const STRANDED_PAGE = 100;
 
@@ -97,17 +126,18 @@ export const STRANDED_PAGE = 100;
  * between commit and enqueue left, and rows waiting between retries (or whose retries ran out). In id
  * order from `afterId`, so a caller can page through them.
  */
-export async function strandedOutbox(db: Db, olderThan: Date, now: Date, page: { afterId?: number; limit?: number } = {}): Promise<number[]> {
+export async function strandedOutbox(db: Db, olderThan: Date, now: Date, page: { afterId?: number; limit?: number } = {}): Promise<{ id: number; kind: string; deferred: boolean }[]> {
   const rows = await db
     .selectFrom('outbox')
-    .select('id')
+    .select(['id', 'kind', sql<boolean>`not_before IS NOT NULL`.as('deferred')])
     .where('created_at', '<', olderThan)
+    .where((eb) => eb.or([eb('not_before', 'is', null), eb('not_before', '<=', now)]))
     .where('id', '>', page.afterId ?? 0)
     .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'sending'), eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)])])]))
     .orderBy('id')
     .limit(page.limit ?? STRANDED_PAGE)
     .execute();
-  return rows.map((r) => r.id);
+  return rows;
 }
 
 export async function findOutbox(db: Db, dedupeKey: string): Promise<OutboxRow | undefined> {

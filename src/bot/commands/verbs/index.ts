@@ -6,6 +6,7 @@ import { scheduleVerb } from './schedule.ts';
 import { controlVerbs, stopVerbs } from './rollout.ts';
 import { auditVerb, calendarVerb, listVerb, policyVerb, showVerb, whereVerb } from './queries.ts';
 import { incidentVerb } from './incident.ts';
+import { muteVerbs } from './mute.ts';
 
 const helpVerb = verb({
   names: ['help', '?'],
@@ -34,6 +35,7 @@ export const VERBS: readonly VerbSpec<any>[] = [
   policyVerb,
   auditVerb,
   incidentVerb,
+  muteVerbs,
 ];
 
 const BY_NAME = new Map(VERBS.flatMap((spec) => spec.names.map((name) => [name, spec] as const)));
