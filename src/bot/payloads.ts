@@ -103,7 +103,7 @@ const viewSubmission = z.looseObject({
   response_urls: z.array(z.looseObject({ response_url: url })).max(10).optional(),
 });
 
-/** Events API bodies: relm subscribes to none today, but Bolt must still be able to classify one. */
+/** Events API bodies: relm subscribes to app_home_opened (App Home); Bolt must be able to classify any. */
 const eventCallback = z.looseObject({
   event: z.looseObject({
     type: z.string().min(1).max(100),

@@ -35,7 +35,8 @@ export function fromHome(body: { container?: { type?: string }; view?: { type?: 
 /** app_home_opened: the person opened relm's Home tab (Bolt acknowledges events before this runs). */
 export function registerHomeOpened(app: App, deps: BotDeps): void {
   app.event('app_home_opened', async ({ event }) => {
-    if (event.tab !== 'home') return;
+    // The Messages tab sends the same event; a body without a person to show Home to is not ours.
+    if (event.tab !== 'home' || typeof event.user !== 'string' || !/^[UW][A-Z0-9]{1,40}$/.test(event.user)) return;
     await showHome(deps, event.user, { opened: true });
   });
 }
