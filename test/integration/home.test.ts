@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor, type Harness } from '../support/harness.ts';
+import { eventBody } from '../support/slack-requests.ts';
 import { startHomeHarness } from '../support/home-harness.ts';
 import { clockFrom } from '../support/clock.ts';
 
@@ -113,6 +114,16 @@ describe('App Home', () => {
     expect(after.section('Recent outcomes')).toContain('Failed');
     expect((await home('U0CUST2')).section('Recent outcomes')).not.toContain(`*REL-${soon}*`);
     for (const id of [later, other]) await h.command('U0DEV', `cancel REL-${id} not needed`);
+  });
+
+  it('publishes nothing when the Messages tab is opened, and remembers nobody for it', async () => {
+    const before = h.slack.homes.length;
+    const res = await h.post('/slack/events', eventBody({ type: 'app_home_opened', user: 'U0MSGONLY', channel: 'D0MSGONLY', tab: 'messages' }), { 'content-type': 'application/json' });
+    expect(res.status).toBe(200);
+    await res.text();
+    await h.openHome('U0CUST2');
+    expect(h.slack.homes.slice(before).map((p) => p.user)).toEqual(['U0CUST2']);
+    expect(await h.relm.db.selectFrom('home_views').select('user_id').where('user_id', '=', 'U0MSGONLY').execute()).toEqual([]);
   });
 
   it('escapes what people wrote and stays within 100 blocks however much there is', async () => {
