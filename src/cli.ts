@@ -7,6 +7,8 @@ import { createDatabase, describeDatabase, migrateToLatest } from './store/datab
 import { runConsole } from './console/console.ts';
 import { runDoctor } from './doctor.ts';
 import type { Settings } from './core/settings.ts';
+import { parseArgs } from 'node:util';
+import { describeAuditCheck, exportAuditLog, verifyAuditFile } from './audit-cli.ts';
 
 const USAGE = `usage: relm <command>
 
@@ -16,6 +18,8 @@ const USAGE = `usage: relm <command>
   migrate   apply database migrations
   console   the local console: /release as any user, messages as text, buttons by number
   doctor    check every configured dependency and say how to fix what is wrong
+  audit export [--out FILE]   the audit log as NDJSON with each entry's hash and the chain heads
+  audit verify FILE           check such a file offline: exit 0, or 1 naming the first broken line
 `;
 
 function fatal(message: string): never {
@@ -59,6 +63,31 @@ async function serve(env: Env, role: Role): Promise<void> {
   log.info({ role, port: relm.port, database: describeDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR }), mode: env.SLACK_APP_TOKEN ? 'socket' : 'http' }, 'relm is running');
 }
 
+async function audit(env: Env, args: string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub === 'verify') {
+    if (rest.length !== 1) fatal('usage: relm audit verify FILE');
+    const check = await verifyAuditFile(rest[0]!).catch((error: NodeJS.ErrnoException) => fatal(`relm: cannot read ${rest[0]} (${error.code ?? error.message})`));
+    process.stdout.write(`${describeAuditCheck(rest[0]!, check)}\n`);
+    process.exit(check.ok ? 0 : 1);
+  }
+  if (sub !== 'export') fatal('usage: relm audit export [--out FILE] | relm audit verify FILE');
+  let out: string | undefined;
+  try {
+    const { values } = parseArgs({ args: rest, options: { out: { type: 'string', short: 'o' } }, strict: true, allowPositionals: false });
+    out = values.out;
+  } catch (error) {
+    fatal(`relm: ${(error as Error).message}\nusage: relm audit export [--out FILE]`);
+  }
+  const db = createDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR });
+  try {
+    await exportAuditLog(db, { file: out });
+    if (out) process.stderr.write(`relm: wrote the audit log to ${out}\n`);
+  } finally {
+    await db.destroy();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'start'] = argv;
   let env: Env;
@@ -95,6 +124,8 @@ async function main(argv: string[]): Promise<void> {
       return runConsole(env, loadSettings(env));
     case 'doctor':
       process.exit(await runDoctor(env, process.stdout));
+    case 'audit':
+      return audit(env, argv.slice(1));
     case 'help':
     case '--help':
     case '-h':

@@ -4,7 +4,7 @@ import { renderAlert } from './blocks/alert.ts';
 import type { ReleaseDetail } from '../core/usecases/queries.ts';
 import type { Alert, PersonalNotice, PostedRef, Publisher } from '../core/ports/publisher.ts';
 import type { SlackWebApi } from '../integrations/slack/web-api.ts';
-import { renderApprovalReminder, renderApprovalRequest, renderClosedApprovalRequest, renderEscalation } from './blocks/approval-request.ts';
+import { renderApprovalReminder, renderApprovalRequest, renderClosedApprovalRequest, renderEscalation, renderExpiryWarning } from './blocks/approval-request.ts';
 import { renderCard } from './blocks/card.ts';
 import { renderChecklist } from './blocks/checklist.ts';
 import { renderAudienceNotice, renderAudienceReply, renderPersonalNotice } from './blocks/audience.ts';
@@ -12,6 +12,7 @@ import type { HomeData } from '../core/usecases/home.ts';
 import { renderHome } from './blocks/home.ts';
 
 import { renderAnnouncement, renderThreadNote } from './blocks/notes.ts';
+import { renderReviewReminder } from './blocks/review.ts';
 import type { RolloutStep } from '../core/rollout.ts';
 import type { StoredRelease } from '../core/release.ts';
 
@@ -90,6 +91,16 @@ export class SlackPublisher implements Publisher {
     const channel = await this.#slack.directMessageChannel(manager);
     const link = await this.#slack.permalink(request).catch(() => undefined);
     return this.#postOnce(channel, key, retry, { text: renderEscalation(detail, link) });
+  }
+
+  async postExpiryWarning(detail: ReleaseDetail, card: PostedRef, until: Date, key: string, retry: boolean): Promise<PostedRef> {
+    return this.#postOnce(card.channel, key, retry, { text: renderExpiryWarning(detail, until), threadTs: card.ts });
+  }
+
+  async postReviewReminder(detail: ReleaseDetail, user: string, round: number, key: string, retry: boolean): Promise<PostedRef> {
+    const channel = await this.#slack.directMessageChannel(user);
+    const card = detail.release.cardChannel && detail.release.cardTs ? await this.#slack.permalink({ channel: detail.release.cardChannel, ts: detail.release.cardTs }).catch(() => undefined) : undefined;
+    return this.#postOnce(channel, key, retry, { text: renderReviewReminder(detail, round, card) });
   }
 
   async postAudienceNotice(detail: ReleaseDetail, channel: string, key: string, retry: boolean): Promise<PostedRef> {

@@ -6,6 +6,7 @@ import { parseWindow } from '../core/windows.ts';
 import { RELEASE_STATES, RELEASE_TYPES, RISKS } from '../core/release.ts';
 import { JIRA_FIELD_NAMES, type JiraFieldName, type NotifySettings, type Settings } from '../core/settings.ts';
 import { own } from '../core/lookup.ts';
+import { DEFAULT_REQUIRE_REVIEW, REVIEW_REQUIREMENTS } from '../core/review.ts';
 
 const duration = z.string().regex(DURATION_PATTERN, 'a duration like 30s, 15m, 2h or 7d');
 const slackUser = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U0123ABCD');
@@ -50,6 +51,10 @@ const policy = z.strictObject({
   require_training_material: z.boolean().default(false),
   remind_after: duration.optional(),
   escalate_after: duration.optional(),
+  // The hours remind_after and escalate_after count (in relm.yml's timezone); none: every hour counts.
+  working_hours: z.array(window).default([]),
+  // Which finished releases must have a post-release review: outcomes, emergencies, or all of them.
+  require_review: z.union([z.literal('all'), z.array(z.enum(REVIEW_REQUIREMENTS)).max(REVIEW_REQUIREMENTS.length)]).default([...DEFAULT_REQUIRE_REVIEW]),
 });
 
 const wave = z.strictObject({
@@ -67,6 +72,8 @@ const deploymentModel = z.strictObject({
   webhook: z.strictObject({ url: z.string().url(), secret_env: z.string().default('RELM_WEBHOOK_SECRET') }).optional(),
   // The github deployer: how often to ask GitHub when no deployment_status webhook came, and when to give up.
   github: z.strictObject({ poll: duration.default('30s'), timeout: duration.default('1h') }).optional(),
+  // After completion, the post-release review is due this long after the rollout finished.
+  review_after: duration.default('3d'),
 });
 
 const jiraFieldId = z.string().regex(/^(customfield_\d+|[a-z][A-Za-z]*)$/, 'a Jira field id like customfield_10061 or duedate');
@@ -119,6 +126,7 @@ const RelmFileSchema = z
         risk_values: z.partialRecord(z.enum(RISKS), z.string().min(1)).default({}),
         link_type: z.string().min(1).default('Relates'),
         incident_types: z.array(z.string().min(1)).min(1).default(['Incident']),
+        follow_up_issue_type: z.string().min(1).default('Task'),
       })
       .optional(),
     github: z.record(z.string(), z.unknown()).optional(),
@@ -271,6 +279,8 @@ function toSettings(file: RelmFile): Settings {
           requireTrainingMaterial: p.require_training_material,
           remindAfterMs: p.remind_after ? parseDuration(p.remind_after) : null,
           escalateAfterMs: p.escalate_after ? parseDuration(p.escalate_after) : null,
+          workingHours: p.working_hours.map(parseWindow),
+          requireReview: p.require_review === 'all' || p.require_review.includes('all') ? ['all'] : p.require_review,
         },
       ]),
     ),
@@ -283,6 +293,7 @@ function toSettings(file: RelmFile): Settings {
           waves: m.waves.map((w) => ({ name: w.name, targets: w.targets, bakeMs: w.bake ? parseDuration(w.bake) : 0, checklist: w.checklist, rollback: w.rollback, verify: w.verify ? { url: w.verify.url, expect: w.verify.expect, timeoutMs: parseDuration(w.verify.timeout) } : undefined })),
           webhook: m.webhook ? { url: m.webhook.url, secretEnv: m.webhook.secret_env } : undefined,
           github: { pollMs: parseDuration(m.github?.poll ?? '30s'), timeoutMs: parseDuration(m.github?.timeout ?? '1h') },
+          reviewAfterMs: parseDuration(m.review_after),
         },
       ]),
     ),
@@ -297,6 +308,7 @@ function toSettings(file: RelmFile): Settings {
       riskValues: file.jira?.risk_values ?? {},
       linkType: file.jira?.link_type ?? 'Relates',
       incidentTypes: file.jira?.incident_types ?? ['Incident'],
+      followUpIssueType: file.jira?.follow_up_issue_type ?? 'Task',
     },
     githubTag: typeof file.github?.tag === 'string' && file.github.tag.includes('{version}') ? file.github.tag : 'v{version}',
   };

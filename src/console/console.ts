@@ -51,7 +51,8 @@ export async function runConsole(env: Env, settings: Settings): Promise<void> {
 
   const show = (message: EmulatedMessage, updated: boolean) => {
     const { lines, buttons: found } = renderBlocks(message.blocks, message.text, zone);
-    const where = message.threadTs ? `#${message.channel} (thread)` : `#${message.channel}`;
+    // The emulator's DM with a user is D + the user id's tail, as conversations.open gives it.
+    const where = message.channel.startsWith('D') ? `DM @U${message.channel.slice(1)}` : message.threadTs ? `#${message.channel} (thread)` : `#${message.channel}`;
     out(`\n${updated ? '↻' : '•'} ${where}${updated ? ' updated' : ''}`);
     for (const line of lines) out(`  ${line}`);
     const labels = found.map((b) => {

@@ -1,6 +1,7 @@
-import type { Calendar } from './windows.ts';
+import type { Calendar, ChangeWindow } from './windows.ts';
 import type { ReleaseType } from './release.ts';
 import { DomainError } from './errors.ts';
+import type { ReviewRequirement } from './review.ts';
 
 export interface ApprovalRule {
   required: number;
@@ -23,6 +24,10 @@ export interface Policy {
   remindAfterMs: number | null;
   /** The release managers are told by DM when a request is still undecided this long after it was made. */
   escalateAfterMs: number | null;
+  /** The hours the chasing counts; empty: every hour. */
+  workingHours: ChangeWindow[];
+  /** Which finished releases must be reviewed (`require_review`): by outcome, emergencies, or `all`; unset, the default (failed, rolled back, emergency). */
+  requireReview?: readonly ReviewRequirement[];
 }
 
 /** Looks up Slack user-group members (S… ids); the adapter caches. */

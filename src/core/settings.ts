@@ -19,6 +19,8 @@ export interface DeploymentModel {
   webhook?: { url: string; secretEnv: string };
   /** The github deployer's polling, for when deployment_status webhooks do not arrive. */
   github?: { pollMs: number; timeoutMs: number };
+  /** The post-release review is due this long after the rollout finished (`review_after`; 3d when unset). */
+  reviewAfterMs?: number;
 }
 
 /** How a service's audience is told: reminders before the start, and the local night no DM is sent in. */
@@ -77,6 +79,8 @@ export interface JiraSettings {
   linkType: string;
   /** Issue types that, linked to a change ticket, count as incidents caused by the release. */
   incidentTypes: string[];
+  /** The issue type of the Jira issues raised for a review's follow-up actions (`jira.follow_up_issue_type`). */
+  followUpIssueType: string;
 }
 
 /** The relm values a Jira field can be mapped to (`jira.fields` in relm.yml). */

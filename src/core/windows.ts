@@ -113,3 +113,25 @@ export function nextAllowedSlot(
   }
   return undefined;
 }
+
+/**
+ * How much of the time from `from` to `to` falls inside `windows` in `zone` (working time: a request
+ * made on Friday evening has waited no working hours by Monday 09:00). No windows: all of it.
+ */
+export function timeWithin(windows: readonly ChangeWindow[], zone: string, from: Date, to: Date): number {
+  if (to <= from) return 0;
+  if (windows.length === 0) return to.getTime() - from.getTime();
+  let total = 0;
+  let day = DateTime.fromJSDate(from, { zone }).startOf('day');
+  const last = DateTime.fromJSDate(to, { zone });
+  // Bounded: a request is never chased for more than a year of days.
+  for (let i = 0; day <= last && i < 400; i++, day = day.plus({ days: 1 })) {
+    for (const window of windows) {
+      if (!window.days.has(day.weekday)) continue;
+      const start = day.set({ hour: Math.floor(window.startMinute / 60), minute: window.startMinute % 60 }).toMillis();
+      const end = window.endMinute === 24 * 60 ? day.plus({ days: 1 }).toMillis() : day.set({ hour: Math.floor(window.endMinute / 60), minute: window.endMinute % 60 }).toMillis();
+      total += Math.max(0, Math.min(end, to.getTime()) - Math.max(start, from.getTime()));
+    }
+  }
+  return total;
+}

@@ -7,6 +7,7 @@ import { advanceRollouts } from '../core/usecases/rollout/advance.ts';
 import { releasesToSweep } from '../store/repositories/releases.ts';
 import { TickBatcher } from './tick-batcher.ts';
 import { chaseApprovals } from '../core/usecases/chase-approvals.ts';
+import { chaseReviews } from '../core/usecases/chase-reviews.ts';
 
 export const ROLLOUT_QUEUE = 'rollout';
 
@@ -99,7 +100,12 @@ export function startRolloutWorker(options: RolloutWorkerOptions): Worker<TickJo
           options.log.warn({ err: error }, 'chasing approvals failed');
           return 0;
         });
-        return { swept: ids.length, chased };
+        // …and reminds the owners and release managers of required post-release reviews not yet written.
+        const reviews = await chaseReviews(options.ctx).catch((error: unknown) => {
+          options.log.warn({ err: error }, 'chasing reviews failed');
+          return 0;
+        });
+        return { swept: ids.length, chased, reviews };
       }
       const early = (job.data.dueAt ?? 0) - options.ctx.clock().getTime();
       // Bounded, so a due time far off (a clock that disagrees) cannot park a job for long.

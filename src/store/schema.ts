@@ -168,6 +168,7 @@ export interface DB {
   home_views: HomeViewsTable;
   notice_mutes: NoticeMutesTable;
   slack_users: SlackUsersTable;
+  reviews: ReviewsTable;
   installation: InstallationTable;
 }
 
@@ -230,4 +231,20 @@ export interface HomeViewsTable {
   user_id: string;
   opened_at: Timestamp;
   published_at: Timestamp | null;
+}
+
+export interface ReviewsTable {
+  release_id: number;
+  author: string;
+  editor: string;
+  went_well: string;
+  went_badly: string;
+  lessons: string;
+  actions: Json<string[]>;
+  raise_in_jira: boolean;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  edits: Generated<number>;
+  /** Generated from the text columns (never written). */
+  search: ColumnType<string, never, never>;
 }

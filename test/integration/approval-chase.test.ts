@@ -79,4 +79,23 @@ describe('chasing undecided approval requests (remind_after: 4h, escalate_after:
     await chase(hours(60));
     expect(h.slack.thread('C0PAY', request!.ts).map((m) => m.text).filter((t) => t.includes('waiting for your decision'))).toEqual([]);
   });
+
+  it('warns once, in the card’s thread, when the approvals lapse before the planned start', async () => {
+    now = new Date('2026-11-26T09:00:00Z');
+    const planned = await h.command('U0DEV', 'new payments 1.2.0 --at "2026-12-08 10:00" --rollback "Redeploy" --tests "CI green"');
+    const id = Number(/REL-(\d+)/.exec(planned.reply!.text)![1]);
+    await h.command('U0DEV', `submit REL-${id}`);
+    await h.command('U0APP1', `approve REL-${id}`);
+    await h.command('U0APP2', `approve REL-${id}`);
+    await h.settle();
+    // Approved on 26 November for 7 days: they lapse on 3 December, five days before the start.
+    const warnings = () => h.slack.messages.filter((m) => m.channel === 'C0PAY' && m.threadTs && m.text.includes(`the approvals of *REL-${id}* expire`));
+    await chase(new Date('2026-12-02T08:00:00Z'));
+    expect(warnings()).toEqual([]);
+    await chase(new Date('2026-12-02T10:00:00Z'));
+    await chase(new Date('2026-12-02T12:00:00Z'));
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]!.text).toContain(`<@U0DEV> the approvals of *REL-${id}* expire <!date^${Date.parse('2026-12-03T09:00:00Z') / 1000}^`);
+    expect(warnings()[0]!.text).toContain('<@U0APP1>, <@U0APP2>');
+  });
 });

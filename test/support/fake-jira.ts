@@ -84,6 +84,17 @@ export class FakeJira {
   #server?: Server;
   #id = 10000;
 
+  /** Issues created by `POST /issue` (not those a test added), in order, with their fields as sent. */
+  created(): Ticket[] {
+    return this.tickets.filter((t) => t.fields.project);
+  }
+
+  /** The links of one issue as `GET /issue/{key}?fields=issuelinks` shows them: the link type and the other issue's key. */
+  linksOf(key: string): { type: string; key: string }[] {
+    const ticket = this.tickets.find((t) => t.key === key);
+    return ticket ? this.#linksOf(ticket, '3').map((l: any) => ({ type: l.type.name, key: (l.inwardIssue ?? l.outwardIssue).key })) : [];
+  }
+
   /** An issue that exists on the site before relm looks (a story, an incident) for links to point at. */
   addIssue(key: string, type: string): Ticket {
     const ticket: Ticket = { id: String(++this.#id), key, fields: { summary: `${type} ${key}`, issuetype: { name: type } }, status: 'Open', comments: [] };
@@ -145,8 +156,21 @@ export class FakeJira {
         if (Object.keys(unknown).length) return send(400, { errorMessages: [], errors: unknown });
         const format = wrongFormat(api, fields.description);
         if (format) return send(400, { errorMessages: [], errors: { description: format } });
+        // Links made with the create (`update.issuelinks`, each `{ add: { type, inwardIssue | outwardIssue } }`): checked
+        // before the issue exists, as Jira does, so a bad link leaves no half-made issue.
+        const adds = (Array.isArray(body?.update?.issuelinks) ? body.update.issuelinks : []).map((op: any) => op?.add);
+        const planned: { type: Link['type']; other: Ticket; otherIs: 'inward' | 'outward' }[] = [];
+        for (const add of adds) {
+          const type = LINK_TYPES.find((t) => t.name === add?.type?.name || t.id === add?.type?.id);
+          if (!type) return send(400, { errorMessages: [], errors: { issuelinks: `No issue link type with name '${add?.type?.name}' found.` } });
+          const ref = add?.outwardIssue ?? add?.inwardIssue;
+          const other = this.tickets.find((t) => t.key === ref?.key || t.id === ref?.id);
+          if (!other) return send(400, { errorMessages: [], errors: { issuelinks: `Issue '${ref?.key ?? ref?.id}' does not exist.` } });
+          planned.push({ type, other, otherIs: add.outwardIssue ? 'outward' : 'inward' });
+        }
         const ticket: Ticket = { id: String(++this.#id), key: `${fields.project.key}-${this.tickets.filter((t) => t.key.startsWith(`${fields.project.key}-`)).length + 1}`, fields, status: 'Open', comments: [] };
         this.tickets.push(ticket);
+        for (const link of planned) this.links.push({ id: String(++this.#id), type: link.type, inward: link.otherIs === 'outward' ? ticket : link.other, outward: link.otherIs === 'outward' ? link.other : ticket });
         return send(201, { id: ticket.id, key: ticket.key, self: self(ticket) });
       }
       if ((api === '3' && path === '/search/jql') || (api === '2' && path === '/search' && req.method === 'GET')) {

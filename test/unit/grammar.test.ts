@@ -256,7 +256,7 @@ describe('parseReleaseCommand: commands on one release', () => {
     expect(parse(`${verb.toUpperCase()} rel-4`)).toEqual({ verb, id: 4 });
   });
 
-  it.each(['edit', 'submit', 'show', 'start', 'pause', 'resume', 'retry', 'continue', 'approve', 'reject', 'cancel', 'schedule', 'abort', 'rollback', 'incident'])(
+  it.each(['edit', 'submit', 'show', 'start', 'pause', 'resume', 'retry', 'continue', 'approve', 'reject', 'cancel', 'schedule', 'abort', 'rollback', 'incident', 'review'])(
     '%s without a release says how to name one',
     (verb) => {
       const message = errorOf(verb).message;
@@ -273,6 +273,13 @@ describe('parseReleaseCommand: commands on one release', () => {
     expect(parse('incident REL-3 INC-42')).toEqual({ verb: 'incident', id: 3, ref: 'INC-42' });
     expect(parse('incident REL-3 checkout errors in eu-1')).toEqual({ verb: 'incident', id: 3, ref: 'checkout errors in eu-1' });
     expect(errorOf('incident REL-3').message).toContain('`incident` needs the incident');
+  });
+
+  it('review names a release; lessons takes words, a quoted phrase kept as a phrase', () => {
+    expect(parse('review rel-9')).toEqual({ verb: 'review', id: 9 });
+    expect(parse('lessons database migration')).toEqual({ verb: 'lessons', words: 'database migration' });
+    expect(parse('lessons "feature flag" or canary -mobile')).toEqual({ verb: 'lessons', words: '"feature flag" or canary -mobile' });
+    expect(errorOf('lessons').message).toContain('`lessons` needs words to look for');
   });
 
   it('approve takes an optional comment', () => {

@@ -3,7 +3,7 @@ import { renderHome, HOME_MAX_BLOCKS, SECTION_MAX_CHARS } from '../../src/bot/bl
 import type { HomeData } from '../../src/core/usecases/home.ts';
 import type { StoredRelease } from '../../src/core/release.ts';
 import { checkSlackPayload } from '../../src/bot/payloads.ts';
-import { homeRefreshEffect, homePublishKey } from '../../src/core/effects/home.ts';
+import { homeRefreshEffect, homePublishKey } from '../../src/core/home.ts';
 
 const at = new Date('2026-11-24T09:00:00Z');
 

@@ -59,6 +59,7 @@ function policy(overrides: Partial<Policy> = {}): Policy {
     requireTrainingMaterial: false,
     remindAfterMs: null,
     escalateAfterMs: null,
+    workingHours: [],
     ...overrides,
   };
 }

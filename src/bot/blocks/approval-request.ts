@@ -85,3 +85,11 @@ export function renderEscalation(detail: ReleaseDetail, link: string | undefined
   const since = r.submittedAt ? ` since ${slackTime(r.submittedAt)}` : '';
   return `:rotating_light: *${releaseKey(r.id)}* (${escapeText(r.service)} ${escapeText(r.version)}: ${clip(r.title, 120)}) has waited for approval${since}: ${detail.approval.valid.length} of ${detail.approval.required}.${link ? ` <${link}|The request>` : ''}`;
 }
+
+/** The one warning that a release's approvals lapse before it starts, naming whoever can act on it. */
+export function renderExpiryWarning(detail: ReleaseDetail, until: Date): string {
+  const r = detail.release;
+  const approvers = detail.approval.valid.map((d) => `<@${d.approver}>`).join(', ');
+  const start = r.plannedStart ? `, before its planned start ${slackTime(r.plannedStart)}` : '';
+  return `:hourglass: <@${r.requester}> the approvals of *${releaseKey(r.id)}* expire ${slackTime(until)}${start}. Start it before then, or ask ${approvers || 'its approvers'} to approve it again, or it will not roll out.`;
+}

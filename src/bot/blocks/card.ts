@@ -1,3 +1,4 @@
+import { reviewStatusText } from './review.ts';
 import type { KnownBlock, Button } from '@slack/types';
 import type { ReleaseDetail } from '../../core/usecases/queries.ts';
 import { releaseKey } from '../../core/release.ts';
@@ -140,6 +141,8 @@ export function renderCard(detail: ReleaseDetail): RenderedMessage {
     const lines = sync.slice(-3).map((p) => `:warning: ${escapeText(p.kind.replace(/_/g, ' '))} failed: ${clip(p.error, 200)}`);
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${lines.join('\n')}${sync.length > 3 ? `\n…and ${sync.length - 3} more (\`/release show ${releaseKey(r.id)}\`)` : ''}` }] });
   }
+  const review = reviewStatusText(detail.review, r.id);
+  if (review) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: review }] });
   blocks.push({
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `Planned by ${mention(r.requester)} · revision ${r.revision}${r.rescheduleCount ? ` · rescheduled ${r.rescheduleCount}×` : ''}${detail.rating.responses ? ` · rated ${(detail.rating.mean ?? 0).toFixed(1)} of 5 by ${detail.rating.responses}` : ''} · updated ${slackTime(r.updatedAt)}` }],

@@ -25,6 +25,7 @@ export const VIEWS = {
   rollback: 'relm_rollback_reason',
   abort: 'relm_abort_reason',
   rateComment: 'relm_rate_comment_form',
+  review: 'relm_review',
 } as const;
 
 /** Block ids of the planning modal's inputs; each holds one element with action id "value". */
@@ -45,6 +46,15 @@ export const PLAN_FIELDS = {
   contact: 'contact',
   waves: 'waves',
   assets: 'assets',
+} as const;
+
+/** Block ids of the review modal's inputs; each holds one element with action id "value". */
+export const REVIEW_FIELDS = {
+  wentWell: 'went_well',
+  wentBadly: 'went_badly',
+  lessons: 'lessons',
+  actions: 'actions',
+  raiseInJira: 'raise_in_jira',
 } as const;
 
 export const REJECT_FIELDS = { reason: 'reason' } as const;

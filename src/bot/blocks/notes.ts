@@ -62,6 +62,12 @@ export function renderThreadNote(entry: AuditEntry): string {
     }
     case 'incident_removed':
       return `:link: ${escapeText(field(entry.after, 'ref') ?? '')} is no longer linked to the change ticket in Jira: it no longer counts as an incident of this release.`;
+    case 'review_written':
+    case 'review_edited': {
+      const actions = (entry.after as { actions?: unknown } | null)?.actions;
+      const count = Array.isArray(actions) ? actions.length : 0;
+      return `:memo: ${who} ${entry.action === 'review_written' ? 'wrote the post-release review' : 'changed the post-release review'}${count ? ` (${count} follow-up action${count === 1 ? '' : 's'})` : ''}.`;
+    }
     case 'checklist_ticked':
       return `${who} ticked "${clip(field(entry.after, 'item') ?? '', 200)}" (${escapeText(field(entry.after, 'wave') ?? '')}).`;
     case 'rollback_requested':

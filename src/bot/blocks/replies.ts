@@ -7,6 +7,7 @@ import { formatDuration } from '../../config/duration.ts';
 import { approverRef, clip, escapeText, mention, renderMarks, slackTime, stateLabel } from './format.ts';
 import { contactRef, releaseHeadline, trainingText } from './card.ts';
 import { renderThreadNote } from './notes.ts';
+import { reviewStatusText } from './review.ts';
 import { syncsWith } from '../../core/effects/index.ts';
 
 function renderWarnings(warnings: string[]): string[] {
@@ -77,6 +78,7 @@ export function renderShow(detail: ReleaseDetail): string {
     `*Training needed:* ${trainingText(r)}`,
     detail.rating.responses ? `*Rated:* ${ratingText(detail.rating)}` : '',
     ...detail.rating.comments.map((c) => `> ${mention(c.rater)} (${c.score} of 5): "${clip(c.comment ?? '', 300)}"`),
+    reviewStatusText(detail.review, r.id),
     r.impact ? `*Impact on users:* ${clip(r.impact, 600)}` : '',
     r.contact ? `*Contact during early life support:* ${contactRef(r.contact)}` : '',
     r.assets?.length ? `*Release assets:* ${r.assets.map((a) => `${escapeText(a.name)} (${a.sha256.slice(0, 12)}…)`).join(', ')} · ${r.assetsVerifiedAt ? `verified on GitHub ${slackTime(r.assetsVerifiedAt)}` : r.assetsProblem ? `:x: ${clip(r.assetsProblem, 300)}` : 'checked before the first wave'}` : '',

@@ -38,7 +38,9 @@ export type ReleaseCommand =
   | { verb: 'where'; service: string }
   | { verb: 'incident'; id: number; ref: string }
   | { verb: 'audit'; id?: number }
-  | { verb: 'mute' | 'unmute'; service: string };
+  | { verb: 'mute' | 'unmute'; service: string }
+  | { verb: 'review'; id: number }
+  | { verb: 'lessons'; words: string };
 
 export type Verb = ReleaseCommand['verb'];
 export type CommandOf<V extends Verb> = Extract<ReleaseCommand, { verb: V }>;

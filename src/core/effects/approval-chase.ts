@@ -8,6 +8,7 @@ import type { PostedRef } from '../ports/publisher.ts';
 import { releaseDetail, type ReleaseDetail } from '../usecases/queries.ts';
 import type { CoreContext } from '../context.ts';
 import { EffectNotReadyError } from './errors.ts';
+import { requirePostedCard } from '../usecases/card-ref.ts';
 import { effect } from './effect.ts';
 import { releaseId } from './payloads.ts';
 
@@ -53,5 +54,21 @@ export const approvalEscalationEffect = effect({
       told.push(manager);
     }
     return { told };
+  },
+});
+
+const ExpiryPayload = z.object({ releaseId, revision: z.number().int(), until: z.string().datetime() });
+
+/** One warning in the card's thread: the approvals lapse before the release starts. */
+export const approvalExpiryWarningEffect = effect({
+  kinds: ['approval_expiry_warning'],
+  payload: ExpiryPayload,
+  traits: {},
+  async perform(ctx, { publisher }, _kind, { releaseId, revision, until }, { key, retry }) {
+    const release = await findRelease(ctx.db, releaseId);
+    if (!release || !['approved', 'scheduled'].includes(release.state) || release.revision !== revision) return { skipped: 'the release started, changed or was withdrawn' };
+    const card = await requirePostedCard(ctx, releaseId);
+    const detail = await releaseDetail(ctx, releaseId, ctx.db, { history: false });
+    return { ...(await publisher.postExpiryWarning(detail, card, new Date(until), key, retry)) };
   },
 });

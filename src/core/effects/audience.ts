@@ -26,7 +26,7 @@ export const audienceNoticeEffect = effect({
   payload: AudiencePayload,
   traits: {},
   async perform(ctx, { publisher }, _kind, { releaseId, channel }, { key, retry }) {
-    const detail = await releaseDetail(ctx, releaseId, ctx.db, { history: false });
+    const detail = await releaseDetail(ctx, releaseId, ctx.db, { history: false, effects: false });
     if (key === audienceNoticeKey(releaseId, channel)) return { ...(await publisher.postAudienceNotice(detail, channel, key, retry)) };
     // Every later change re-renders the message as it stands now, so the order of updates does not matter.
     const notice = await postedNotice(ctx, releaseId, channel);
@@ -44,7 +44,7 @@ export const audienceNoteEffect = effect({
   payload: NotePayload,
   traits: {},
   async perform(ctx, { publisher }, _kind, { releaseId, channel, event, startMs, beforeMs }, { key, retry }) {
-    const detail = await releaseDetail(ctx, releaseId, ctx.db, { history: false });
+    const detail = await releaseDetail(ctx, releaseId, ctx.db, { history: false, effects: false });
     if (event === 'reminder') {
       const r = detail.release;
       if (r.state !== 'scheduled' || r.plannedStart?.getTime() !== startMs) return { skipped: 'the start moved, or the release is no longer scheduled' };

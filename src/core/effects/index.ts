@@ -8,8 +8,9 @@ import { githubAssetsEffect } from './github-assets.ts';
 import { githubReleaseEffect } from './github-release.ts';
 import { audienceNoteEffect, audienceNoticeEffect } from './audience.ts';
 import { personalFanoutEffect, personalNoticeEffect } from './personal-notice.ts';
-import { approvalEscalationEffect, approvalReminderEffect } from './approval-chase.ts';
 import { homeFanoutEffect, homePublishEffect } from './home.ts';
+import { approvalEscalationEffect, approvalExpiryWarningEffect, approvalReminderEffect } from './approval-chase.ts';
+import { jiraFollowUpEffect, reviewReminderEffect } from './review.ts';
 import { checklistRefreshEffect, deployStepEffect, githubPollEffect, verifyStepEffect, wakeEffect } from './rollout.ts';
 
 /** Every kind of side effect relm performs. A new kind is one file and one line here. */
@@ -37,6 +38,9 @@ export const EFFECTS = [
   approvalEscalationEffect,
   homeFanoutEffect,
   homePublishEffect,
+  approvalExpiryWarningEffect,
+  reviewReminderEffect,
+  jiraFollowUpEffect,
 ] as const;
 
 /** The name of every effect kind, as the outbox stores it. */

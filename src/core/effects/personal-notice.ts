@@ -119,7 +119,7 @@ export const personalNoticeEffect = effect({
     } else if (payload.held && !STATE_OF[payload.event].includes(release.state)) {
       return { skipped: `the release is ${release.state} now; a later notice tells it` };
     }
-    const detail = await releaseDetail(ctx, release.id, ctx.db, { history: false });
+    const detail = await releaseDetail(ctx, release.id, ctx.db, { history: false, effects: false });
     return { ...(await publisher.postPersonalNotice(detail, payload.user, { event: payload.event, beforeMs: payload.beforeMs }, key, retry)) };
   },
 });

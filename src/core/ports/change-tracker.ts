@@ -20,6 +20,8 @@ export interface ChangeTicket {
   correlation: string;
   /** Mapped fields; those without a value are left unset. */
   fields?: TicketField[];
+  /** Issues the new one is linked to as it is created (by a link type's name), e.g. a follow-up to its change ticket. */
+  links?: { type: string; key: string }[];
 }
 
 /** What became of linking a ticket to the work items its plan mentions. */

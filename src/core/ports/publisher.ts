@@ -49,11 +49,15 @@ export interface Publisher {
   postApprovalReminder(detail: ReleaseDetail, request: PostedRef, undecided: string[], key: string, retry: boolean): Promise<PostedRef>;
   /** A direct message to a release manager about a request that has waited too long. */
   postEscalation(detail: ReleaseDetail, request: PostedRef, manager: string, key: string, retry: boolean): Promise<PostedRef>;
+  /** A reply in the card's thread: the release's approvals lapse at `until`, before it starts. */
+  postExpiryWarning(detail: ReleaseDetail, card: PostedRef, until: Date, key: string, retry: boolean): Promise<PostedRef>;
   /** A reply under the audience message for one step that matters to users, or a reminder before the start. */
   postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: PersonalNotice, key: string, retry: boolean): Promise<PostedRef>;
   /** A direct message to one person of the audience. */
   postPersonalNotice(detail: ReleaseDetail, user: string, notice: PersonalNotice, key: string, retry: boolean): Promise<PostedRef>;
   /** Publishes one person's App Home view (replacing what it showed). */
   publishHome(home: HomeData): Promise<void>;
+  /** A direct message to the owner or a release manager: the required post-release review is not written yet (reminder `round`). */
+  postReviewReminder(detail: ReleaseDetail, user: string, round: number, key: string, retry: boolean): Promise<PostedRef>;
   updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;
 }

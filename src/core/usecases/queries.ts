@@ -18,6 +18,9 @@ import { failedEffects, heldNoticeCount, latestResultWith, unfinishedEffectKinds
 /** The effects that tell a release's audience: their failures are people not reached, not systems out of sync. */
 const AUDIENCE_KINDS = ['audience_notice', 'audience_note', 'audience_dm', 'audience_dm_fanout'];
 import { ratingSummary } from '../../store/repositories/ratings.ts';
+import { findReview } from '../../store/repositories/reviews.ts';
+import type { ReviewStatus } from '../review.ts';
+import { reviewStatusOf } from './review.ts';
 
 export interface ReleaseDetail {
   release: StoredRelease;
@@ -41,10 +44,16 @@ export interface ReleaseDetail {
   unreached: { total: number; first: { who: string; reason: string }[] };
   /** Notices waiting for their moment: reminders, and DMs held through their readers' night. */
   heldNotices: number;
+  /** The post-release review: done, due, overdue, optional, or none before the rollout finishes. */
+  review: ReviewStatus;
 }
 
 /** A release with its decisions, approval standing, steps and (unless told not to) history: what `show` and the card display. */
-export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB> | Transaction<DB> = ctx.db, options: { history?: boolean } = {}): Promise<ReleaseDetail> {
+/**
+ * `history: false` leaves out the audit history; `effects: false` leaves out the state of the release's
+ * own effects (what failed, is pending or held), which a notice to thousands must not count each time.
+ */
+export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB> | Transaction<DB> = ctx.db, options: { history?: boolean; effects?: boolean } = {}): Promise<ReleaseDetail> {
   const release = await loadRelease(db, id);
   const policy = policyOf(ctx.settings, release.service);
   const decisions = await decisionsFor(db, id);
@@ -66,12 +75,17 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
     decisions,
     approval,
     history: options.history === false ? [] : await auditFor(db, id),
-    syncProblems: await failedEffects(db, id, AUDIENCE_KINDS),
-    syncPending: await unfinishedEffectKinds(db, id, ctx.clock()),
-    unreached: await unreachedAudience(db, id, AUDIENCE_KINDS),
-    heldNotices: await heldNoticeCount(db, id, AUDIENCE_KINDS, ctx.clock()),
+    ...(options.effects === false
+      ? { syncProblems: [], syncPending: [], unreached: { total: 0, first: [] }, heldNotices: 0 }
+      : {
+          syncProblems: await failedEffects(db, id, AUDIENCE_KINDS),
+          syncPending: await unfinishedEffectKinds(db, id, ctx.clock()),
+          unreached: await unreachedAudience(db, id, AUDIENCE_KINDS),
+          heldNotices: await heldNoticeCount(db, id, AUDIENCE_KINDS, ctx.clock()),
+        }),
     incidents: await incidentsOf(db, id),
     rating: await ratingSummary(db, id),
+    review: reviewStatusOf(ctx, release, await findReview(db, id)),
     unknownWorkItems: (Array.isArray(linking?.missing) ? linking.missing : []).filter((k): k is string => typeof k === 'string'),
   };
 }

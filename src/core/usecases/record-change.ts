@@ -8,7 +8,7 @@ import type { ReleaseState, StoredRelease } from '../release.ts';
 import { audienceChannels, audienceEventOf, audienceNoticeKey, isPersonalEntry, reminderKey, reminderPrefix } from '../audience.ts';
 import { own } from '../lookup.ts';
 import { quietHoursLength } from '../notice-time.ts';
-import { homeRefreshEffect } from '../effects/home.ts';
+import { homeRefreshEffect } from '../home.ts';
 import { anyHomeOpened } from '../../store/repositories/home.ts';
 
 /** The facts of a release an audit entry keeps, before and after a change. */

@@ -35,8 +35,8 @@ export class JiraCloudApi implements JiraApi {
     return (found.issues ?? []) as JiraIssueRef[];
   }
 
-  async createIssue(fields: Record<string, unknown>): Promise<JiraIssueRef> {
-    return this.#once.issues.createIssue({ fields: fields as never });
+  async createIssue(fields: Record<string, unknown>, update?: Record<string, unknown>): Promise<JiraIssueRef> {
+    return this.#once.issues.createIssue({ fields: fields as never, ...(update ? { update: update as never } : {}) });
   }
 
   async editIssue(key: string, fields: Record<string, unknown>): Promise<void> {

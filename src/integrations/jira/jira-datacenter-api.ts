@@ -32,8 +32,8 @@ export class JiraDataCenterApi implements JiraApi {
     return found?.issues ?? [];
   }
 
-  async createIssue(fields: Record<string, unknown>): Promise<JiraIssueRef> {
-    return (await this.#once.sendRequest<JiraIssueRef | undefined>({ method: 'POST', url: '/rest/api/2/issue', body: { fields } })) ?? {};
+  async createIssue(fields: Record<string, unknown>, update?: Record<string, unknown>): Promise<JiraIssueRef> {
+    return (await this.#once.sendRequest<JiraIssueRef | undefined>({ method: 'POST', url: '/rest/api/2/issue', body: { fields, ...(update ? { update } : {}) } })) ?? {};
   }
 
   async editIssue(key: string, fields: Record<string, unknown>): Promise<void> {

@@ -23,7 +23,8 @@ export interface JiraApi {
   /** Headings and plain-text paragraphs in the deployment's rich text (ADF on Cloud, wiki markup on Data Center). */
   document(sections: ChangeTicket['sections']): unknown;
   searchIssues(jql: string, fields: string[], maxResults: number): Promise<JiraIssueRef[]>;
-  createIssue(fields: Record<string, unknown>): Promise<JiraIssueRef>;
+  /** `update` carries what Jira applies with the create, e.g. `issuelinks` to link the new issue at once. */
+  createIssue(fields: Record<string, unknown>, update?: Record<string, unknown>): Promise<JiraIssueRef>;
   editIssue(key: string, fields: Record<string, unknown>): Promise<void>;
   getIssue(idOrKey: string, fields: string[]): Promise<JiraIssueRef>;
   getTransitions(key: string): Promise<{ id?: string; name?: string }[]>;
@@ -128,7 +129,7 @@ export class JiraChangeTracker implements ChangeTracker {
         labels: [ticket.correlation],
         description: this.api.document(ticket.sections),
         ...fields,
-      }),
+      }, ticket.links?.length ? { issuelinks: ticket.links.map((l) => ({ add: { type: { name: l.type }, outwardIssue: { key: l.key } } })) } : undefined),
       { once: true },
     );
     if (!created.key || !created.id) throw new Error('Jira created the ticket but returned no key or id');

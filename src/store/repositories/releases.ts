@@ -157,3 +157,9 @@ export async function awaitingApproval(db: Db, limit = 500): Promise<{ id: numbe
     .execute();
   return rows.filter((r) => r.done_at).map((r) => ({ id: r.id, service: r.service, revision: r.revision, requestedAt: r.done_at! }));
 }
+
+/** Authorised releases that have not started yet (their approvals may lapse before they do). */
+export async function authorisedNotStarted(db: Db, limit = 500): Promise<{ id: number; service: string; type: ReleaseType; revision: number; plannedStart: Date | null }[]> {
+  const rows = await db.selectFrom('releases').select(['id', 'service', 'type', 'revision', 'planned_start']).where('state', 'in', ['approved', 'scheduled']).orderBy('id').limit(limit).execute();
+  return rows.map((r) => ({ id: r.id, service: r.service, type: r.type as ReleaseType, revision: r.revision, plannedStart: r.planned_start }));
+}

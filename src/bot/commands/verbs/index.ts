@@ -7,6 +7,7 @@ import { controlVerbs, stopVerbs } from './rollout.ts';
 import { auditVerb, calendarVerb, listVerb, policyVerb, showVerb, whereVerb } from './queries.ts';
 import { incidentVerb } from './incident.ts';
 import { muteVerbs } from './mute.ts';
+import { lessonsVerb, reviewVerb } from './review.ts';
 
 const helpVerb = verb({
   names: ['help', '?'],
@@ -36,6 +37,8 @@ export const VERBS: readonly VerbSpec<any>[] = [
   auditVerb,
   incidentVerb,
   muteVerbs,
+  reviewVerb,
+  lessonsVerb,
 ];
 
 const BY_NAME = new Map(VERBS.flatMap((spec) => spec.names.map((name) => [name, spec] as const)));

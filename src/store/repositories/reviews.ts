@@ -1,0 +1,149 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { DB, ReviewsTable } from '../schema.ts';
+import type { Review, ReviewRequirement } from '../../core/review.ts';
+import { DEFAULT_REQUIRE_REVIEW, FINISHED_STATES } from '../../core/review.ts';
+import type { StoredRelease } from '../../core/release.ts';
+import { toRelease } from './releases.ts';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+function toReview(row: Omit<Selectable<ReviewsTable>, 'search'>): Review {
+  return {
+    releaseId: row.release_id,
+    author: row.author,
+    editor: row.editor,
+    wentWell: row.went_well,
+    wentBadly: row.went_badly,
+    lessons: row.lessons,
+    actions: row.actions,
+    raiseInJira: row.raise_in_jira,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    edits: row.edits,
+  };
+}
+
+const COLUMNS = ['release_id', 'author', 'editor', 'went_well', 'went_badly', 'lessons', 'actions', 'raise_in_jira', 'created_at', 'updated_at', 'edits'] as const;
+
+export async function findReview(db: Db, releaseId: number): Promise<Review | undefined> {
+  const row = await db.selectFrom('reviews').select(COLUMNS).where('release_id', '=', releaseId).executeTakeFirst();
+  return row ? toReview(row) : undefined;
+}
+
+export type ReviewText = Pick<Review, 'wentWell' | 'wentBadly' | 'lessons' | 'actions' | 'raiseInJira'>;
+
+/**
+ * Writes a release's review: the first submission creates it, a later one replaces its text and counts
+ * an edit. Run under the release's row lock (the use case holds it), so two submissions take turns.
+ */
+export async function saveReview(trx: Transaction<DB>, releaseId: number, editor: string, text: ReviewText, at: Date): Promise<{ review: Review; before: Review | undefined }> {
+  const before = await findReview(trx, releaseId);
+  const values = { went_well: text.wentWell, went_badly: text.wentBadly, lessons: text.lessons, actions: JSON.stringify(text.actions), raise_in_jira: text.raiseInJira, editor, updated_at: at };
+  const row = before
+    ? await trx.updateTable('reviews').set({ ...values, edits: before.edits + 1 }).where('release_id', '=', releaseId).returning(COLUMNS).executeTakeFirstOrThrow()
+    : await trx.insertInto('reviews').values({ ...values, release_id: releaseId, author: editor, created_at: at }).returning(COLUMNS).executeTakeFirstOrThrow();
+  return { review: toReview(row), before };
+}
+
+export interface LessonMatch {
+  releaseId: number;
+  service: string;
+  version: string;
+  title: string;
+  finishedAt: Date | null;
+  state: string;
+  lessons: string;
+  /** Where the words matched, with each match between \u0001 and \u0002 (the renderer escapes the text, then marks them). */
+  headline: string;
+  rank: number;
+}
+
+/** Marks ts_headline puts around each match: control characters no reviewer types, so escaping cannot be fooled. */
+export const MATCH_START = '\u0001';
+export const MATCH_END = '\u0002';
+
+/**
+ * Past reviews matching the words (web-search syntax: `"exact phrase"`, `or`, `-not`), best first, with
+ * English stemming: PostgreSQL full text search over the GIN-indexed `search` column, the same on PGlite.
+ */
+export async function searchLessons(db: Db, words: string, options: { limit?: number; services?: string[] } = {}): Promise<LessonMatch[]> {
+  const limit = options.limit ?? 10;
+  const services = options.services;
+  // The headline is the costly part: made for the rows kept, after ranking and the limit.
+  const result = await sql<{ release_id: number; service: string; version: string; title: string; finished_at: Date | null; state: string; lessons: string; headline: string; rank: number }>`
+    WITH q AS (SELECT websearch_to_tsquery('english', ${words}) AS q),
+    best AS (
+      SELECT rv.release_id, r.service, r.version, r.title, r.finished_at, r.state, rv.lessons, rv.went_badly, rv.went_well, ts_rank(rv.search, q.q) AS rank
+      FROM reviews rv JOIN releases r ON r.id = rv.release_id, q
+      WHERE rv.search @@ q.q ${services?.length ? sql`AND r.service = ANY(${services}::text[])` : sql``}
+      ORDER BY rank DESC, rv.release_id DESC
+      LIMIT ${limit}
+    )
+    SELECT best.release_id, best.service, best.version, best.title, best.finished_at, best.state, best.lessons, best.rank,
+      ts_headline('english', concat_ws(E'\n', nullif(best.lessons, ''), nullif(best.went_badly, ''), nullif(best.went_well, '')), q.q,
+        ${`StartSel=${MATCH_START}, StopSel=${MATCH_END}, MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "`}) AS headline
+    FROM best, q
+    ORDER BY best.rank DESC, best.release_id DESC`.execute(db);
+  return result.rows.map((row) => ({
+    releaseId: row.release_id,
+    service: row.service,
+    version: row.version,
+    title: row.title,
+    finishedAt: row.finished_at === null ? null : new Date(row.finished_at),
+    state: row.state,
+    lessons: row.lessons,
+    headline: row.headline,
+    rank: Number(row.rank),
+  }));
+}
+
+/** Which finished releases of a service must be reviewed (its policy's `require_review`). */
+export interface ReviewRule {
+  service: string;
+  requireReview: readonly ReviewRequirement[];
+}
+
+/**
+ * Reviews done and due among the releases whose rollout finished in [from, to), for the given services
+ * (all when none are given): `done` counts releases with a review, `due` those the rules require a
+ * review of that have none yet. A service without a rule takes the policy default (failed, rolled back,
+ * emergency). One set-based query, whatever the history's size.
+ */
+export async function reviewCounts(db: Db, filter: { from: Date; to: Date; services?: string[]; rules?: ReviewRule[] }): Promise<{ done: number; due: number }> {
+  const rules = JSON.stringify((filter.rules ?? []).map((r) => ({ service: r.service, rules: [...r.requireReview] })));
+  const fallback = [...DEFAULT_REQUIRE_REVIEW];
+  const services = filter.services?.length ? filter.services : null;
+  const result = await sql<{ done: number; due: number }>`
+    WITH finished AS (
+      SELECT r.id, r.state, r.type, coalesce(rule.rules, ${fallback}::text[]) AS rules, (v.release_id IS NOT NULL) AS reviewed
+      FROM releases r
+      LEFT JOIN (SELECT service, ARRAY(SELECT jsonb_array_elements_text(x.rules)) AS rules FROM jsonb_to_recordset(CAST(${rules} AS jsonb)) AS x(service text, rules jsonb)) rule ON rule.service = r.service
+      LEFT JOIN reviews v ON v.release_id = r.id
+      WHERE r.state = ANY(${[...FINISHED_STATES]}::text[]) AND r.finished_at >= ${filter.from} AND r.finished_at < ${filter.to}
+        AND (${services}::text[] IS NULL OR r.service = ANY(${services}::text[]))
+    )
+    SELECT
+      count(*) FILTER (WHERE reviewed)::int AS done,
+      count(*) FILTER (WHERE NOT reviewed AND ('all' = ANY(rules) OR state = ANY(rules) OR (type = 'emergency' AND 'emergency' = ANY(rules))))::int AS due
+    FROM finished`.execute(db);
+  const row = result.rows[0];
+  return { done: Number(row?.done ?? 0), due: Number(row?.due ?? 0) };
+}
+
+/**
+ * Finished releases with no review whose rollout ended since `since`: what the reminder sweep looks at,
+ * a page at a time in id order (`afterId` is the last id of the page before).
+ */
+export async function unreviewedSince(db: Db, since: Date, page: { afterId?: number; limit?: number } = {}): Promise<StoredRelease[]> {
+  const rows = await db
+    .selectFrom('releases')
+    .selectAll('releases')
+    .where('state', 'in', [...FINISHED_STATES])
+    .where('finished_at', '>=', since)
+    .where('id', '>', page.afterId ?? 0)
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('reviews').select('reviews.release_id').whereRef('reviews.release_id', '=', 'releases.id'))))
+    .orderBy('id')
+    .limit(page.limit ?? 500)
+    .execute();
+  return rows.map(toRelease);
+}
