@@ -74,6 +74,8 @@ const deploymentModel = z.strictObject({
   github: z.strictObject({ poll: duration.default('30s'), timeout: duration.default('1h') }).optional(),
   // After completion, the post-release review is due this long after the rollout finished.
   review_after: duration.default('3d'),
+  // After completion, the support contact is shown this long before the audience is asked to rate the release.
+  early_life_support: duration.optional(),
 });
 
 const jiraFieldId = z.string().regex(/^(customfield_\d+|[a-z][A-Za-z]*)$/, 'a Jira field id like customfield_10061 or duedate');
@@ -294,6 +296,7 @@ function toSettings(file: RelmFile): Settings {
           webhook: m.webhook ? { url: m.webhook.url, secretEnv: m.webhook.secret_env } : undefined,
           github: { pollMs: parseDuration(m.github?.poll ?? '30s'), timeoutMs: parseDuration(m.github?.timeout ?? '1h') },
           reviewAfterMs: parseDuration(m.review_after),
+          ...(m.early_life_support ? { earlyLifeSupportMs: parseDuration(m.early_life_support) } : {}),
         },
       ]),
     ),

@@ -36,8 +36,11 @@ export function audienceNoticeKey(releaseId: number, channel: string): string {
   return `audience:notice:${releaseId}:${channel}`;
 }
 
-/** What a person can be told of personally: every audience event, and a reminder before the start. */
-export const NOTICE_EVENTS = [...AUDIENCE_EVENTS, 'reminder'] as const;
+/**
+ * What a person can be told of personally: every audience event, a reminder before the start, and the
+ * question how it went, asked when early life support ends (or with the completion, without it).
+ */
+export const NOTICE_EVENTS = [...AUDIENCE_EVENTS, 'reminder', 'rate'] as const;
 export type NoticeEvent = (typeof NOTICE_EVENTS)[number];
 
 /** Whether an audience entry names people (a user, a user group, or a name under groups:) rather than a channel. */
@@ -72,4 +75,16 @@ export function reminderKey(releaseId: number, startMs: number, beforeMs: number
  */
 export function reminderSuperseded(beforeMs: number, all: readonly number[], startMs: number, now: Date): boolean {
   return all.some((other) => other < beforeMs && now.getTime() >= startMs - other);
+}
+
+/**
+ * What a notice of `event` says about the rating and early life support: with `early_life_support` in
+ * the release's deployment model, the completion names the support period and the rating is asked
+ * when it ends; without it, the completion (or a rollback) asks at once.
+ */
+export function ratingTerms(event: NoticeEvent, earlyLifeSupportMs: number | undefined, finishedAt: Date | null): { askRating: boolean; supportUntil?: Date } {
+  if (event === 'rate' || event === 'rolled_back') return { askRating: true };
+  if (event !== 'completed') return { askRating: false };
+  if (!earlyLifeSupportMs) return { askRating: true };
+  return { askRating: false, ...(finishedAt ? { supportUntil: new Date(finishedAt.getTime() + earlyLifeSupportMs) } : {}) };
 }

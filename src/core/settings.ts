@@ -21,6 +21,8 @@ export interface DeploymentModel {
   github?: { pollMs: number; timeoutMs: number };
   /** The post-release review is due this long after the rollout finished (`review_after`; 3d when unset). */
   reviewAfterMs?: number;
+  /** Early life support after completion (`early_life_support`): the audience is asked to rate the release when it ends. */
+  earlyLifeSupportMs?: number;
 }
 
 /** How a service's audience is told: reminders before the start, and the local night no DM is sent in. */

@@ -69,6 +69,12 @@ function jobOptions(schedule: RetrySchedule) {
   };
 }
 
+/**
+ * A personal notice's job is kept only briefly once done: thousands wait at a time, and its outbox row,
+ * not the job, is what keeps it from being sent twice.
+ */
+const NOTICE_JOB_RETENTION = { removeOnComplete: { age: 300, count: 1_000 } };
+
 /** What the relay did with a row still owed an attempt. */
 export type Requeued = 'queued' | 'revived' | 'waiting';
 
@@ -112,8 +118,8 @@ export class BullEffectDispatcher implements EffectDispatcher {
       await this.#queueOf(options.lane).addBulk(
         groups.map((ids) => ({
           name: 'effect',
-          data: { outboxId: ids[0]!, outboxIds: ids },
-          opts: { ...this.#jobOptions, ...(delay ? { delay } : {}), jobId: ids.length === 1 ? effectJobId(this.installation, ids[0]!) : `${this.installation}-outbox-batch-${createHash('sha1').update(ids.join(',')).digest('hex')}` },
+          data: ids.length === 1 ? { outboxId: ids[0]! } : { outboxId: ids[0]!, outboxIds: ids },
+          opts: { ...this.#jobOptions, ...(options.lane === 'notices' ? NOTICE_JOB_RETENTION : {}), ...(delay ? { delay } : {}), jobId: ids.length === 1 ? effectJobId(this.installation, ids[0]!) : `${this.installation}-outbox-batch-${createHash('sha1').update(ids.join(',')).digest('hex')}` },
         })),
       );
     } catch (error) {
@@ -278,7 +284,8 @@ export function startEffectsWorker(options: EffectsWorkerOptions): Worker<Effect
   });
   const noticesWorker: Worker<EffectJob> = new Worker<EffectJob>(effectsQueueName(dispatcher.installation, 'notices'), processor('notices'), {
     ...common,
-    concurrency: 8,
+    // Enough slots that one process alone can keep up with the limiter if its peers die.
+    concurrency: 32,
     limiter: { max: options.noticesPerSecond ?? DEFAULT_NOTICES_PER_SECOND, duration: 1_000 },
   });
   for (const worker of [effectsWorker, noticesWorker]) {

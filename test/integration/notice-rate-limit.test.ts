@@ -36,11 +36,11 @@ afterAll(async () => {
 });
 
 function worker() {
-  return spawnRelm('worker', { ...h.env, PORT: 0, LOG_LEVEL: 'warn', RELM_NOTICES_PER_SECOND: 40 });
+  return spawnRelm('worker', { ...h.env, PORT: 0, LOG_LEVEL: 'warn', RELM_NOTICES_PER_SECOND: 40, RELM_JOB_LOCK_MS: 2_000 });
 }
 
 describe('personal notices under Slack’s rate limits, across two worker processes', () => {
-  it('pauses every worker for the Retry-After of a 429 and delivers each DM exactly once', async () => {
+  it('pauses every worker for the Retry-After of a 429 and delivers each DM exactly once, though one worker is killed', async () => {
     const workers = [worker(), worker()];
     try {
       // Slack takes at most 20 posts a second here, and asks for 3 s of quiet after each 429: relm,
@@ -51,6 +51,9 @@ describe('personal notices under Slack’s rate limits, across two worker proces
       await h.command('U0DEV', `submit REL-${id}`);
       await h.command('U0APP1', `approve REL-${id}`);
       const dms = () => h.slack.messages.filter((m) => m.channel.startsWith('D0P'));
+      // Half-way, one worker process is killed: the other finishes, and nothing is sent twice or lost.
+      await waitFor(async () => dms().length >= PEOPLE.length / 2 || undefined, 'half the DMs', 60_000);
+      workers[0]!.child.kill('SIGKILL');
       await waitFor(async () => dms().length >= PEOPLE.length || undefined, 'every DM', 60_000);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       // Exactly once: one DM per person, each keyed by release, change and person.

@@ -55,7 +55,7 @@ export function ratingButtons(releaseId: number): KnownBlock {
 /** A reply under the audience message: the step, and after completion the question how it went. */
 export function renderAudienceReply(detail: ReleaseDetail, notice: PersonalNotice): { text: string; blocks?: KnownBlock[] } {
   const text = renderAudienceNote(detail, notice);
-  if (notice.event !== 'completed' && notice.event !== 'rolled_back') return { text };
+  if (!notice.askRating) return { text };
   return {
     text,
     blocks: [
@@ -92,7 +92,9 @@ export function renderAudienceNote(detail: ReleaseDetail, notice: PersonalNotice
     case 'resumed':
       return ':arrow_forward: The rollout goes on.';
     case 'completed':
-      return `:white_check_mark: Done: ${escapeText(r.service)} ${escapeText(r.version)} is live everywhere.${r.contact ? ` Questions: ${contactRef(r.contact)}.` : ''}`;
+      return `:white_check_mark: Done: ${escapeText(r.service)} ${escapeText(r.version)} is live everywhere.${r.contact ? ` Questions${notice.supportUntil ? ` until ${slackTime(notice.supportUntil)} (early life support)` : ''}: ${contactRef(r.contact)}.` : ''}`;
+    case 'rate':
+      return `:speech_balloon: ${escapeText(r.service)} ${escapeText(r.version)} has been live a while now.`;
     case 'failed':
       return ':x: The rollout was stopped.';
     case 'rolled_back':
@@ -110,7 +112,7 @@ export function renderPersonalNotice(detail: ReleaseDetail, notice: PersonalNoti
   const r = detail.release;
   const step = renderAudienceNote(detail, notice);
   const summary = renderAudienceNotice(detail);
-  const rate = notice.event === 'completed' || notice.event === 'rolled_back';
+  const rate = notice.askRating === true;
   return {
     text: `${step.replace(/^:[a-z_]+: /, '')} ${summary.text}`.slice(0, 3000),
     blocks: [

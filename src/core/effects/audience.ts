@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { findOutbox } from '../../store/repositories/outbox.ts';
-import { AUDIENCE_EVENTS, NOTICE_EVENTS, audienceNoticeKey, reminderSuperseded } from '../audience.ts';
+import { AUDIENCE_EVENTS, NOTICE_EVENTS, audienceNoticeKey, ratingTerms, reminderSuperseded } from '../audience.ts';
 import { own } from '../lookup.ts';
 import type { PostedRef } from '../ports/publisher.ts';
 import type { CoreContext } from '../context.ts';
@@ -53,6 +53,7 @@ export const audienceNoteEffect = effect({
     }
     const notice = await postedNotice(ctx, releaseId, channel);
     if (!notice) return { skipped: 'the audience message could not be posted' };
-    return { ...(await publisher.postAudienceNote(detail, notice, { event, beforeMs }, key, retry)) };
+    const terms = ratingTerms(event, own(ctx.settings.deploymentModels, detail.release.deploymentModel)?.earlyLifeSupportMs, detail.release.finishedAt);
+    return { ...(await publisher.postAudienceNote(detail, notice, { event, beforeMs, ...terms }, key, retry)) };
   },
 });

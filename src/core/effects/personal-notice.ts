@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { NOTICE_EVENTS, audiencePeople, reminderKey, reminderSuperseded, type NoticeEvent } from '../audience.ts';
+import { NOTICE_EVENTS, audiencePeople, ratingTerms, reminderKey, reminderSuperseded, type NoticeEvent } from '../audience.ts';
 import type { CoreContext } from '../context.ts';
 import type { OutboxMessage } from '../effect.ts';
 import { deliveryTime } from '../notice-time.ts';
@@ -40,6 +40,7 @@ const STATE_OF: Record<NoticeEvent, string[]> = {
   failed: ['failed'],
   rolled_back: ['rolled_back'],
   cancelled: ['cancelled'],
+  rate: ['completed', 'rolled_back'],
 };
 
 /** Why a reminder is no longer to be sent, if it is not. */
@@ -120,6 +121,7 @@ export const personalNoticeEffect = effect({
       return { skipped: `the release is ${release.state} now; a later notice tells it` };
     }
     const detail = await releaseDetail(ctx, release.id, ctx.db, { history: false, effects: false });
-    return { ...(await publisher.postPersonalNotice(detail, payload.user, { event: payload.event, beforeMs: payload.beforeMs }, key, retry)) };
+    const terms = ratingTerms(payload.event, own(ctx.settings.deploymentModels, release.deploymentModel)?.earlyLifeSupportMs, release.finishedAt);
+    return { ...(await publisher.postPersonalNotice(detail, payload.user, { event: payload.event, beforeMs: payload.beforeMs, ...terms }, key, retry)) };
   },
 });

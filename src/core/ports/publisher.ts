@@ -15,6 +15,10 @@ export interface PostedRef {
 export interface PersonalNotice {
   event: NoticeEvent;
   beforeMs?: number;
+  /** Ask how it went (1-5 buttons): with the completion, or when early life support ends. */
+  askRating?: boolean;
+  /** Early life support runs until then: the contact is shown, the rating asked after. */
+  supportUntil?: Date;
 }
 
 /** A warning for a service's channel that is not about one release (an unauthorised version). */

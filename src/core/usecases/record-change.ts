@@ -114,6 +114,14 @@ function audienceEffects(ctx: CoreContext, change: PendingChange, seq: number): 
   ]);
   const personal = service.audience.some(isPersonalEntry);
   if (personal) messages.push({ kind: 'audience_dm_fanout', releaseId, dedupeKey: `audience:dmfan:${releaseId}:${seq}`, payload: { releaseId, event, tag: String(seq) } });
+  // With early life support, the question how it went comes when support ends.
+  const support = own(ctx.settings.deploymentModels, change.release.deploymentModel)?.earlyLifeSupportMs;
+  if (event === 'completed' && support) {
+    const askAt = new Date(change.at.getTime() + support);
+    const payload = { releaseId, event: 'rate', tag: 'rate' };
+    for (const channel of audienceChannels(service.audience)) messages.push({ kind: 'audience_note', releaseId, dedupeKey: `audience:rate:${releaseId}:${channel}`, payload: { ...payload, channel }, notBefore: askAt });
+    if (personal) messages.push({ kind: 'audience_dm_fanout', releaseId, dedupeKey: `audience:ratefan:${releaseId}`, payload, notBefore: askAt });
+  }
   const start = change.release.plannedStart;
   if ((event === 'scheduled' || event === 'rescheduled') && start) {
     const startMs = start.getTime();
