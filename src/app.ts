@@ -54,6 +54,8 @@ export interface RelmOptions {
   httpRetryBaseMs?: number;
   /** How long a drain keeps accepting connections (1 s by default; see src/http/server.ts). */
   acceptGraceMs?: number;
+  /** The App Home refresh window: one views.publish per person per window (10 s by default). */
+  homeRefreshMs?: number;
 }
 
 export interface Relm {
@@ -110,7 +112,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     const slack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL, people });
     const jira = jiraConnection(env);
     const jiraConfigured = Boolean(jira);
-    const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN), jira: jiraConfigured };
+    const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN), jira: jiraConfigured, homeRefreshMs: options.homeRefreshMs };
     const outages = new OutageTracker(log, { database: () => pingDatabase(db), redis: () => queueRedis.ping() });
     closers.unshift(async () => outages.stop());
     const relm: Relm = { ctx, db, slack, metrics, log, outages, installationId: installation, stop: async () => {} };

@@ -4,6 +4,7 @@ import type { BotDeps } from './deps.ts';
 import { registerCommands } from './commands/index.ts';
 import { registerActions } from './actions/index.ts';
 import { registerViews } from './views/index.ts';
+import { registerEvents } from './events/index.ts';
 import { registerErrorHandler } from './errors.ts';
 import { ackFirst, SlackWork } from './middleware/ack-first.ts';
 import { dropRedeliveries } from './middleware/dedupe.ts';
@@ -62,6 +63,7 @@ export function createSlackApp(token: string, apiUrl: string, connection: Connec
   registerCommands(app, deps);
   registerActions(app, deps);
   registerViews(app, deps);
+  registerEvents(app, deps);
   registerErrorHandler(app, deps);
   return {
     app,

@@ -40,18 +40,21 @@ const action = z.looseObject({
   value: z.string().max(2_000).optional(),
 });
 
-const blockActions = z.looseObject({
-  type: z.literal('block_actions'),
-  user,
-  team: nullableRef,
-  enterprise: nullableRef,
-  actions: z.array(action).min(1).max(25),
-  trigger_id: id,
-  // relm's buttons are all in messages, and a click on one always comes with where to answer.
-  response_url: url,
-  channel: z.looseObject({ id: slackId }).optional(),
-  container: object.optional(),
-});
+const blockActions = z
+  .looseObject({
+    type: z.literal('block_actions'),
+    user,
+    team: nullableRef,
+    enterprise: nullableRef,
+    actions: z.array(action).min(1).max(25),
+    trigger_id: id,
+    response_url: url.optional(),
+    channel: z.looseObject({ id: slackId }).optional(),
+    container: object.optional(),
+    view: z.looseObject({ type: z.string().max(100).optional() }).optional(),
+  })
+  // A click in a message always comes with where to answer; only one in App Home (a view) has none.
+  .refine((body) => body.response_url !== undefined || (body.container?.type === 'view' && body.view?.type === 'home'), { path: ['response_url'], message: 'a click in a message comes with a response_url' });
 
 /** One input's state in a submitted modal, as Slack reports each element type. */
 const inputState = z.looseObject({
@@ -68,6 +71,7 @@ export const ViewMetadataSchema = z.strictObject({
   revision: z.number().int().min(0).max(2_147_483_647).optional(),
   channel: z.string().max(255).optional(),
   service: z.string().max(255).optional(),
+  home: z.boolean().optional(),
 });
 
 const privateMetadata = z
@@ -99,7 +103,7 @@ const viewSubmission = z.looseObject({
   response_urls: z.array(z.looseObject({ response_url: url })).max(10).optional(),
 });
 
-/** Events API bodies: relm subscribes to none today, but Bolt must still be able to classify one. */
+/** Events API bodies: relm subscribes to app_home_opened (App Home); Bolt must be able to classify any. */
 const eventCallback = z.looseObject({
   event: z.looseObject({
     type: z.string().min(1).max(100),

@@ -8,6 +8,8 @@ import { renderApprovalReminder, renderApprovalRequest, renderClosedApprovalRequ
 import { renderCard } from './blocks/card.ts';
 import { renderChecklist } from './blocks/checklist.ts';
 import { renderAudienceNotice, renderAudienceReply, renderPersonalNotice } from './blocks/audience.ts';
+import type { HomeData } from '../core/usecases/home.ts';
+import { renderHome } from './blocks/home.ts';
 
 import { renderAnnouncement, renderThreadNote } from './blocks/notes.ts';
 import { renderReviewReminder } from './blocks/review.ts';
@@ -114,6 +116,10 @@ export class SlackPublisher implements Publisher {
 
   async postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: PersonalNotice, key: string, retry: boolean): Promise<PostedRef> {
     return this.#postOnce(notice.channel, key, retry, { ...renderAudienceReply(detail, event), threadTs: notice.ts });
+  }
+
+  async publishHome(home: HomeData): Promise<void> {
+    await this.#slack.publishHome(home.user, renderHome(home));
   }
 
   async postPersonalNotice(detail: ReleaseDetail, user: string, notice: PersonalNotice, key: string, retry: boolean): Promise<PostedRef> {

@@ -12,6 +12,7 @@ import { LineReader } from './line-reader.ts';
 
 const CONSOLE_HELP = `Type /release … as in Slack (try /release help). Also:
   /as U0BOB        act as another Slack user
+  /home            open relm's App Home as that user (its buttons get numbers too)
   <n> or press <n> press button number n
   /quit            leave
 `;
@@ -19,6 +20,8 @@ const CONSOLE_HELP = `Type /release … as in Slack (try /release help). Also:
 interface Button extends RenderedButton {
   channel: string;
   ts: string;
+  /** A button in App Home: pressed as Slack sends it from a view, with no channel and no response_url. */
+  home?: boolean;
 }
 
 /**
@@ -65,6 +68,21 @@ export async function runConsole(env: Env, settings: Settings): Promise<void> {
   });
   const views: any[] = [];
   slack.on('view', (v: { view: any }) => views.push(v.view));
+  // App Home is printed when the console user asked for it (/home, or a button pressed in it); the
+  // refreshes relm publishes on its own in between are kept by the emulator, not printed.
+  let homeWanted = false;
+  slack.on('home', ({ user: owner, view }: { user: string; view: any }) => {
+    if (!homeWanted || owner !== user) return;
+    homeWanted = false;
+    const { lines, buttons: found } = renderBlocks(view.blocks, '', zone);
+    out(`\n⌂ Home of @${owner}`);
+    for (const line of lines) out(`  ${line}`);
+    const labels = found.map((b) => {
+      buttons.push({ ...b, channel: '', ts: '', home: true });
+      return `[${buttons.length}] ${b.label}`;
+    });
+    if (labels.length) out(`  ${labels.join('  ')}`);
+  });
 
   const rl = new LineReader();
   const idle = async () => {
@@ -106,6 +124,15 @@ export async function runConsole(env: Env, settings: Settings): Promise<void> {
           const next = line.split(/\s+/)[1]?.toUpperCase();
           if (next && /^[UW][A-Z0-9]+$/.test(next)) user = next;
           else out('Usage: /as U0BOB (a Slack user id)');
+        } else if (line === '/home') {
+          homeWanted = true;
+          await receiver.dispatch({
+            type: 'event_callback',
+            team_id: 'T0RELM',
+            event_id: `Ev${randomUUID()}`,
+            event: { type: 'app_home_opened', user, channel: `D${user.slice(1)}`, tab: 'home', event_ts: `${Date.now() / 1000}` },
+          });
+          await idle();
         } else if (line.startsWith('/release')) {
           const text = line.slice('/release'.length).trim();
           await receiver.dispatch({ command: '/release', text, user_id: user, user_name: user.toLowerCase(), channel_id: channel, team_id: 'T0RELM', trigger_id: randomUUID(), response_url: slack.responseUrl({ channel, user }) });
@@ -123,7 +150,19 @@ export async function runConsole(env: Env, settings: Settings): Promise<void> {
               go = /^y/i.test(answer);
               if (!go) out('Not pressed.');
             }
-            if (go) {
+            if (go && button.home) {
+              homeWanted = true;
+              await receiver.dispatch({
+                type: 'block_actions',
+                user: { id: user },
+                container: { type: 'view', view_id: 'VHOME' },
+                view: { id: 'VHOME', type: 'home', callback_id: 'relm_home' },
+                trigger_id: randomUUID(),
+                actions: [{ type: 'button', action_id: button.actionId, block_id: button.blockId, value: button.value, action_ts: `${Date.now() / 1000}` }],
+              });
+              await idle();
+              await runViews();
+            } else if (go) {
               await receiver.dispatch({
                 type: 'block_actions',
                 user: { id: user },
@@ -139,7 +178,7 @@ export async function runConsole(env: Env, settings: Settings): Promise<void> {
             }
           }
         } else {
-          out('Commands start with /release, /as, /help or /quit; a number presses a button.');
+          out('Commands start with /release, /as, /home, /help or /quit; a number presses a button.');
         }
       } catch (error) {
         out(`error: ${(error as Error).message}`);

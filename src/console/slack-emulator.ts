@@ -88,6 +88,8 @@ export class SlackEmulator extends EventEmitter {
   readonly messages: EmulatedMessage[] = [];
   readonly ephemerals: EphemeralMessage[] = [];
   readonly views: { triggerId?: string; view: any; id: string }[] = [];
+  /** Every views.publish, in order: whose App Home and the view it was set to. */
+  readonly homes: { user: string; view: any }[] = [];
   readonly userGroups = new Map<string, string[]>();
   readonly users = new Map<string, { tz?: string; name?: string }>();
   /** Users Slack would not let relm write to (deactivated). */
@@ -181,6 +183,11 @@ export class SlackEmulator extends EventEmitter {
     return this.messages.filter((m) => m.channel === channel && !m.threadTs);
   }
 
+  /** The latest App Home view published for a user, if any. */
+  homeOf(user: string): any | undefined {
+    return this.homes.filter((h) => h.user === user).at(-1)?.view;
+  }
+
   thread(channel: string, ts: string): EmulatedMessage[] {
     return this.messages.filter((m) => m.channel === channel && m.threadTs === ts);
   }
@@ -190,6 +197,7 @@ export class SlackEmulator extends EventEmitter {
     this.messages.length = 0;
     this.ephemerals.length = 0;
     this.views.length = 0;
+    this.homes.length = 0;
     this.#faults.clear();
     this.#outage = undefined;
   }
@@ -289,6 +297,17 @@ export class SlackEmulator extends EventEmitter {
         this.views.push({ triggerId: args.trigger_id, view, id });
         this.emit('view', { triggerId: args.trigger_id, view, id });
         return ok(res, { view: { ...view, id, hash: `h${this.#seq}` } });
+      }
+      case 'views.publish': {
+        const view = typeof args.view === 'string' ? JSON.parse(args.view) : args.view;
+        if (!/^[UW][A-Z0-9]+$/.test(String(args.user_id ?? ''))) return fail(res, 'user_not_found');
+        // Slack refuses a Home view over 100 blocks, or a section over 3,000 characters.
+        if (view?.type !== 'home' || !Array.isArray(view.blocks) || view.blocks.length > 100) return fail(res, 'invalid_arguments');
+        if (view.blocks.some((b: any) => typeof b?.text?.text === 'string' && b.text.text.length > 3_000)) return fail(res, 'invalid_blocks');
+        const published = { user: String(args.user_id), view };
+        this.homes.push(published);
+        this.emit('home', published);
+        return ok(res, { view: { ...view, id: `V${++this.#seq}`, hash: `h${this.#seq}` } });
       }
       case 'usergroups.users.list': {
         const users = this.userGroups.get(String(args.usergroup));

@@ -37,4 +37,6 @@ export interface CoreContext {
   github?: boolean;
   /** Change tickets are kept in Jira (JIRA_HOST and its credentials are set). */
   jira?: boolean;
+  /** The window within which a person's App Home is republished once however much changed (10 s by default). */
+  homeRefreshMs?: number;
 }

@@ -165,6 +165,7 @@ export interface DB {
   github_deployments: GitHubDeploymentsTable;
   incidents: IncidentsTable;
   ratings: RatingsTable;
+  home_views: HomeViewsTable;
   notice_mutes: NoticeMutesTable;
   slack_users: SlackUsersTable;
   reviews: ReviewsTable;
@@ -221,6 +222,15 @@ export interface RatingsTable {
   rater: string;
   score: number;
   rated_at: Timestamp;
+  comment: string | null;
+  commented_at: Timestamp | null;
+}
+
+/** Who has opened relm's App Home, and when their Home view was last published. */
+export interface HomeViewsTable {
+  user_id: string;
+  opened_at: Timestamp;
+  published_at: Timestamp | null;
 }
 
 export interface ReviewsTable {

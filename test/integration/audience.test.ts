@@ -110,7 +110,8 @@ describe('the audience of a release', () => {
     const last = h.slack.thread(AUDIENCE, notice!.ts).at(-1)!;
     expect(last.text).toContain('is live everywhere');
     const buttons = (last.blocks as any[]).find((b) => b.type === 'actions').elements as { action_id: string; value: string }[];
-    expect(buttons.map((b) => b.value)).toEqual([1, 2, 3, 4, 5].map((n) => `${id}:${n}`));
+    expect(buttons.map((b) => b.value)).toEqual([...[1, 2, 3, 4, 5].map((n) => `${id}:${n}`), String(id)]);
+    expect(buttons.at(-1)!.action_id).toBe('relm_rate_comment');
     const four = await h.click('U0CUSTOMER', buttons[3]!.action_id, buttons[3]!.value, last);
     expect(four.reply!.text).toContain(`you rated *REL-${id}* 4 of 5`);
     const again = await h.click('U0CUSTOMER', buttons[1]!.action_id, buttons[1]!.value, last);

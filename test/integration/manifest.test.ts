@@ -25,6 +25,12 @@ describe('manifest.yml', () => {
     expect(manifest.features.app_home.messages_tab_enabled).toBe(true);
   });
 
+  it('enables the Home tab and subscribes to app_home_opened on the same request URL', () => {
+    expect(manifest.features.app_home.home_tab_enabled).toBe(true);
+    expect(manifest.settings.event_subscriptions.bot_events).toContain('app_home_opened');
+    expect(manifest.settings.event_subscriptions.request_url).toMatch(/\/slack\/events$/);
+  });
+
   it('is rejected by the schema when broken, so the first test can fail', () => {
     const ajv = new Ajv({ strict: false });
     ajv.addFormat('uri', /^https?:\/\/[^\s]+$/);

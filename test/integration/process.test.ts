@@ -139,4 +139,37 @@ describe('the relm process', () => {
     expect(stdout).toMatch(/REL-1 · demo 1.0.0: Checkout <!channel> is approved by @U0BOB/);
     expect(stdout).toMatch(/\[\d+\] Approve/);
   }, 60_000);
+
+  it('shows App Home in the console with /home, and its Approve button decides as the request does', async () => {
+    const dir = tempDir();
+    const run = relm(['console'], { RELM_DATA_DIR: dir, RELM_QUEUE_PREFIX: `relmtest${randomBytes(4).toString('hex')}`, RELM_CONFIG: join(ROOT, 'relm.yml') });
+    const seen = async (pattern: RegExp, from = 0): Promise<RegExpMatchArray> => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const match = run.output().stdout.slice(from).match(pattern);
+        if (match) return match;
+        if (Date.now() > deadline) throw new Error(`the console never printed ${pattern}: ${run.output().stdout.slice(from)} ${run.output().stderr.slice(-3000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    const type = (line: string) => run.child.stdin.write(`${line}\n`);
+    type('/release new demo 1.0.0 --title "Home <b>" --at "+1h" --rollback "Redeploy 0.9.0" --tests "CI run 42 green"');
+    type('/release submit REL-1');
+    type('/as U0BOB');
+    await seen(/Submitted REL-1 for approval/);
+    const before = run.output().stdout.length;
+    type('/home');
+    // The Home view's own buttons, numbered like every other (the request's Approve may print in between).
+    const approve = (await seen(/⌂ Home of @U0BOB\n.*\n.*\n.*\n  Waiting for your approval \(1\)\n.*REL-1 · demo 1\.0\.0: Home <b>[^[]*\[(\d+)\] Approve/, before))[1]!;
+    const pressed = run.output().stdout.length;
+    type(approve);
+    await seen(/Approve REL-1\? You authorise REL-1 \(revision \d+\) to go live as planned\. \(y\/N\)/, pressed);
+    type('y');
+    await seen(/⌂ Home of @U0BOB[\s\S]*You approved REL-1[\s\S]*Nothing waits for your decision\./, pressed);
+    type('/release show REL-1');
+    await seen(/Approvals: 1 of 1 \(@U0BOB\)/, pressed);
+    type('/quit');
+    run.child.stdin.end();
+    expect(await run.exited).toBe(0);
+  }, 60_000);
 });

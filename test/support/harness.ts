@@ -8,7 +8,7 @@ import { readEnv, type Env } from '../../src/config/env.ts';
 import { loadRelmFile } from '../../src/config/relm-file.ts';
 import { createLogger } from '../../src/log.ts';
 import { SlackEmulator, type EphemeralMessage } from '../../src/console/slack-emulator.ts';
-import { BOT_TOKEN, SIGNING_SECRET, blockActionPayload, interactionBody, sign, slashCommandBody, viewSubmissionPayload } from './slack-requests.ts';
+import { BOT_TOKEN, SIGNING_SECRET, blockActionPayload, eventBody, homeActionPayload, interactionBody, sign, slashCommandBody, viewSubmissionPayload } from './slack-requests.ts';
 import { createTestDatabase } from './postgres.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -27,6 +27,8 @@ export interface HarnessOptions {
   /** The effect jobs' retry schedule (createRelm's default unless set). */
   effectRetry?: RetrySchedule;
   httpRetryBaseMs?: number;
+  /** The App Home refresh window (createRelm's 10 s unless set). */
+  homeRefreshMs?: number;
 }
 
 /** Everything a test needs to drive relm as Slack would: the app over HTTP, a fake Slack, the logs. */
@@ -43,6 +45,10 @@ export interface Harness {
   command(user: string, text: string, options?: { channel?: string; headers?: Record<string, string> }): Promise<{ status: number; reply?: EphemeralMessage; view?: any }>;
   click(user: string, actionId: string, value: string, message: { channel: string; ts: string }, options?: { headers?: Record<string, string>; wait?: boolean }): Promise<{ status: number; reply?: EphemeralMessage; view?: any }>;
   submitView(user: string, view: any, values: Record<string, Record<string, unknown>>): Promise<{ status: number; body: any }>;
+  /** Opens relm's App Home as `user` (a signed app_home_opened event) and waits for the view published for it. */
+  openHome(user: string): Promise<any>;
+  /** Presses a button in `user`'s App Home (no response_url, as Slack sends it); resolves once the request is answered. */
+  clickInHome(user: string, actionId: string, value: string): Promise<{ status: number }>;
   /** Waits until every outbox effect is performed (cards, requests, notes). */
   /** Waits until no effect is left to do (for up to `timeoutMs`, 15 s by default). */
   settle(timeoutMs?: number): Promise<void>;
@@ -116,7 +122,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   });
   const { settings } = loadRelmFile(env.RELM_CONFIG);
-  const relm = await createRelm({ env, settings, role: options.role ?? 'all', log: createLogger('debug', sink), clock: options.clock, memoryDb: !database, relayAfterMs: options.relayAfterMs ?? 1_000, relayEveryMs: options.relayEveryMs ?? 500, effectRetry: options.effectRetry, httpRetryBaseMs: options.httpRetryBaseMs, acceptGraceMs: 20 });
+  const relm = await createRelm({ env, settings, role: options.role ?? 'all', log: createLogger('debug', sink), clock: options.clock, memoryDb: !database, relayAfterMs: options.relayAfterMs ?? 1_000, relayEveryMs: options.relayEveryMs ?? 500, effectRetry: options.effectRetry, httpRetryBaseMs: options.httpRetryBaseMs, acceptGraceMs: 20, homeRefreshMs: options.homeRefreshMs });
   const baseUrl = `http://127.0.0.1:${relm.port}`;
 
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
@@ -159,6 +165,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const res = await post('/slack/events', interactionBody(viewSubmissionPayload({ user, view, values })));
       const text = await res.text();
       return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async openHome(user) {
+      const before = slack.homes.length;
+      const res = await post('/slack/events', eventBody({ type: 'app_home_opened', user, channel: `D${user.slice(1)}`, tab: 'home' }), { 'content-type': 'application/json' });
+      await res.text();
+      if (res.status !== 200) throw new Error(`app_home_opened answered ${res.status}`);
+      return waitFor(() => slack.homes.slice(before).find((h) => h.user === user)?.view, `the Home view of ${user}`);
+    },
+    async clickInHome(user, actionId, value) {
+      const res = await post('/slack/events', interactionBody(homeActionPayload({ user, actionId, value })));
+      await res.text();
+      return { status: res.status };
     },
     async settle(timeoutMs = 15_000) {
       let quiet = 0;

@@ -61,3 +61,32 @@ export function viewSubmissionPayload(fields: { user: string; view: any; values:
 export function interactionBody(payload: Record<string, unknown>): string {
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
+
+/** An Events API callback (JSON) as Slack sends it, e.g. app_home_opened. */
+export function eventBody(event: Record<string, unknown>): string {
+  return JSON.stringify({
+    token: 'deprecated-verification-token',
+    team_id: 'T0RELM',
+    api_app_id: 'A0RELM',
+    event: { event_ts: `${Date.now() / 1000}`, ...event },
+    type: 'event_callback',
+    event_id: `Ev${randomUUID().replace(/-/g, '').slice(0, 16).toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: 'T0RELM', user_id: 'U0RELMBOT', is_bot: true }],
+  });
+}
+
+/** A block_actions payload for a button in the user's App Home: a view container, and no response_url. */
+export function homeActionPayload(fields: { user: string; actionId: string; value: string; triggerId?: string }): Record<string, unknown> {
+  return {
+    type: 'block_actions',
+    user: { id: fields.user, username: fields.user.toLowerCase(), name: fields.user.toLowerCase(), team_id: 'T0RELM' },
+    api_app_id: 'A0RELM',
+    token: 'deprecated-verification-token',
+    container: { type: 'view', view_id: 'VHOME' },
+    trigger_id: fields.triggerId ?? `${Date.now()}.${randomUUID()}`,
+    team: { id: 'T0RELM', domain: 'relm' },
+    view: { id: 'VHOME', type: 'home', callback_id: 'relm_home', blocks: [], state: { values: {} }, hash: randomUUID() },
+    actions: [{ type: 'button', action_id: fields.actionId, block_id: 'home', value: fields.value, action_ts: `${Date.now() / 1000}`, text: { type: 'plain_text', text: 'x' } }],
+  };
+}

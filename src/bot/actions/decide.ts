@@ -5,6 +5,7 @@ import { rejectModal } from '../blocks/modals.ts';
 import { approveRelease } from '../../core/usecases/decide.ts';
 import { DomainError } from '../../core/errors.ts';
 import { renderApproved } from '../blocks/replies.ts';
+import { answerInHome, fromHome } from '../events/home.ts';
 
 function decisionTarget(value: string | undefined): { releaseId: number; revision: number | undefined } {
   const parsed = parseDecisionValue(value);
@@ -16,11 +17,13 @@ export function registerDecisions(app: App, deps: BotDeps): void {
   app.action<BlockButtonAction>(ACTIONS.approve, async ({ action, body, respond }) => {
     const { releaseId, revision } = decisionTarget(action.value);
     const result = await approveRelease(deps.ctx, body.user.id, releaseId, null, revision);
-    await respond({ response_type: 'ephemeral', replace_original: false, text: renderApproved(result) });
+    // A click in App Home has nowhere to answer but Home itself: it is republished at once, saying so.
+    if (fromHome(body)) await answerInHome(deps, body.user.id, renderApproved(result));
+    else await respond({ response_type: 'ephemeral', replace_original: false, text: renderApproved(result) });
   });
 
   app.action<BlockButtonAction>(ACTIONS.reject, async ({ action, body }) => {
     const { releaseId, revision } = decisionTarget(action.value);
-    await deps.slack.client.views.open({ trigger_id: body.trigger_id, view: rejectModal(releaseId, revision, { channel: body.channel?.id }) });
+    await deps.slack.client.views.open({ trigger_id: body.trigger_id, view: rejectModal(releaseId, revision, fromHome(body) ? { home: true } : { channel: body.channel?.id }) });
   });
 }

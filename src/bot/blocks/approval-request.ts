@@ -19,33 +19,38 @@ function summary(detail: ReleaseDetail, revision: number): string {
     .join('\n');
 }
 
+/**
+ * Approve (with a confirm dialog against mis-taps on phones) and Reject… (asks for a reason) for one
+ * revision: the same buttons, action ids and values wherever a request is shown (its message, App Home).
+ */
+export function decisionButtons(release: { id: number; revision: number }, blockId = `decide_${release.id}_${release.revision}`): KnownBlock {
+  const value = decisionValue(release.id, release.revision);
+  return {
+    type: 'actions',
+    block_id: blockId,
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTIONS.approve,
+        style: 'primary',
+        text: { type: 'plain_text', text: 'Approve' },
+        value,
+        confirm: {
+          title: { type: 'plain_text', text: `Approve ${releaseKey(release.id)}?` },
+          text: { type: 'mrkdwn', text: `You authorise ${releaseKey(release.id)} (revision ${release.revision}) to go live as planned.` },
+          confirm: { type: 'plain_text', text: 'Approve' },
+          deny: { type: 'plain_text', text: 'Not yet' },
+        },
+      },
+      { type: 'button', action_id: ACTIONS.reject, style: 'danger', text: { type: 'plain_text', text: 'Reject…' }, value },
+    ],
+  };
+}
+
 /** The approval request: Approve asks for confirmation (mis-taps on phones), Reject asks for a reason. */
 export function renderApprovalRequest(detail: ReleaseDetail): RenderedMessage {
   const r = detail.release;
-  const value = decisionValue(r.id, r.revision);
-  const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: summary(detail, r.revision) } },
-    {
-      type: 'actions',
-      block_id: `decide_${r.id}_${r.revision}`,
-      elements: [
-        {
-          type: 'button',
-          action_id: ACTIONS.approve,
-          style: 'primary',
-          text: { type: 'plain_text', text: 'Approve' },
-          value,
-          confirm: {
-            title: { type: 'plain_text', text: `Approve ${releaseKey(r.id)}?` },
-            text: { type: 'mrkdwn', text: `You authorise ${releaseKey(r.id)} (revision ${r.revision}) to go live as planned.` },
-            confirm: { type: 'plain_text', text: 'Approve' },
-            deny: { type: 'plain_text', text: 'Not yet' },
-          },
-        },
-        { type: 'button', action_id: ACTIONS.reject, style: 'danger', text: { type: 'plain_text', text: 'Reject…' }, value },
-      ],
-    },
-  ];
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: summary(detail, r.revision) } }, decisionButtons(r)];
   return { text: `Approval requested for ${releaseKey(r.id)} ${r.service} ${r.version}`.replace(/[<>&]/g, ''), blocks };
 }
 

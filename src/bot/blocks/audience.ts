@@ -39,13 +39,16 @@ export function renderAudienceNotice(detail: ReleaseDetail): { text: string; blo
   };
 }
 
-/** The 1–5 buttons that ask the audience how a release went. */
+/** The 1–5 buttons that ask the audience how a release went, and "Add a comment…" (the rating form). */
 export function ratingButtons(releaseId: number): KnownBlock {
   const faces = ['1 :disappointed:', '2', '3', '4', '5 :star-struck:'];
   return {
     type: 'actions',
     block_id: `rate_${releaseId}`,
-    elements: faces.map((label, i) => ({ type: 'button', action_id: `${ACTIONS.rate}_${i + 1}`, text: { type: 'plain_text', text: label, emoji: true }, value: `${releaseId}:${i + 1}` })),
+    elements: [
+      ...faces.map((label, i) => ({ type: 'button' as const, action_id: `${ACTIONS.rate}_${i + 1}`, text: { type: 'plain_text' as const, text: label, emoji: true }, value: `${releaseId}:${i + 1}` })),
+      { type: 'button', action_id: ACTIONS.rateComment, text: { type: 'plain_text', text: 'Add a comment…' }, value: String(releaseId) },
+    ],
   };
 }
 

@@ -16,6 +16,7 @@ export const ACTIONS = {
   rollback: 'relm_rollback',
   abort: 'relm_abort',
   rate: 'relm_rate',
+  rateComment: 'relm_rate_comment',
 } as const;
 
 export const VIEWS = {
@@ -23,6 +24,7 @@ export const VIEWS = {
   reject: 'relm_reject_reason',
   rollback: 'relm_rollback_reason',
   abort: 'relm_abort_reason',
+  rateComment: 'relm_rate_comment_form',
   review: 'relm_review',
 } as const;
 
@@ -56,6 +58,9 @@ export const REVIEW_FIELDS = {
 } as const;
 
 export const REJECT_FIELDS = { reason: 'reason' } as const;
+
+/** Block ids of the rating form: the score (1–5) and the optional comment. */
+export const RATE_FIELDS = { score: 'score', comment: 'comment' } as const;
 
 export const VALUE = 'value';
 

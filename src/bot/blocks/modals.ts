@@ -1,7 +1,8 @@
 import type { KnownBlock, View, PlainTextOption } from '@slack/types';
 import type { Settings } from '../../core/settings.ts';
 import { RELEASE_TYPES, RISKS, releaseKey, type ReleaseType, type Risk } from '../../core/release.ts';
-import { PLAN_FIELDS, REJECT_FIELDS, VALUE, VIEWS } from './ids.ts';
+import { PLAN_FIELDS, RATE_FIELDS, REJECT_FIELDS, VALUE, VIEWS } from './ids.ts';
+import { RATING_COMMENT_MAX } from '../../core/usecases/rate.ts';
 import { slackTime } from './format.ts';
 
 export interface PlanDefaults {
@@ -31,6 +32,8 @@ export interface ViewContext {
   releaseId?: number;
   revision?: number;
   channel?: string;
+  /** Opened from a button in App Home: the answer goes to Home, which is republished. */
+  home?: boolean;
 }
 
 function option(text: string, value: string): PlainTextOption {
@@ -155,5 +158,22 @@ export function rejectModal(releaseId: number, revision: number | undefined, con
     submit: { type: 'plain_text', text: 'Reject' },
     close: { type: 'plain_text', text: 'Back' },
     blocks: [text(REJECT_FIELDS.reason, 'Why? The team sees this.', { multiline: true, max: 2000 })],
+  };
+}
+
+/** The rating form behind "Add a comment": the person's score (theirs so far, if any) and an optional comment. */
+export function ratingCommentModal(releaseId: number, current: { score: number; comment: string | null } | undefined, context: ViewContext): View {
+  const scores = ['1 (bad)', '2', '3', '4', '5 (great)'].map((label, i) => option(label, String(i + 1)));
+  return {
+    type: 'modal',
+    callback_id: VIEWS.rateComment,
+    private_metadata: JSON.stringify({ ...context, releaseId }),
+    title: { type: 'plain_text', text: `Rate ${releaseKey(releaseId)}`.slice(0, 24) },
+    submit: { type: 'plain_text', text: 'Save' },
+    close: { type: 'plain_text', text: 'Back' },
+    blocks: [
+      select(RATE_FIELDS.score, `How did ${releaseKey(releaseId)} go for you?`, scores, current ? String(current.score) : undefined),
+      text(RATE_FIELDS.comment, 'Comment', { initial: current?.comment ?? undefined, multiline: true, optional: true, max: RATING_COMMENT_MAX, placeholder: 'What went well, what did not', hint: 'The team sees it in /release show. Leave it empty to remove yours.' }),
+    ],
   };
 }

@@ -77,6 +77,7 @@ export function renderShow(detail: ReleaseDetail): string {
     `*Test evidence:* ${r.testEvidence ? clip(r.testEvidence, 800) : '_none_'}`,
     `*Training needed:* ${trainingText(r)}`,
     detail.rating.responses ? `*Rated:* ${ratingText(detail.rating)}` : '',
+    ...detail.rating.comments.map((c) => `> ${mention(c.rater)} (${c.score} of 5): "${clip(c.comment ?? '', 300)}"`),
     reviewStatusText(detail.review, r.id),
     r.impact ? `*Impact on users:* ${clip(r.impact, 600)}` : '',
     r.contact ? `*Contact during early life support:* ${contactRef(r.contact)}` : '',
@@ -134,6 +135,8 @@ export const answers = {
   continued: (id: number) => `:fast_forward: Continuing *${releaseKey(id)}* with its next wave.`,
   aborted: (id: number) => `:octagonal_sign: Aborted the rollout of *${releaseKey(id)}*; it ends failed. Roll back from the card if needed.`,
   rollingBack: (id: number) => `:rewind: Rolling back *${releaseKey(id)}*: each wave that started is rolled back, newest first.`,
+  ratedWithComment: (id: number, score: number, comment: string | null, changed: boolean) =>
+    `:pray: Thanks: you rated *${releaseKey(id)}* ${score} of 5${comment ? ` and said "${clip(comment, 200)}"` : ' with no comment'}${changed ? ' (your earlier rating is replaced)' : ''}.`,
   rated: (id: number, score: number, changed: boolean) => `:pray: Thanks: you rated *${releaseKey(id)}* ${score} of 5${changed ? ' (your earlier rating is replaced)' : ''}. Press another number to change it.`,
   waveDone: (step: { waveName: string; kind: string }) => `:white_check_mark: ${step.kind === 'rollback' ? 'The rollback of wave' : 'Wave'} ${escapeText(step.waveName)} is done.`,
   waveFailed: (step: { waveName: string; kind: string }) => `:x: ${step.kind === 'rollback' ? 'The rollback of wave' : 'Wave'} ${escapeText(step.waveName)} failed; the rollout is paused. Retry, continue or roll back from the card.`,

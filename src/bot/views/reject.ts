@@ -6,6 +6,7 @@ import { DomainError } from '../../core/errors.ts';
 import { replyEphemeral, replyTargetOf } from '../reply.ts';
 import { readViewContext } from './view-context.ts';
 import { answers } from '../blocks/replies.ts';
+import { answerInHome } from '../events/home.ts';
 
 export function registerRejectView(app: App, deps: BotDeps): void {
   app.view<ViewSubmitAction>(VIEWS.reject, async ({ ack, view, body }) => {
@@ -18,6 +19,7 @@ export function registerRejectView(app: App, deps: BotDeps): void {
     const meta = readViewContext(view.private_metadata);
     if (meta.releaseId === undefined) throw new DomainError('invalid_input', 'That form lost track of its release; reject with `/release reject REL-n <reason>`.');
     await rejectRelease(deps.ctx, body.user.id, meta.releaseId, reason, meta.revision);
+    if (meta.home) return answerInHome(deps, body.user.id, answers.rejected(meta.releaseId));
     await replyEphemeral(deps.slack, replyTargetOf(body as unknown as Record<string, unknown>), answers.rejected(meta.releaseId));
   });
 }

@@ -8,6 +8,7 @@ import { githubAssetsEffect } from './github-assets.ts';
 import { githubReleaseEffect } from './github-release.ts';
 import { audienceNoteEffect, audienceNoticeEffect } from './audience.ts';
 import { personalFanoutEffect, personalNoticeEffect } from './personal-notice.ts';
+import { homeFanoutEffect, homePublishEffect } from './home.ts';
 import { approvalEscalationEffect, approvalExpiryWarningEffect, approvalReminderEffect } from './approval-chase.ts';
 import { jiraFollowUpEffect, reviewReminderEffect } from './review.ts';
 import { checklistRefreshEffect, deployStepEffect, githubPollEffect, verifyStepEffect, wakeEffect } from './rollout.ts';
@@ -35,6 +36,8 @@ export const EFFECTS = [
   personalNoticeEffect,
   approvalReminderEffect,
   approvalEscalationEffect,
+  homeFanoutEffect,
+  homePublishEffect,
   approvalExpiryWarningEffect,
   reviewReminderEffect,
   jiraFollowUpEffect,

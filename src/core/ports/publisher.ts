@@ -3,6 +3,7 @@ import type { NoticeEvent } from '../audience.ts';
 import type { StoredRelease } from '../release.ts';
 import type { RolloutStep } from '../rollout.ts';
 import type { ReleaseDetail } from '../usecases/queries.ts';
+import type { HomeData } from '../usecases/home.ts';
 
 /** A message relm posted: where it is, so it can be updated or replied to. */
 export interface PostedRef {
@@ -58,6 +59,8 @@ export interface Publisher {
   postAudienceNote(detail: ReleaseDetail, notice: PostedRef, event: PersonalNotice, key: string, retry: boolean): Promise<PostedRef>;
   /** A direct message to one person of the audience. */
   postPersonalNotice(detail: ReleaseDetail, user: string, notice: PersonalNotice, key: string, retry: boolean): Promise<PostedRef>;
+  /** Publishes one person's App Home view (replacing what it showed). */
+  publishHome(home: HomeData): Promise<void>;
   /** A direct message to the owner or a release manager: the required post-release review is not written yet (reminder `round`). */
   postReviewReminder(detail: ReleaseDetail, user: string, round: number, key: string, retry: boolean): Promise<PostedRef>;
   updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;

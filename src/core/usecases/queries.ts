@@ -38,8 +38,8 @@ export interface ReleaseDetail {
   unknownWorkItems: string[];
   /** Incidents recorded as caused by the release, oldest first. */
   incidents: Incident[];
-  /** How the audience rated the release (customer satisfaction): responses and mean score. */
-  rating: { responses: number; mean: number | null };
+  /** How the audience rated the release (customer satisfaction): responses, mean score and the latest comments. */
+  rating: { responses: number; mean: number | null; comments: { rater: string; score: number; comment: string | null; ratedAt: Date }[] };
   /** Audience channels and people its notices could not reach (a channel relm is not in, a deactivated user). */
   unreached: { total: number; first: { who: string; reason: string }[] };
   /** Notices waiting for their moment: reminders, and DMs held through their readers' night. */

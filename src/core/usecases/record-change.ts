@@ -8,6 +8,8 @@ import type { ReleaseState, StoredRelease } from '../release.ts';
 import { audienceChannels, audienceEventOf, audienceNoticeKey, isPersonalEntry, reminderKey, reminderPrefix, reminderTag } from '../audience.ts';
 import { own } from '../lookup.ts';
 import { quietHoursLength } from '../notice-time.ts';
+import { homeRefreshEffect } from '../home.ts';
+import { anyHomeOpened } from '../../store/repositories/home.ts';
 
 /** The facts of a release an audit entry keeps, before and after a change. */
 export function snapshot(release: StoredRelease): Record<string, unknown> {
@@ -138,6 +140,12 @@ function audienceEffects(ctx: CoreContext, change: PendingChange, seq: number): 
   return messages;
 }
 
+/** The App Home views a change may alter are refreshed, debounced per person (see effects/home.ts). */
+function homeEffects(change: PendingChange, seq: number): OutboxMessage[] {
+  const state = (side: unknown) => (side as { state?: ReleaseState } | undefined)?.state;
+  return homeRefreshEffect({ releaseId: change.release.id, action: change.action, before: state(change.before), after: state(change.after) }, seq);
+}
+
 /** Audience events after which the reminders of an earlier start are not to be sent. */
 const ENDS_REMINDERS = new Set(['scheduled', 'rescheduled', 'on_hold', 'started', 'cancelled']);
 
@@ -155,9 +163,11 @@ async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingCha
   );
   const messages: OutboxMessage[] = [];
   const seqsOf = new Map<number, number[]>();
+  // Until someone opens App Home there is no Home to refresh, and no row is written to find out whose.
+  const homes = await anyHomeOpened(trx);
   changes.forEach((change, i) => {
     seqsOf.set(change.release.id, [...(seqsOf.get(change.release.id) ?? []), entries[i]!.seq]);
-    messages.push(...(change.effects ?? []), ...jiraEffects(ctx, change, entries[i]!.seq), ...audienceEffects(ctx, change, entries[i]!.seq));
+    messages.push(...(change.effects ?? []), ...jiraEffects(ctx, change, entries[i]!.seq), ...audienceEffects(ctx, change, entries[i]!.seq), ...(homes ? homeEffects(change, entries[i]!.seq) : []));
   });
   // Per release and transaction: one card refresh (the state as of commit) and one thread note that
   // tells every entry, which also keeps relm well inside Slack's per-channel posting rate.

@@ -28,6 +28,8 @@ const PERMANENT = new Set([
   'cant_update_message',
   'message_not_found',
   'invalid_metadata_format',
+  'invalid_arguments',
+  'not_enabled',
   // A person relm cannot write to: deactivated, gone, or a bot.
   'user_disabled',
   'user_not_visible',

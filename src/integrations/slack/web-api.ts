@@ -141,6 +141,11 @@ export class SlackWebApi implements Directory {
     return found?.ts ? { channel, ts: found.ts } : undefined;
   }
 
+  /** views.publish: sets a person's App Home tab to `view` (a `type: 'home'` view). */
+  async publishHome(userId: string, view: { type: 'home'; blocks: (Block | KnownBlock)[]; callback_id?: string }): Promise<void> {
+    await this.#call('views.publish', () => this.client.views.publish({ user_id: userId, view: view as any }));
+  }
+
   async userGroupMembers(groupId: string): Promise<string[]> {
     const cached = this.#groupCache.get(groupId);
     if (cached && cached.until > Date.now()) return cached.members;

@@ -15,6 +15,8 @@ import * as impactAndContact from './2026-12-01T02-00-impact-and-contact.ts';
 import * as ratings from './2026-12-01T03-00-ratings.ts';
 import * as personalNotices from './2026-12-02T00-00-personal-notices.ts';
 import * as reviews from './2026-12-02T10-00-reviews.ts';
+import * as homeViews from './2026-12-02T11-00-home-views.ts';
+import * as ratingComments from './2026-12-02T11-10-rating-comments.ts';
 
 /** Every migration, keyed by its ISO-dated name; Kysely's Migrator runs them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +36,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T03-00-ratings': ratings,
   '2026-12-02T00-00-personal-notices': personalNotices,
   '2026-12-02T10-00-reviews': reviews,
+  '2026-12-02T11-00-home-views': homeViews,
+  '2026-12-02T11-10-rating-comments': ratingComments,
 };
