@@ -91,13 +91,14 @@ describe('parseRelmFile: valid files', () => {
       policy: 'standard',
       deploymentModel: 'three-waves',
       versionScheme: 'semver',
+      members: [],
     });
   });
 
   it('turns a policy into approval rules, a calendar and an expiry', () => {
     const policy = parseRelmFile(REPO_FILE).settings.policies.standard!;
-    expect(policy.approvals.major).toEqual({ required: 2, from: ['cab'], bypassFreeze: false });
-    expect(policy.approvals.emergency).toEqual({ required: 1, from: ['release-managers'], bypassFreeze: true });
+    expect(policy.approvals.major).toEqual({ required: 2, from: ['cab'], bypassFreeze: false, passesLocks: false });
+    expect(policy.approvals.emergency).toEqual({ required: 1, from: ['release-managers'], bypassFreeze: true, passesLocks: false });
     expect(policy.approvalExpiresAfterMs).toBe(7 * 86_400_000);
     expect(policy.approvalSource).toBe('slack');
     expect(policy.calendar.timezone).toBe('Europe/London');

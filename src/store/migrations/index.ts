@@ -13,6 +13,7 @@ import * as trainingLinks from './2026-12-01T00-00-training-links.ts';
 import * as deployedBy from './2026-12-01T01-00-deployed-by.ts';
 import * as impactAndContact from './2026-12-01T02-00-impact-and-contact.ts';
 import * as ratings from './2026-12-01T03-00-ratings.ts';
+import * as coordination from './2026-12-02T06-00-coordination.ts';
 
 /** Every migration, keyed by its ISO-dated name; Kysely's Migrator runs them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T01-00-deployed-by': deployedBy,
   '2026-12-01T02-00-impact-and-contact': impactAndContact,
   '2026-12-01T03-00-ratings': ratings,
+  '2026-12-02T06-00-coordination': coordination,
 };

@@ -6,6 +6,8 @@ import { scheduleVerb } from './schedule.ts';
 import { controlVerbs, stopVerbs } from './rollout.ts';
 import { auditVerb, calendarVerb, listVerb, policyVerb, showVerb, whereVerb } from './queries.ts';
 import { incidentVerb } from './incident.ts';
+import { lockVerb, locksVerb, unlockVerb } from './locks.ts';
+import { whoamiVerb } from './whoami.ts';
 
 const helpVerb = verb({
   names: ['help', '?'],
@@ -34,6 +36,10 @@ export const VERBS: readonly VerbSpec<any>[] = [
   policyVerb,
   auditVerb,
   incidentVerb,
+  lockVerb,
+  unlockVerb,
+  locksVerb,
+  whoamiVerb,
 ];
 
 const BY_NAME = new Map(VERBS.flatMap((spec) => spec.names.map((name) => [name, spec] as const)));
