@@ -70,28 +70,34 @@ function whereOf(a: Occupancy, b: Occupancy): string[] {
  */
 export function findConflicts(items: readonly Occupancy[]): Map<number, Conflict[]> {
   const sorted = [...items].sort((a, b) => a.start.getTime() - b.start.getTime() || a.id - b.id);
+  // Per key, the spans still open at the current start; expired ones are dropped in place as the sweep passes.
   const open = new Map<string, Occupancy[]>();
   const out = new Map<number, Conflict[]>();
-  const seen = new Set<string>();
   const add = (of: Occupancy, other: Occupancy) => {
-    const list = out.get(of.id) ?? [];
-    list.push({ other: other.id, where: whereOf(of, other), start: other.start, end: other.end });
-    out.set(of.id, list);
+    const conflict = { other: other.id, where: whereOf(of, other), start: other.start, end: other.end };
+    const list = out.get(of.id);
+    if (list) list.push(conflict);
+    else out.set(of.id, [conflict]);
   };
+  const paired = new Set<number>();
   for (const item of sorted) {
     const at = item.start.getTime();
+    paired.clear();
     for (const key of keysOf(item)) {
-      const active = (open.get(key) ?? []).filter((o) => o.end.getTime() > at);
+      let active = open.get(key);
+      if (!active) open.set(key, (active = []));
+      let kept = 0;
       for (const other of active) {
-        if (other.id === item.id) continue;
-        const pair = other.id < item.id ? `${other.id}:${item.id}` : `${item.id}:${other.id}`;
-        if (seen.has(pair)) continue;
-        seen.add(pair);
+        if (other.end.getTime() <= at) continue;
+        active[kept++] = other;
+        // Two spans sharing several keys (the service and a target) are one conflict.
+        if (other.id === item.id || paired.has(other.id)) continue;
+        paired.add(other.id);
         add(item, other);
         add(other, item);
       }
+      active.length = kept;
       active.push(item);
-      open.set(key, active);
     }
   }
   for (const list of out.values()) list.sort((a, b) => a.start.getTime() - b.start.getTime() || a.other - b.other);
