@@ -110,6 +110,12 @@ async function authorised(service: string, version: string, at: Date, options: {
   return id;
 }
 
+/** Reports a manual wave done once its checklist is posted (as an installer's Done button would). */
+async function done(step: { id: number; idempotency_key: string }): Promise<void> {
+  await waitFor(async () => (await h.relm.db.selectFrom('outbox').select('state').where('dedupe_key', '=', `deploy:${step.idempotency_key}`).executeTakeFirst())?.state === 'done', 'the checklist to be posted');
+  await completeStep(h.relm.ctx, step.id, 'succeeded', 'U0INST', null);
+}
+
 const minutes = (n: number) => new Date(clock().getTime() + n * 60_000);
 
 describe('conflicts', () => {
@@ -167,10 +173,10 @@ describe('conflicts', () => {
     const c = await authorised('orders', '1.1.0', new Date(clock().getTime() + 2_000));
     await waitFor(async () => (await release(c)).rollout_note?.includes('waits for'), 'the scheduled start to wait', 15_000);
     expect((await release(c)).state).toBe('in_progress');
-    await completeStep(h.relm.ctx, aStep.id, 'succeeded', 'U0INST', null);
+    await done(aStep);
     await waitFor(async () => (await release(a)).state === 'completed', 'the first to complete');
     expect((await steps(c)).every((s) => s.started_at === null)).toBe(true);
-    await completeStep(h.relm.ctx, bStep.id, 'succeeded', 'U0INST', null);
+    await done(bStep);
     await waitFor(async () => (await steps(c)).some((s) => s.state === 'running'), 'the waiting start to go once nothing conflicts');
     expect((await verifyAuditTrail(h.relm.ctx)).ok).toBe(true);
   });
@@ -213,7 +219,7 @@ describe('deploy locks', () => {
     expect(global).toContainEqual({ action: 'lock_set', actor: 'U0DEV' });
 
     // The canary (eu-1) is not held; the next wave (eu-2, us-1) is, when it comes due after the bake.
-    await completeStep(h.relm.ctx, canary.id, 'succeeded', 'U0INST', null);
+    await done(canary);
     await waitFor(async () => (await release(id)).rollout_note?.includes('rest waits for the deploy lock'), 'the next wave to wait for the lock', 15_000);
     const rest = (await steps(id)).find((s) => s.wave_name === 'rest')!;
     expect(rest.state).toBe('pending');

@@ -18,6 +18,7 @@ import { activeLocks } from '../../../store/repositories/deploy-locks.ts';
 import { rolloutsUnderWay, type CalendarRelease } from '../../../store/repositories/releases.ts';
 import { lockText, type DeployLock } from '../../locks.ts';
 import { isReleaseManager } from '../access.ts';
+import { conflictsForRelease, otherCards } from '../conflicts.ts';
 import { timeMark } from '../../text.ts';
 import type { OutboxMessage } from '../../effect.ts';
 
@@ -180,8 +181,8 @@ async function nextStep(t: Tick, all: RolloutStep[]): Promise<RolloutStep | 'don
 }
 
 async function finish(t: Tick): Promise<void> {
-  // Rollouts waiting to start behind this one may go now.
-  t.outbox.push(...(await wakeWaitingFor(t.ctx, t.trx, t.release, t.now)));
+  // Rollouts waiting to start behind this one may go now, and the cards that showed it overlapping stop.
+  t.outbox.push(...(await wakeWaitingFor(t.ctx, t.trx, t.release, t.now)), ...otherCards(t.release.id, await conflictsForRelease(t.ctx, t.trx, t.release), [], t.now));
   if (t.release.rolloutDirection === 'forward') {
     await moveRelease(t, 'complete', 'rollout_completed', { finished_at: t.now, rollout_note: null }, [
       { kind: 'announce', releaseId: t.release.id, dedupeKey: `announce:completed:${t.release.id}`, payload: { releaseId: t.release.id, event: 'completed' } },

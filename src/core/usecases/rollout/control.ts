@@ -15,6 +15,7 @@ import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
 import { wakeEffect } from './effects.ts';
 import { authorisation, blockingRollouts, wakeWaitingFor } from './gate.ts';
 import { rolloutsUnderWay, type CalendarRelease } from '../../../store/repositories/releases.ts';
+import { conflictsForRelease, otherCards } from '../conflicts.ts';
 import type { OutboxMessage } from '../../effect.ts';
 
 /** Rollout controls are for the release's owner, its approvers and the release managers. */
@@ -179,7 +180,7 @@ export function abortRollout(ctx: CoreContext, actor: string, id: number, reason
     reason,
     columns: (_r, now) => ({ rollout_note: `Aborted by ${whoMark(actor)}: ${reason.trim()}`, finished_at: now }),
     steps: cancelInFlight,
-    more: (trx, release, now) => wakeWaitingFor(ctx, trx, release, now),
+    more: async (trx, release, now) => [...(await wakeWaitingFor(ctx, trx, release, now)), ...otherCards(id, await conflictsForRelease(ctx, trx, { ...release, state: 'in_progress' }), [], now)],
   });
 }
 
