@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, type Harness } from '../support/harness.ts';
 import { findCard } from '../support/slack-views.ts';
-import { advanceRollout } from '../../src/core/usecases/rollout/advance.ts';
+import { advanceRollout, advanceRollouts } from '../../src/core/usecases/rollout/advance.ts';
 import { completeStep } from '../../src/core/usecases/rollout/steps.ts';
 import { verifyAuditTrail } from '../../src/core/usecases/audit-trail.ts';
 
@@ -28,6 +28,8 @@ services:
   cal: { name: Calendar, channel: C0CAL, policy: open, deployment_model: calm }
   risky: { name: Risky, channel: C0RSK, policy: scored, deployment_model: wide }
   urgent: { name: Urgent, channel: C0URG, policy: passes, deployment_model: lone }
+  east: { name: East, channel: C0EAST, policy: open, deployment_model: xshared }
+  west: { name: West, channel: C0WEST, policy: open, deployment_model: xshared }
 policies:
   open:
     approvals:
@@ -67,6 +69,9 @@ deployment_models:
   lone:
     waves:
       - { name: only, targets: [zz-1] }
+  xshared:
+    waves:
+      - { name: only, targets: [x-1] }
 `;
   const dir = mkdtempSync(join(tmpdir(), 'relm-coordination-'));
   const file = join(dir, 'relm.yml');
@@ -74,7 +79,7 @@ deployment_models:
   return file;
 }
 
-const CHANNELS: Record<string, string> = { shop: 'C0SHOP', orders: 'C0ORD', stock: 'C0STK', cal: 'C0CAL', risky: 'C0RSK', urgent: 'C0URG' };
+const CHANNELS: Record<string, string> = { east: 'C0EAST', west: 'C0WEST', shop: 'C0SHOP', orders: 'C0ORD', stock: 'C0STK', cal: 'C0CAL', risky: 'C0RSK', urgent: 'C0URG' };
 
 beforeAll(async () => {
   h = await startHarness({ store: 'postgres', config: writeConfig(), clock });
@@ -179,6 +184,21 @@ describe('conflicts', () => {
     await done(bStep);
     await waitFor(async () => (await steps(c)).some((s) => s.state === 'running'), 'the waiting start to go once nothing conflicts');
     expect((await verifyAuditTrail(h.relm.ctx)).ok).toBe(true);
+  });
+});
+
+describe('conflicts at the same instant', () => {
+  it('two workers ticking two conflicting releases due together start one of them, and the other waits', async () => {
+    const due = new Date(clock().getTime() + 1_500);
+    const east = await authorised('east', '1.0.0', due);
+    const west = await authorised('west', '1.0.0', due);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due.getTime() - clock().getTime() + 20)));
+    await Promise.all([advanceRollouts(h.relm.ctx, [east]), advanceRollouts(h.relm.ctx, [west]), advanceRollouts(h.relm.ctx, [west, east])]);
+    await h.settle();
+    const started = await h.relm.db.selectFrom('rollout_steps').select('release_id').where('release_id', 'in', [east, west]).where('started_at', 'is not', null).execute();
+    expect(started).toHaveLength(1);
+    const waiting = started[0]!.release_id === east ? west : east;
+    expect((await release(waiting)).rollout_note).toContain(`waits for REL-${started[0]!.release_id}`);
   });
 });
 

@@ -188,6 +188,15 @@ export async function liveReleasesBetween(db: Db, from: Date, to: Date, states: 
 }
 
 /**
+ * Serialises the transactions that start a first wave where conflicts wait: held until commit, so a
+ * second batch reads the rollouts under way only after the first's starts are committed, and two
+ * conflicting releases ticked by two workers at the same instant cannot both start.
+ */
+export async function lockRolloutStarts(trx: Transaction<DB>): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext('relm:rollout-starts'))`.execute(trx);
+}
+
+/**
  * Rollouts under way: in progress or paused, with a wave that has started (a release still waiting
  * for its first wave holds nothing yet), or rolling back.
  */

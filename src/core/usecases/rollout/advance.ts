@@ -15,7 +15,8 @@ import { approvalRequestEffect } from '../submit.ts';
 import { deployEffect, githubEffects, verifyEffect, wakeEffect } from './effects.ts';
 import { authorisationFrom, blockingRollouts, lockDecision, slotFor, wakeWaitingFor, type Authorisation } from './gate.ts';
 import { activeLocks } from '../../../store/repositories/deploy-locks.ts';
-import { rolloutsUnderWay, type CalendarRelease } from '../../../store/repositories/releases.ts';
+import { lockRolloutStarts, rolloutsUnderWay, type CalendarRelease } from '../../../store/repositories/releases.ts';
+import { policyOf } from '../../settings.ts';
 import { lockText, type DeployLock } from '../../locks.ts';
 import { isReleaseManager } from '../access.ts';
 import { conflictsForRelease, otherCards } from '../conflicts.ts';
@@ -68,13 +69,22 @@ class BatchGate {
     return this.#locks;
   }
 
+  /** Read once, under the rollout-starts lock (taken only by batches that may have to wait on a conflict). */
   underWay(): Promise<CalendarRelease[]> {
-    this.#underWay ??= rolloutsUnderWay(this.#trx);
+    // Starts earlier in this batch are not written yet (writeTicks comes at the end): they are added.
+    this.#underWay ??= lockRolloutStarts(this.#trx)
+      .then(() => rolloutsUnderWay(this.#trx))
+      .then((list) => [...list, ...this.#startedHere.filter((r) => !list.some((l) => l.id === r.id))]);
     return this.#underWay;
   }
 
+  readonly #startedHere: StoredRelease[] = [];
+
+  /** A first wave started in this batch: the later ticks of the batch see it under way. */
   async started(release: StoredRelease): Promise<void> {
-    const list = await this.underWay();
+    this.#startedHere.push(release);
+    if (!this.#underWay) return;
+    const list = await this.#underWay;
     if (!list.some((r) => r.id === release.id)) list.push(release);
   }
 }
@@ -229,7 +239,8 @@ async function startStep(t: Tick, step: RolloutStep): Promise<'started' | 'waiti
       return 'waiting';
     }
     const first = !stepsOf(t).some((s) => s.startedAt !== null);
-    const blocking = first ? blockingRollouts(t.ctx, t.release, await t.batch.underWay()) : [];
+    const waits = first && policyOf(t.ctx.settings, t.release.service).conflicts === 'wait';
+    const blocking = waits ? blockingRollouts(t.ctx, t.release, await t.batch.underWay()) : [];
     const forced = blocking.length > 0 && t.release.forcedBy !== null && isReleaseManager(t.ctx.settings, t.release.forcedBy);
     if (blocking.length && !forced) {
       const note = `${step.waveName} waits for ${blocking.map((b) => `${releaseKey(b.id)} (${b.service} ${b.version}, rolling out)`).join(', ')} to finish; a release manager can start it now with \`/release start ${releaseKey(t.release.id)} --force\`.`;
@@ -266,8 +277,10 @@ async function startStep(t: Tick, step: RolloutStep): Promise<'started' | 'waiti
     if (passed.passes) await change(t, 'lock_passed', { wave: step.waveName, type: t.release.type, locks: passed.held.map((l) => ({ id: l.id, reason: l.reason, lockedBy: l.lockedBy })) });
     const first = !stepsOf(t).some((s) => s.startedAt !== null && s.id !== step.id);
     if (first) {
-      const blocking = blockingRollouts(t.ctx, t.release, await t.batch.underWay());
-      if (blocking.length) await change(t, 'conflict_overridden', { wave: step.waveName, forcedBy: t.release.forcedBy, rollouts: blocking.map((b) => b.id) });
+      if (t.release.forcedBy !== null && policyOf(t.ctx.settings, t.release.service).conflicts === 'wait') {
+        const blocking = blockingRollouts(t.ctx, t.release, await t.batch.underWay());
+        if (blocking.length) await change(t, 'conflict_overridden', { wave: step.waveName, forcedBy: t.release.forcedBy, rollouts: blocking.map((b) => b.id) });
+      }
       await t.batch.started(t.release);
     }
   }
