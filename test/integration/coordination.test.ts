@@ -282,6 +282,8 @@ describe('deploy locks', () => {
     expect((await h.relm.db.selectFrom('audit_log').select(['action', 'actor']).where('release_id', 'is', null).execute())).toContainEqual({ action: 'lock_removed', actor: 'U0RM' });
     // The held release is woken by the unlock (and waits only for the emergency, which is rolling out on zz-1).
     await waitFor(async () => !(await release(id)).rollout_note?.includes('deploy lock'), 'the held release to be woken');
+    // Lock entries sit in the audit trail's global chain, which still verifies.
+    expect((await verifyAuditTrail(h.relm.ctx)).ok).toBe(true);
   });
 });
 
