@@ -210,6 +210,7 @@ describe('deploy locks', () => {
       ['U0DEV', 'lock shop eu-1', 'needs a reason'],
       ['U0DEV', 'lock shop eu-1 db migration --for 30d', 'at most 7d'],
       ['U0DEV', 'lock shop eu-1 db migration --for soon', '`--for` takes a duration'],
+      ['U0DEV', 'lock shop eu-1 db migration --for 0m', 'at least a minute'],
       ['U0NOBODY', 'lock shop eu-1 db migration', 'Only a release manager or a member of shop'],
       ['U0DEV', 'unlock shop', 'No lock is in force on shop'],
       ['U0DEV', 'unlock shop zz-9', '"zz-9" is not a target of shop'],

@@ -51,7 +51,8 @@ export async function lockDeploys(ctx: CoreContext, actor: string, input: LockIn
   const reason = input.reason.trim();
   if (!reason) throw new DomainError('invalid_input', `Say why you lock ${service.key}: \`/release lock ${service.key} [target …] <reason> [--for 2h]\`.`, { field: 'reason' });
   const durationMs = input.durationMs ?? DEFAULT_LOCK_MS;
-  if (durationMs <= 0 || durationMs > MAX_LOCK_MS) throw new DomainError('invalid_input', `A lock lasts at most ${formatDuration(MAX_LOCK_MS)} (it expires by itself so none is forgotten); give \`--for\` up to ${formatDuration(MAX_LOCK_MS)}.`, { field: 'for' });
+  if (durationMs < 60_000) throw new DomainError('invalid_input', 'A lock lasts at least a minute: give `--for` like 30m or 2h.', { field: 'for' });
+  if (durationMs > MAX_LOCK_MS) throw new DomainError('invalid_input', `A lock lasts at most ${formatDuration(MAX_LOCK_MS)} (it expires by itself so none is forgotten); give \`--for\` up to ${formatDuration(MAX_LOCK_MS)}.`, { field: 'for' });
   await assertMayLock(ctx, service.key, actor);
   const now = ctx.clock();
   const { lock, outbox } = await ctx.db.transaction().execute(async (trx) => {
