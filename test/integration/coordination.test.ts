@@ -172,6 +172,10 @@ describe('conflicts', () => {
     const bStep = await waitFor(async () => (await steps(b)).find((s) => s.state === 'running'), 'the forced rollout to run');
     const audit = await actions(b);
     expect(audit.find((e) => e.action === 'start_forced')).toMatchObject({ actor: 'U0RM' });
+    await h.settle();
+    const thread = h.slack.thread('C0STK', findCard(h.slack, 'C0STK', b)!.ts).map((m) => m.text).join('\n');
+    expect(thread).toContain(`Wave only waits for a conflicting rollout to finish (REL-${a})`);
+    expect(thread).toContain('started the rollout past any conflicting rollout');
     expect(audit.find((e) => e.action === 'conflict_overridden')!.after).toMatchObject({ forcedBy: 'U0RM', rollouts: [a] });
 
     // A scheduled start comes due while both run on ap-1: it waits, and starts once both have ended.
@@ -246,7 +250,9 @@ describe('deploy locks', () => {
     expect(rest.state).toBe('pending');
     expect((await actions(id)).find((e) => e.action === 'wave_waiting')!.after).toMatchObject({ reason: 'lock', locks: [lock!.id] });
     await h.settle();
-    expect(JSON.stringify(findCard(h.slack, 'C0SHOP', id)!.blocks)).toContain('database migration on eu-2');
+    const card = findCard(h.slack, 'C0SHOP', id)!;
+    expect(JSON.stringify(card.blocks)).toContain('database migration on eu-2');
+    expect(h.slack.thread('C0SHOP', card.ts).some((m) => m.text.includes('Wave rest waits for a deploy lock'))).toBe(true);
     expect((await h.command('U0DEV', 'calendar', { channel: 'C0SHOP' })).reply!.text).toContain('shop (eu-2) locked by <@U0DEV>');
     expect((await h.command('U0DEV', 'locks', { channel: 'C0SHOP' })).reply!.text).toContain('database migration on eu-2');
 
@@ -323,6 +329,7 @@ describe('risk assessment', () => {
     const given = await h.command('U0DEV', `new risky 3.0.0 --type major --risk low --risk-reason "behind a feature flag, off for everyone" --rollback "Redeploy" --tests "CI green"`, { channel: 'C0RSK' });
     const id = idOf(given.reply!.text);
     expect(await release(id)).toMatchObject({ risk: 'low', assessed_risk: 'high', risk_reason: 'behind a feature flag, off for everyone' });
+    expect((await actions(id)).find((e) => e.action === 'planned')!.after).toMatchObject({ risk: 'low', assessedRisk: 'high', riskReason: 'behind a feature flag, off for everyone' });
     await h.command('U0DEV', `submit REL-${id}`, { channel: 'C0RSK' });
     await h.settle();
     const request = h.slack.messages.find((m) => m.channel === 'C0RSK' && m.text.startsWith(`Approval requested for REL-${id}`))!;
