@@ -37,10 +37,37 @@ const approvalRule = z.strictObject({
   required: z.number().int().min(1).max(20),
   from: z.array(z.string().min(1)).min(1),
   bypass_freeze: z.boolean().default(false),
+  // May pass a deploy lock (meant for emergencies); each pass is audited.
+  passes_locks: z.boolean().default(false),
 });
 
+// approvals.high_risk: at high risk, at least this many approvals, from these approvers.
+const highRiskRule = z.strictObject({ required: z.number().int().min(1).max(20), from: z.array(z.string().min(1)).min(1) });
+
+const points = z.number().int().min(0).max(100);
+const overRule = z.strictObject({ over: z.number().int().min(0), points });
+const riskRules = z
+  .strictObject({
+    type: z.partialRecord(z.enum(RELEASE_TYPES), points).default({}),
+    targets: overRule.optional(),
+    waves: overRule.optional(),
+    no_test_evidence: points.default(0),
+    recent_failures: z.strictObject({ within: duration.default('30d'), points, max: z.number().int().min(1).optional() }).optional(),
+    outside_windows: points.default(0),
+    near_freeze: z.strictObject({ within: duration.default('2d'), points }).optional(),
+    medium: points.default(3),
+    high: points.default(6),
+  })
+  .refine((r) => r.high > r.medium, { message: 'high must be a higher score than medium', path: ['high'] });
+
 const policy = z.strictObject({
-  approvals: z.strictObject(Object.fromEntries(RELEASE_TYPES.map((t) => [t, approvalRule.optional()])) as Record<(typeof RELEASE_TYPES)[number], z.ZodOptional<typeof approvalRule>>),
+  approvals: z.strictObject({
+    ...(Object.fromEntries(RELEASE_TYPES.map((t) => [t, approvalRule.optional()])) as Record<(typeof RELEASE_TYPES)[number], z.ZodOptional<typeof approvalRule>>),
+    high_risk: highRiskRule.optional(),
+  }),
+  risk: riskRules.optional(),
+  // wait (default): a start waits while a conflicting rollout is under way; warn: conflicts are only shown.
+  conflicts: z.enum(['wait', 'warn']).default('wait'),
   windows: z.array(window).default([]),
   freezes: z
     .array(z.strictObject({ from: isoDay, to: isoDay, reason: z.string().min(1).default('Freeze') }))
@@ -102,6 +129,8 @@ const service = z.strictObject({
   deployment_model: z.string(),
   versions: z.enum(['semver', 'any']).default('semver'),
   notify: notify.optional(),
+  // Who works on the service (user ids or names under groups:): may lock it, with the release managers.
+  members: z.array(z.string().min(1)).default([]),
 });
 
 const RelmFileSchema = z
@@ -262,6 +291,7 @@ function toSettings(file: RelmFile): Settings {
           deploymentModel: s.deployment_model,
           versionScheme: s.versions,
           notify: toNotify(file, s),
+          members: s.members.flatMap((entry) => own(file.groups, entry) ?? [entry]),
         },
       ]),
     ),
@@ -271,10 +301,26 @@ function toSettings(file: RelmFile): Settings {
         {
           name,
           approvals: Object.fromEntries(
-            Object.entries(p.approvals)
-              .filter(([, rule]) => rule)
-              .map(([type, rule]) => [type, { required: rule!.required, from: rule!.from, bypassFreeze: rule!.bypass_freeze }]),
+            RELEASE_TYPES.filter((type) => p.approvals[type]).map((type) => {
+              const rule = p.approvals[type]!;
+              return [type, { required: rule.required, from: rule.from, bypassFreeze: rule.bypass_freeze, passesLocks: rule.passes_locks }];
+            }),
           ),
+          conflicts: p.conflicts,
+          highRisk: p.approvals.high_risk ? { required: p.approvals.high_risk.required, from: p.approvals.high_risk.from } : null,
+          risk: p.risk
+            ? {
+                types: p.risk.type,
+                targets: p.risk.targets,
+                waves: p.risk.waves,
+                noTestEvidence: p.risk.no_test_evidence,
+                recentFailures: p.risk.recent_failures ? { withinMs: parseDuration(p.risk.recent_failures.within), points: p.risk.recent_failures.points, max: p.risk.recent_failures.max } : undefined,
+                outsideWindows: p.risk.outside_windows,
+                nearFreeze: p.risk.near_freeze ? { withinMs: parseDuration(p.risk.near_freeze.within), points: p.risk.near_freeze.points } : undefined,
+                medium: p.risk.medium,
+                high: p.risk.high,
+              }
+            : null,
           calendar: { timezone: file.timezone, windows: p.windows.map(parseWindow), freezes: p.freezes },
           approvalExpiresAfterMs: p.approval_expires_after ? parseDuration(p.approval_expires_after) : null,
           approvalSource: p.approval_source,

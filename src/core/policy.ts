@@ -1,5 +1,6 @@
 import type { Calendar, ChangeWindow } from './windows.ts';
-import type { ReleaseType } from './release.ts';
+import type { ReleaseType, Risk } from './release.ts';
+import type { RiskRules } from './risk.ts';
 import { DomainError } from './errors.ts';
 import type { ReviewRequirement } from './review.ts';
 
@@ -8,6 +9,8 @@ export interface ApprovalRule {
   /** Slack user ids (U…/W…), names from `groups:`, or Slack user-group ids (S…). */
   from: string[];
   bypassFreeze: boolean;
+  /** A release of this type may pass a deploy lock (meant for emergencies); the pass is audited. */
+  passesLocks: boolean;
 }
 
 export type ApprovalSource = 'slack' | 'jira' | 'both';
@@ -28,6 +31,12 @@ export interface Policy {
   workingHours: ChangeWindow[];
   /** Which finished releases must be reviewed (`require_review`): by outcome, emergencies, or `all`; unset, the default (failed, rolled back, emergency). */
   requireReview?: readonly ReviewRequirement[];
+  /** The `risk:` rules that assess a plan's risk; none means the requester's word stands. */
+  risk: RiskRules | null;
+  /** `wait`: a start waits while a conflicting rollout is under way; `warn`: conflicts are only shown. */
+  conflicts: 'wait' | 'warn';
+  /** `approvals.high_risk`: at high risk, this many approvals from these people instead. */
+  highRisk: { required: number; from: string[] } | null;
 }
 
 /** Looks up Slack user-group members (S… ids); the adapter caches. */
@@ -38,11 +47,17 @@ export interface Directory {
 }
 
 
-export function approvalRuleFor(policy: Policy, type: ReleaseType): ApprovalRule {
+/**
+ * The approval rule a release must meet: its type's, and at high risk (the higher of the stated and
+ * the assessed risk) `approvals.high_risk` where the policy has one: at least its number of approvals,
+ * from its approvers.
+ */
+export function approvalRuleFor(policy: Policy, type: ReleaseType, risk?: Risk): ApprovalRule {
   const rule = policy.approvals[type];
   if (!rule) {
     throw new DomainError('config', `Policy "${policy.name}" has no approval rule for ${type} releases; add one under policies.${policy.name}.approvals.${type}.`, { field: 'type' });
   }
+  if (risk === 'high' && policy.highRisk) return { ...rule, required: Math.max(rule.required, policy.highRisk.required), from: policy.highRisk.from };
   return rule;
 }
 

@@ -62,6 +62,40 @@ export interface Release {
   assets: { name: string; sha256: string }[] | null;
   assetsVerifiedAt: Date | null;
   assetsProblem: string | null;
+  /** relm's assessment of the plan's risk under its policy's `risk:` rules (null without rules). */
+  assessedRisk: Risk | null;
+  /** What the assessment counted, each factor with its points. */
+  riskFactors: RiskFactor[];
+  /** Why the requester states a lower risk than the assessment; shown to approvers. */
+  riskReason: string | null;
+  /** The release manager who started it past a conflicting rollout. */
+  forcedBy: string | null;
+}
+
+/** One thing the risk assessment counted: what, how many points, and in words. */
+export interface RiskFactor {
+  factor: string;
+  points: number;
+  detail: string;
+}
+
+const RISK_ORDER: Record<Risk, number> = { low: 0, medium: 1, high: 2 };
+
+/** The higher of two risks. */
+export function higherRisk(a: Risk, b: Risk | null | undefined): Risk {
+  return b && RISK_ORDER[b] > RISK_ORDER[a] ? b : a;
+}
+
+export function riskBelow(a: Risk, b: Risk): boolean {
+  return RISK_ORDER[a] < RISK_ORDER[b];
+}
+
+/**
+ * The risk approvals are judged by: the higher of the stated and the assessed. A requester may state
+ * a lower risk with a reason, which approvers read; it does not lower what the policy asks of them.
+ */
+export function effectiveRisk(release: Pick<Release, 'risk' | 'assessedRisk'>): Risk {
+  return higherRisk(release.risk, release.assessedRisk);
 }
 
 /** A release as stored: with where its card is posted in Slack. */

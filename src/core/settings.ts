@@ -45,6 +45,8 @@ export interface ServiceSettings {
   /** `semver` (default) or `any`: how versions are validated and ordered. */
   versionScheme: 'semver' | 'any';
   notify: NotifySettings;
+  /** Who works on the service (user ids, groups expanded): they may lock it, with the release managers. */
+  members: string[];
 }
 
 /** Everything relm.yml says, in domain terms. */

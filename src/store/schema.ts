@@ -43,6 +43,31 @@ export interface ReleasesTable {
   assets_problem: string | null;
   /** The change ticket's Jira issue id (stable across moves; what issuelink webhooks name). */
   jira_issue_id: string | null;
+  /** relm's assessment of the plan's risk (the policy's risk rules), and the factors that made it. */
+  assessed_risk: string | null;
+  risk_factors: Json<RiskFactorRecord[]> | null;
+  /** Why the requester states a lower risk than relm assessed; shown to approvers. */
+  risk_reason: string | null;
+  /** The release manager who started it past a conflicting rollout (`start --force`). */
+  forced_by: string | null;
+}
+
+export interface RiskFactorRecord {
+  factor: string;
+  points: number;
+  detail: string;
+}
+
+export interface DeployLocksTable {
+  id: Generated<number>;
+  service: string;
+  targets: Json<string[]>;
+  reason: string;
+  locked_by: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  released_at: Timestamp | null;
+  released_by: string | null;
 }
 
 export interface IncidentsTable {
@@ -170,6 +195,7 @@ export interface DB {
   slack_users: SlackUsersTable;
   reviews: ReviewsTable;
   installation: InstallationTable;
+  deploy_locks: DeployLocksTable;
 }
 
 /** The one row naming this database (see the installation migration). */

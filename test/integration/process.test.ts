@@ -109,6 +109,7 @@ describe('the relm process', () => {
       '', // title
       'Faster checkout for everyone', // description
       '', // risk
+      '', // why the risk is lower than relm assesses (not asked of a lower risk here)
       '', // planned start
       '', // model
       '', // waves (the model's)

@@ -2,10 +2,14 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, migrateToLatest, migrator, type Database } from '../../src/store/database.ts';
 import { insertRelease, updateReleaseIf, liveVersions } from '../../src/store/repositories/releases.ts';
+import { createStep, updateStepIf } from '../../src/store/repositories/steps.ts';
 import { recordDecision, decisionsFor } from '../../src/store/repositories/decisions.ts';
 import { appendAudit, auditChain } from '../../src/store/repositories/audit.ts';
 import { claimOutbox, completeOutbox, enqueueOutbox, failOutbox, strandedOutbox, withdrawDeferred } from '../../src/store/repositories/outbox.ts';
 import { firstDelivery } from '../../src/store/repositories/deliveries.ts';
+import { activeLocks, insertLock, releaseLocks } from '../../src/store/repositories/deploy-locks.ts';
+import { liveReleasesBetween, lockRolloutStarts, recentFailureCount, rolloutsUnderWay, rolloutsWaitingToStart } from '../../src/store/repositories/releases.ts';
+import { LIVE_STATES } from '../../src/core/conflicts.ts';
 import { verifyChain } from '../../src/core/audit.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 
@@ -187,5 +191,38 @@ describe.each(['postgres', 'pglite'] as const)('the store on %s', (kind) => {
   it('recognises a redelivered Slack request', async () => {
     expect(await firstDelivery(db, 'trigger:abc', now)).toBe(true);
     expect(await firstDelivery(db, 'trigger:abc', now)).toBe(false);
+  });
+
+  it('keeps deploy locks: in force until removed or expired, each removed once', async () => {
+    const hour = 3_600_000;
+    const a = await insertLock(db, { service: 'ledger', targets: ['eu-1'], reason: 'migration', lockedBy: 'U0OPS', at: now, expiresAt: new Date(now.getTime() + hour) });
+    const b = await insertLock(db, { service: 'ledger', targets: [], reason: 'audit', lockedBy: 'U0OPS', at: now, expiresAt: new Date(now.getTime() + 2 * hour) });
+    expect((await activeLocks(db, now, 'ledger')).map((l) => [l.id, l.targets])).toEqual([[a.id, ['eu-1']], [b.id, []]]);
+    expect((await activeLocks(db, new Date(now.getTime() + hour), 'ledger')).map((l) => l.id)).toEqual([b.id]);
+    expect((await releaseLocks(db, [a.id, b.id], 'U0RM', now)).map((l) => l.id).sort()).toEqual([a.id, b.id].sort());
+    expect(await releaseLocks(db, [a.id], 'U0RM', now)).toEqual([]);
+    expect(await activeLocks(db, now, 'ledger')).toEqual([]);
+  });
+
+  it('reads the calendar, the rollouts under way or waiting to start, and recent failures in set-based queries', async () => {
+    const at = (h: number) => new Date(now.getTime() + h * 3_600_000);
+    const row = (version: string, state: string, planned: Date | null) => ({ ...releaseRow(version), service: 'search', state, planned_start: planned });
+    const soon = await insertRelease(db, row('1.0.0', 'scheduled', at(2)));
+    await insertRelease(db, row('1.1.0', 'scheduled', at(50)));
+    const running = await insertRelease(db, row('1.2.0', 'in_progress', at(-30)));
+    const waiting = await insertRelease(db, row('1.3.0', 'in_progress', at(-1)));
+    await insertRelease(db, { ...row('0.9.0', 'failed', at(-40)), finished_at: at(-20) } as never);
+    await insertRelease(db, { ...row('0.8.0', 'rolled_back', at(-900)), finished_at: at(-800) } as never);
+    const step = await createStep(db, { releaseId: running.id, kind: 'deploy', waveIndex: 0, waveName: 'canary', try: 1, targets: ['eu-1'], deployer: 'manual', checklist: [], dueAt: at(-30) }, at(-30));
+    await updateStepIf(db, step!.id, 'pending', { state: 'running', started_at: at(-30) });
+    await createStep(db, { releaseId: waiting.id, kind: 'deploy', waveIndex: 0, waveName: 'canary', try: 1, targets: ['eu-1'], deployer: 'manual', checklist: [], dueAt: at(-1) }, at(-1));
+
+    const calendar = (await liveReleasesBetween(db, now, at(24), LIVE_STATES)).filter((r) => r.service === 'search');
+    expect(calendar.map((r) => r.id)).toEqual([running.id, waiting.id, soon.id]);
+    expect((await rolloutsUnderWay(db)).map((r) => r.id)).toContain(running.id);
+    expect((await rolloutsUnderWay(db)).map((r) => r.id)).not.toContain(waiting.id);
+    expect((await rolloutsWaitingToStart(db, 'search')).map((r) => r.id)).toEqual([waiting.id]);
+    expect(await recentFailureCount(db, 'search', at(-24 * 30))).toBe(1);
+    await db.transaction().execute((trx) => lockRolloutStarts(trx));
   });
 });

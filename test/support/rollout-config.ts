@@ -22,6 +22,7 @@ services:
 policies:
   open:
     approvals: ${approvals}
+    conflicts: warn
   frozen:
     approvals: ${approvals}
     freezes: [{ from: ${today}, to: ${tomorrow}, reason: Test freeze }]

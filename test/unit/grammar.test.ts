@@ -215,7 +215,7 @@ describe('parseReleaseCommand: new', () => {
 
   it('refuses an unknown flag and lists the ones that apply', () => {
     expect(errorOf('new payments 1.2.3 --colour red').message).toBe(
-      'Unknown option `--colour`. Options here: --type, --at, --title, --risk, --model, --waves, --rollback, --tests, --description, --training, --impact, --contact.',
+      'Unknown option `--colour`. Options here: --type, --at, --title, --risk, --risk-reason, --model, --waves, --rollback, --tests, --description, --training, --impact, --contact.',
     );
   });
 
@@ -393,5 +393,32 @@ describe('parseReleaseCommand: what it refuses', () => {
     const error = errorOf('nope');
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('CommandError');
+  });
+});
+
+describe('parseReleaseCommand: coordination verbs', () => {
+  it('reads lock, unlock, locks and whoami', () => {
+    expect(parse('lock Payments eu-1 "db migration" --for 2h')).toEqual({ verb: 'lock', service: 'payments', words: ['eu-1', 'db migration'], durationMs: 2 * 3_600_000 });
+    expect(parse('lock payments db migration')).toEqual({ verb: 'lock', service: 'payments', words: ['db', 'migration'], durationMs: undefined });
+    expect(parse('unlock payments eu-1 eu-2')).toEqual({ verb: 'unlock', service: 'payments', targets: ['eu-1', 'eu-2'] });
+    expect(parse('locks')).toEqual({ verb: 'locks', service: undefined });
+    expect(parse('whoami')).toEqual({ verb: 'whoami' });
+  });
+
+  it('refuses a lock without a service or with a bad duration', () => {
+    expect(errorOf('lock').message).toMatch(/`lock` needs a service and a reason/);
+    expect(errorOf('lock payments eu-1 x --for tomorrow').message).toBe('`--for` takes a duration like 30m, 2h or 1d.');
+    expect(errorOf('unlock').message).toMatch(/`unlock` needs a service/);
+  });
+
+  it('reads start --force, and refuses --force elsewhere', () => {
+    expect(parse('start REL-4 --force')).toEqual({ verb: 'start', id: 4, force: true });
+    expect(parse('start REL-4')).toEqual({ verb: 'start', id: 4 });
+    expect(errorOf('pause REL-4 --force').message).toMatch(/`pause` takes a release/);
+  });
+
+  it('reads --risk-reason with new and edit', () => {
+    expect(parse('new payments 1.2.3 --risk low --risk-reason "behind a flag"')).toMatchObject({ risk: 'low', riskReason: 'behind a flag' });
+    expect(parse('edit REL-3 --risk-reason "dark launch"')).toMatchObject({ verb: 'edit', id: 3, riskReason: 'dark launch' });
   });
 });

@@ -13,7 +13,7 @@ function release(id: number, overrides: Partial<StoredRelease> = {}): StoredRele
     plannedStart: new Date(at.getTime() + 3_600_000), deploymentModel: 'm', rollbackPlan: 'r', testEvidence: 't', trainingNeeded: false, trainingLinks: [],
     impact: 'i'.repeat(400), contact: null, requester: 'U0DEV', state: 'scheduled', revision: 1, rescheduleCount: 0, createdAt: at, updatedAt: at,
     submittedAt: at, approvedAt: at, waves: null, rolloutDirection: 'forward', rolloutNote: null, bypassedFreeze: false, startedAt: null, finishedAt: null,
-    jiraKey: null, assets: null, assetsVerifiedAt: null, assetsProblem: null, cardChannel: 'C0PAY', cardTs: '1.1', ...overrides,
+    jiraKey: null, assets: null, assetsVerifiedAt: null, assetsProblem: null, cardChannel: 'C0PAY', cardTs: '1.1', assessedRisk: null, riskFactors: [], riskReason: null, forcedBy: null, ...overrides,
   };
 }
 

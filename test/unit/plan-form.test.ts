@@ -143,3 +143,15 @@ describe('readPlanForm', () => {
     expect(FIELD_BLOCKS).toMatchObject({ plannedStart: 'planned_start', deploymentModel: 'model', rollbackPlan: 'rollback_plan', testEvidence: 'test_evidence', trainingNeeded: 'training' });
   });
 });
+
+describe('readPlanForm: the reason for a lower risk', () => {
+  it('reads it, and shows a refusal about the risk next to the risk field', () => {
+    const form = readPlanForm(values({ risk: select('low'), risk_reason: text('Behind a feature flag') }));
+    expect(form.ok && form.input).toMatchObject({ risk: 'low', riskReason: 'Behind a feature flag' });
+    expect(FIELD_BLOCKS.risk).toBe('risk');
+    expect(FIELD_BLOCKS.riskReason).toBe('risk_reason');
+    const long = readPlanForm(values({ risk_reason: text('x'.repeat(501)) }));
+    expect(long.ok).toBe(false);
+    expect(!long.ok && Object.keys(long.errors)).toEqual(['risk_reason']);
+  });
+});

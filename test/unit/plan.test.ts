@@ -46,8 +46,8 @@ function policy(overrides: Partial<Policy> = {}): Policy {
   return {
     name: 'standard',
     approvals: {
-      minor: { required: 1, from: ['U0A'], bypassFreeze: false },
-      emergency: { required: 1, from: ['U0RM'], bypassFreeze: true },
+      minor: { required: 1, from: ['U0A'], bypassFreeze: false, passesLocks: false },
+      emergency: { required: 1, from: ['U0RM'], bypassFreeze: true, passesLocks: false },
     },
     calendar: {
       timezone: 'Europe/London',
@@ -60,6 +60,9 @@ function policy(overrides: Partial<Policy> = {}): Policy {
     remindAfterMs: null,
     escalateAfterMs: null,
     workingHours: [],
+    risk: null,
+    conflicts: 'wait',
+    highRisk: null,
     ...overrides,
   };
 }

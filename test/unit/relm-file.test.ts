@@ -93,6 +93,7 @@ describe('parseRelmFile: valid files', () => {
       versionScheme: 'semver',
       // The defaults: reminders a day and an hour ahead, no DM between 20:00 and 08:00 local.
       notify: { beforeMs: [86_400_000, 3_600_000], quietHours: { fromMinute: 1200, toMinute: 480 } },
+      members: [],
     });
   });
 
@@ -105,8 +106,8 @@ describe('parseRelmFile: valid files', () => {
 
   it('turns a policy into approval rules, a calendar and an expiry', () => {
     const policy = parseRelmFile(REPO_FILE).settings.policies.standard!;
-    expect(policy.approvals.major).toEqual({ required: 2, from: ['cab'], bypassFreeze: false });
-    expect(policy.approvals.emergency).toEqual({ required: 1, from: ['release-managers'], bypassFreeze: true });
+    expect(policy.approvals.major).toEqual({ required: 2, from: ['cab'], bypassFreeze: false, passesLocks: false });
+    expect(policy.approvals.emergency).toEqual({ required: 1, from: ['release-managers'], bypassFreeze: true, passesLocks: false });
     expect(policy.approvalExpiresAfterMs).toBe(7 * 86_400_000);
     expect(policy.approvalSource).toBe('slack');
     expect(policy.calendar.timezone).toBe('Europe/London');

@@ -4,7 +4,7 @@ import { DomainError } from '../../src/core/errors.ts';
 import type { ServiceSettings } from '../../src/core/settings.ts';
 
 function service(versionScheme: 'semver' | 'any' = 'semver'): ServiceSettings {
-  return { key: 'payments', name: 'Payments API', channel: 'C0PAY', audience: [], policy: 'standard', deploymentModel: 'two-waves', versionScheme, notify: { beforeMs: [], quietHours: { fromMinute: 1200, toMinute: 480 } } };
+  return { key: 'payments', name: 'Payments API', channel: 'C0PAY', audience: [], policy: 'standard', deploymentModel: 'two-waves', versionScheme, notify: { beforeMs: [], quietHours: { fromMinute: 1200, toMinute: 480 } }, members: [] };
 }
 
 function caught(fn: () => unknown): DomainError {

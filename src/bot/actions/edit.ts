@@ -27,6 +27,7 @@ export async function openEditModal(deps: BotDeps, releaseId: number, triggerId:
     title: r.title,
     description: r.description,
     risk: r.risk,
+    riskReason: r.riskReason ?? undefined,
     plannedStart: r.plannedStart,
     model: r.deploymentModel,
     rollbackPlan: r.rollbackPlan,

@@ -4,16 +4,18 @@ import { releaseKey } from '../../core/release.ts';
 import { ACTIONS, decisionValue } from './ids.ts';
 import { approverRef, clip, escapeText, mention, slackTime } from './format.ts';
 import { releaseHeadline, type RenderedMessage } from './card.ts';
+import { coordinationLines, riskText } from './control.ts';
 
 function summary(detail: ReleaseDetail, revision: number): string {
   const r = detail.release;
-  const rule = detail.policy.approvals[r.type];
+  const rule = detail.rule;
   const from = rule ? rule.from.map(approverRef).join(', ') : 'nobody';
   return [
     `*Approval requested* for *${releaseHeadline(detail)}* (revision ${revision})`,
-    `${r.type} · risk ${r.risk} · ${r.plannedStart ? `starts ${slackTime(r.plannedStart)}` : 'start not set'} · planned by ${mention(r.requester)}`,
+    `${r.type} · risk ${riskText(r)} · ${r.plannedStart ? `starts ${slackTime(r.plannedStart)}` : 'start not set'} · planned by ${mention(r.requester)}`,
     `Needs ${rule?.required ?? 0} approval${rule?.required === 1 ? '' : 's'} from ${from}.`,
     r.rollbackPlan ? `*Rollback:* ${clip(r.rollbackPlan, 300)}` : '',
+    ...coordinationLines(detail, 3),
   ]
     .filter(Boolean)
     .join('\n');

@@ -5,6 +5,7 @@ import { releaseKey } from '../../core/release.ts';
 import { ACTIONS } from './ids.ts';
 import { clip, escapeText, mention, renderMarks, slackTime, stateLabel } from './format.ts';
 import { syncsWith } from '../../core/effects/index.ts';
+import { coordinationLines, riskText } from './control.ts';
 
 export interface RenderedMessage {
   text: string;
@@ -118,7 +119,7 @@ export function renderCard(detail: ReleaseDetail): RenderedMessage {
       type: 'section',
       fields: [
         { type: 'mrkdwn', text: `*Type*\n${r.type}` },
-        { type: 'mrkdwn', text: `*Risk*\n${r.risk}` },
+        { type: 'mrkdwn', text: `*Risk*\n${riskText(r)}` },
         { type: 'mrkdwn', text: `*Planned start*\n${r.plannedStart ? slackTime(r.plannedStart) : 'not set'}` },
         { type: 'mrkdwn', text: `*Deployment*\n${escapeText(r.deploymentModel)}` },
         { type: 'mrkdwn', text: `*Approvals*\n${approvalLine}` },
@@ -131,6 +132,8 @@ export function renderCard(detail: ReleaseDetail): RenderedMessage {
     type: 'section',
     text: { type: 'mrkdwn', text: `*Rollback plan*\n${r.rollbackPlan ? clip(r.rollbackPlan, 800) : '_none yet_'}\n*Test evidence*\n${r.testEvidence ? clip(r.testEvidence, 800) : '_none yet_'}${r.impact ? `\n*Impact on users*\n${clip(r.impact, 600)}` : ''}${r.contact ? `\n*Contact during early life support*\n${contactRef(r.contact)}` : ''}` },
   });
+  const coordination = coordinationLines(detail);
+  if (coordination.length) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: coordination.join('\n') } });
   const rollout = renderWaves(detail);
   if (rollout) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: rollout } });
   const actions = cardActions(detail);

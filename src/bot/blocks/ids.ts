@@ -36,6 +36,7 @@ export const PLAN_FIELDS = {
   title: 'title',
   description: 'description',
   risk: 'risk',
+  riskReason: 'risk_reason',
   plannedStart: 'planned_start',
   model: 'model',
   rollbackPlan: 'rollback_plan',

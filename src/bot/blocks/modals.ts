@@ -17,6 +17,7 @@ export interface PlanDefaults {
   title?: string;
   description?: string;
   risk?: Risk;
+  riskReason?: string;
   plannedStart?: Date | null;
   model?: string;
   rollbackPlan?: string;
@@ -90,6 +91,7 @@ export function planModal(settings: Settings, defaults: PlanDefaults, context: V
     text(PLAN_FIELDS.title, 'Title', { initial: defaults.title, max: 150, optional: true, placeholder: 'What changes for users' }),
     text(PLAN_FIELDS.description, 'Description', { initial: defaults.description, multiline: true, optional: true }),
     select(PLAN_FIELDS.risk, 'Risk', RISKS.map((r) => option(r, r)), defaults.risk ?? 'medium'),
+    text(PLAN_FIELDS.riskReason, 'Why the risk is lower than relm assesses', { initial: defaults.riskReason, optional: true, max: 500, hint: 'Only when you state a lower risk than the policy\'s risk rules assess; approvers see it.' }),
     {
       type: 'input',
       block_id: PLAN_FIELDS.plannedStart,

@@ -46,8 +46,19 @@ export function renderThreadNote(entry: AuditEntry): string {
     case 'wave_failed':
     case 'rollback_step_failed':
       return `:x: ${entry.action === 'wave_failed' ? 'Wave' : 'Rollback of'} ${escapeText(field(entry.after, 'wave') ?? '')} failed${field(entry.after, 'detail') ? `: ${clip(field(entry.after, 'detail')!, 300).replace(/&lt;@([UW][A-Z0-9]+)&gt;/g, '<@$1>')}` : ''}.`;
-    case 'wave_waiting':
-      return `:hourglass: Wave ${escapeText(field(entry.after, 'wave') ?? '')} waits for ${field(entry.after, 'reason') === 'freeze' ? 'the end of a freeze' : 'the change window'} until ${slackTime(new Date(field(entry.after, 'until') ?? entry.at.toISOString()))}.`;
+    case 'wave_waiting': {
+      const wave = escapeText(field(entry.after, 'wave') ?? '');
+      const reason = field(entry.after, 'reason');
+      if (reason === 'conflict') return `:hourglass: Wave ${wave} waits for a conflicting rollout to finish (${listOf(entry.after, 'rollouts').map((id) => `REL-${escapeText(id)}`).join(', ')}).`;
+      if (reason === 'lock') return `:lock: Wave ${wave} waits for a deploy lock, until ${slackTime(new Date(field(entry.after, 'until') ?? entry.at.toISOString()))} at the latest.`;
+      return `:hourglass: Wave ${wave} waits for ${reason === 'freeze' ? 'the end of a freeze' : 'the change window'} until ${slackTime(new Date(field(entry.after, 'until') ?? entry.at.toISOString()))}.`;
+    }
+    case 'start_forced':
+      return `:warning: ${who} started the rollout past any conflicting rollout (\`--force\`).`;
+    case 'conflict_overridden':
+      return `:warning: Wave ${escapeText(field(entry.after, 'wave') ?? '')} went ahead while ${listOf(entry.after, 'rollouts').map((id) => `REL-${escapeText(id)}`).join(', ')} rolled out, as ${mention(field(entry.after, 'forcedBy') ?? '')} asked.`;
+    case 'lock_passed':
+      return `:warning: ${escapeText(field(entry.after, 'type') ?? '')} release: wave ${escapeText(field(entry.after, 'wave') ?? '')} went ahead past a deploy lock, as its policy allows.`;
     case 'freeze_bypassed':
       return `:warning: Emergency: wave ${escapeText(field(entry.after, 'wave') ?? '')} went ahead ${field(entry.after, 'reason') === 'freeze' ? 'in a freeze' : 'outside the change windows'}, on its approvals.`;
     case 'assets_verified':
@@ -80,6 +91,12 @@ export function renderThreadNote(entry: AuditEntry): string {
       return `${who}: ${entry.action.replace(/_/g, ' ')}${state ? ` → ${stateLabel(state as never)}` : ''} (${slackTime(entry.at)})`;
     }
   }
+}
+
+/** An audit entry's list of ids (as text), or none. */
+function listOf(after: unknown, key: string): string[] {
+  const value = (after as Record<string, unknown> | null)?.[key];
+  return Array.isArray(value) ? value.map((v) => String(v)) : [];
 }
 
 export function renderAnnouncement(detail: ReleaseDetail, event: string): string {

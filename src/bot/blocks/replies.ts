@@ -9,6 +9,7 @@ import { contactRef, releaseHeadline, trainingText } from './card.ts';
 import { renderThreadNote } from './notes.ts';
 import { reviewStatusText } from './review.ts';
 import { syncsWith } from '../../core/effects/index.ts';
+import { coordinationLines, riskText } from './control.ts';
 
 function renderWarnings(warnings: string[]): string[] {
   return warnings.map((w) => `• ${renderMarks(w)}`);
@@ -68,9 +69,10 @@ export function renderShow(detail: ReleaseDetail): string {
   const r = detail.release;
   const lines = [
     `*${releaseHeadline(detail)}*  ${stateLabel(r.state)}`,
-    `${r.type} · risk ${r.risk} · model ${escapeText(r.deploymentModel)} · revision ${r.revision} · planned by ${mention(r.requester)}`,
+    `${r.type} · risk ${riskText(r)} · model ${escapeText(r.deploymentModel)} · revision ${r.revision} · planned by ${mention(r.requester)}`,
     `Planned start: ${r.plannedStart ? slackTime(r.plannedStart) : 'not set'}${r.rescheduleCount ? ` (rescheduled ${r.rescheduleCount}×)` : ''}`,
     r.jiraKey ? `Change ticket: ${escapeText(r.jiraKey)}${detail.syncProblems.some((p) => syncsWith(p.kind) === 'jira') ? ' (out of sync, see below)' : detail.syncPending.some((kind) => syncsWith(kind) === 'jira') ? ' (sync pending: relm is still updating it)' : ' (in sync)'}` : '',
+    ...coordinationLines(detail, 10),
     `Approvals: ${detail.approval.valid.length} of ${detail.approval.required}${detail.approval.valid.length ? ` (${detail.approval.valid.map((d) => mention(d.approver)).join(', ')})` : ''}${detail.approval.validUntil ? `, valid until ${slackTime(detail.approval.validUntil)}` : ''}`,
     r.description ? `*Description:* ${clip(r.description, 800)}` : '',
     `*Rollback plan:* ${r.rollbackPlan ? clip(r.rollbackPlan, 800) : '_none_'}`,

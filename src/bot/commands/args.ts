@@ -76,8 +76,8 @@ export function parseFlags(tokens: string[], allowed: readonly string[]): { posi
 }
 
 /** The flags of `new`, which `edit` takes too. */
-export const PLAN_FLAG_NAMES = ['type', 'at', 'title', 'risk', 'model', 'waves', 'rollback', 'tests', 'description', 'training', 'impact', 'contact'] as const;
-const TEXT_LIMITS: Record<string, number> = { title: 150, description: 3000, rollback: 3000, tests: 3000, waves: 500, version: 64, impact: 1000 };
+export const PLAN_FLAG_NAMES = ['type', 'at', 'title', 'risk', 'risk-reason', 'model', 'waves', 'rollback', 'tests', 'description', 'training', 'impact', 'contact'] as const;
+const TEXT_LIMITS: Record<string, number> = { 'risk-reason': 500, title: 150, description: 3000, rollback: 3000, tests: 3000, waves: 500, version: 64, impact: 1000 };
 
 function trainingFlag(values: string[]): { needed: boolean; links: string[] } {
   const words = values.filter((v) => !/^https?:\/\//i.test(v)).map((v) => v.toLowerCase());
@@ -118,6 +118,7 @@ export function planFlags(flags: Map<string, string[]>, reading: CommandReading)
   if (flags.has('type')) result.type = oneOf(flagText(flags, 'type'), RELEASE_TYPES, '--type');
   if (flags.has('at')) result.at = parseWhen(flagText(flags, 'at')!, reading.zone, reading.now);
   if (flags.has('risk')) result.risk = oneOf(flagText(flags, 'risk'), RISKS, '--risk');
+  if (flags.has('risk-reason')) result.riskReason = flagText(flags, 'risk-reason');
   for (const name of ['title', 'model', 'waves', 'rollback', 'tests', 'description', 'impact'] as const) if (flags.has(name)) result[name] = flagText(flags, name);
   if (flags.has('contact')) result.contact = contactFlag(flagText(flags, 'contact')!);
   if (flags.has('training')) result.training = trainingFlag(flags.get('training')!);

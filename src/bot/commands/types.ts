@@ -15,6 +15,8 @@ export interface PlanFlags {
   description?: string;
   training?: { needed: boolean; links: string[] };
   impact?: string;
+  /** Why the stated risk is lower than relm's assessment (shown to approvers). */
+  riskReason?: string;
   /** A Slack channel (C…/G…) or user (U…/W…) id; null clears it. */
   contact?: string | null;
 }
@@ -32,7 +34,7 @@ export type ReleaseCommand =
   | { verb: 'show'; id: number }
   | { verb: 'schedule'; id: number; at: Date }
   | { verb: 'policy'; service?: string }
-  | { verb: 'start' | 'pause' | 'resume' | 'retry' | 'continue'; id: number }
+  | { verb: 'start' | 'pause' | 'resume' | 'retry' | 'continue'; id: number; force?: boolean }
   | { verb: 'abort' | 'rollback'; id: number; reason: string }
   | { verb: 'calendar'; days: number }
   | { verb: 'where'; service: string }
@@ -40,7 +42,11 @@ export type ReleaseCommand =
   | { verb: 'audit'; id?: number }
   | { verb: 'mute' | 'unmute'; service: string }
   | { verb: 'review'; id: number }
-  | { verb: 'lessons'; words: string };
+  | { verb: 'lessons'; words: string }
+  | { verb: 'lock'; service: string; words: string[]; durationMs?: number }
+  | { verb: 'unlock'; service: string; targets: string[] }
+  | { verb: 'locks'; service?: string }
+  | { verb: 'whoami' };
 
 export type Verb = ReleaseCommand['verb'];
 export type CommandOf<V extends Verb> = Extract<ReleaseCommand, { verb: V }>;

@@ -1,3 +1,4 @@
+import { effectiveRisk } from '../release.ts';
 import { z } from 'zod';
 import { findOutbox } from '../../store/repositories/outbox.ts';
 import { decisionsFor } from '../../store/repositories/decisions.ts';
@@ -32,7 +33,7 @@ export const approvalReminderEffect = effect({
     const open = await openRequest(ctx, releaseId, revision);
     if ('skipped' in open) return open;
     const { detail } = open;
-    const rule = approvalRuleFor(policyOf(ctx.settings, detail.release.service), detail.release.type);
+    const rule = approvalRuleFor(policyOf(ctx.settings, detail.release.service), detail.release.type, effectiveRisk(detail.release));
     const decided = new Set((await decisionsFor(ctx.db, releaseId, revision)).map((d) => d.approver));
     const undecided = [...(await eligibleApprovers(rule, ctx.settings.groups, ctx.directory))].filter((u) => !decided.has(u) && u !== detail.release.requester).sort();
     if (undecided.length === 0) return { skipped: 'every approver has decided' };

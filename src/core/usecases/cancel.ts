@@ -12,6 +12,7 @@ import { assertOwnerOrManager } from './access.ts';
 import { loadRelease } from './load.ts';
 import { changeTransaction, recordChange, snapshot } from './record-change.ts';
 import { closeApprovalRequestEffect } from './submit.ts';
+import { conflictsForRelease, otherCards } from './conflicts.ts';
 
 /** Cancels a release that has not started rolling out. */
 export async function cancelRelease(ctx: CoreContext, actor: string, id: number, reason: string): Promise<StoredRelease> {
@@ -19,17 +20,18 @@ export async function cancelRelease(ctx: CoreContext, actor: string, id: number,
   const result = await changeTransaction(ctx, async (trx) => {
     const current = await loadRelease(trx, id, { lock: true });
     assertOwnerOrManager(ctx.settings, current, actor, 'cancel it');
-    return cancelIn(trx, current, actor, reason, now);
+    return cancelIn(ctx, trx, current, actor, reason, now);
   });
   await ctx.effects.dispatch(result.outboxIds);
   return result.release;
 }
 
-async function cancelIn(trx: Transaction<DB>, current: StoredRelease, actor: string, reason: string, now: Date): Promise<{ release: StoredRelease; outboxIds: number[] }> {
+async function cancelIn(ctx: CoreContext, trx: Transaction<DB>, current: StoredRelease, actor: string, reason: string, now: Date): Promise<{ release: StoredRelease; outboxIds: number[] }> {
   const to = transition(current, 'cancel');
   const release = await updateReleaseIf(trx, current.id, current.state, { state: to, updated_at: now });
   if (!release) throw new DomainError('conflict', `${releaseKey(current.id)} changed while you were cancelling it.`);
-  const effects = current.state === 'submitted' ? [closeApprovalRequestEffect(release, release.revision, 'cancelled')] : [];
+  // The releases it overlapped no longer do: their cards say so.
+  const effects = [...(current.state === 'submitted' ? [closeApprovalRequestEffect(release, release.revision, 'cancelled')] : []), ...otherCards(current.id, await conflictsForRelease(ctx, trx, current), [], now)];
   const change = await recordChange(trx, { release, actor, action: 'cancelled', before: snapshot(current), after: { ...snapshot(release), reason: reason.trim() || null }, at: now, effects });
   return { release, outboxIds: change.outboxIds };
 }
@@ -44,7 +46,7 @@ export async function jiraCancelled(ctx: CoreContext, id: number, who: string, d
     if (delivery && !(await firstDelivery(trx, delivery, now))) return 'duplicate';
     const current = await loadRelease(trx, id, { lock: true });
     if (policyOf(ctx.settings, current.service).approvalSource === 'slack' || !nextState(current.state, 'cancel')) return 'ignored';
-    await cancelIn(trx, current, JIRA_APPROVER, `cancelled in Jira by ${who}`, now);
+    await cancelIn(ctx, trx, current, JIRA_APPROVER, `cancelled in Jira by ${who}`, now);
     return 'cancelled';
   });
 }

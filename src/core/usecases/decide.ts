@@ -8,7 +8,7 @@ import { nextState, transition } from '../lifecycle.ts';
 import { githubEffects, wakeEffect } from './rollout/effects.ts';
 import { approvalRuleFor, eligibleApprovers } from '../policy.ts';
 import { policyOf } from '../settings.ts';
-import { releaseKey, type StoredRelease } from '../release.ts';
+import { effectiveRisk, releaseKey, type StoredRelease } from '../release.ts';
 import { whoMark } from '../text.ts';
 import { decisionsFor, recordDecision } from '../../store/repositories/decisions.ts';
 import { updateReleaseIf } from '../../store/repositories/releases.ts';
@@ -32,14 +32,14 @@ function assertSameRevision(release: StoredRelease, seenRevision: number | undef
 
 async function assertMayDecide(ctx: CoreContext, release: StoredRelease, actor: string): Promise<number> {
   const policy = policyOf(ctx.settings, release.service);
-  const rule = approvalRuleFor(policy, release.type);
+  const rule = approvalRuleFor(policy, release.type, effectiveRisk(release));
   if (release.requester === actor && !ctx.settings.approversCanSelfApprove) {
     throw new DomainError('self_approval', `You planned ${releaseKey(release.id)}, so you cannot decide on it; another approver must.`);
   }
   const approvers = await eligibleApprovers(rule, ctx.settings.groups, ctx.directory);
   if (!approvers.has(actor)) {
     const who = rule.from.map(whoMark).join(', ');
-    throw new DomainError('not_authorised', `You are not an approver for ${release.type} releases of ${release.service}. Approvers: ${who}.`);
+    throw new DomainError('not_authorised', `You are not an approver for ${release.type} releases of ${release.service}${effectiveRisk(release) === 'high' && policy.highRisk ? ' at high risk' : ''}. Approvers: ${who}.`);
   }
   return rule.required;
 }

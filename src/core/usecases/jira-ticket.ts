@@ -1,7 +1,7 @@
 import type { CoreContext } from '../context.ts';
 import type { Settings } from '../settings.ts';
 import { serviceOf } from '../settings.ts';
-import { releaseKey, type StoredRelease } from '../release.ts';
+import { effectiveRisk, releaseKey, type StoredRelease } from '../release.ts';
 import { wavesOf } from '../rollout.ts';
 import { mentionedIssueKeys } from '../issue-keys.ts';
 import { ChangeTrackerRejectedError, type ChangeTicket, type TicketField } from '../ports/change-tracker.ts';
@@ -21,7 +21,7 @@ export function linkedWorkItems(release: StoredRelease): string[] {
 function sectionsOf(settings: Settings, release: StoredRelease): ChangeTicket['sections'] {
   const linked = linkedWorkItems(release);
   return [
-    { heading: 'Release', text: `${releaseKey(release.id)} · ${release.type} · risk ${release.risk} · planned start ${release.plannedStart?.toISOString() ?? 'not set'} · deployment model ${release.deploymentModel}` },
+    { heading: 'Release', text: `${releaseKey(release.id)} · ${release.type} · risk ${effectiveRisk(release)}${release.assessedRisk ? ` (assessed ${release.assessedRisk}: ${release.riskFactors.map((f) => `${f.detail} +${f.points}`).join(', ') || 'nothing counted'}${release.riskReason && release.risk !== release.assessedRisk ? `; stated ${release.risk}: ${release.riskReason}` : ''})` : ''} · planned start ${release.plannedStart?.toISOString() ?? 'not set'} · deployment model ${release.deploymentModel}` },
     ...(release.description ? [{ heading: 'Description', text: release.description }] : []),
     { heading: 'Waves', text: wavesOf(settings, release).map((w) => `${w.name}: ${w.targets.join(', ')}${w.bakeMs ? ` (bake ${Math.round(w.bakeMs / 1000)}s)` : ''}`).join('\n') },
     { heading: 'Rollback plan', text: release.rollbackPlan || 'none' },
@@ -40,7 +40,7 @@ export function ticketFields(settings: Settings, release: StoredRelease, link: s
   const values = {
     planned_start: start,
     planned_end: start ? new Date(start.getTime() + bakes) : null,
-    risk: settings.jira.riskValues[release.risk] ?? release.risk,
+    risk: settings.jira.riskValues[effectiveRisk(release)] ?? effectiveRisk(release),
     release_link: link,
   };
   return Object.entries(settings.jira.fields).map(([name, id]) => ({ id: id!, name, value: values[name as keyof typeof values] }));

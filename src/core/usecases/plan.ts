@@ -11,6 +11,9 @@ import { checkSlot, nextAllowedSlot } from '../windows.ts';
 import { validateWaveOverride } from '../rollout.ts';
 import { insertRelease, liveVersions, lockService } from '../../store/repositories/releases.ts';
 import { changeTransaction, recordChange, snapshot } from './record-change.ts';
+import { assertRiskStated, assessmentColumns, assessPlan, factorsText } from './risk-assessment.ts';
+import { conflictsForRelease, conflictWarnings, otherCards } from './conflicts.ts';
+import type { RiskAssessment } from '../risk.ts';
 
 /** What a team gives when planning; anything left out gets a sensible default. */
 export interface PlanInput {
@@ -20,6 +23,8 @@ export interface PlanInput {
   title?: string;
   description?: string;
   risk?: Risk;
+  /** Why the stated risk is lower than relm's assessment; needed to state one. */
+  riskReason?: string;
   plannedStart?: Date | null;
   deploymentModel?: string;
   rollbackPlan?: string;
@@ -62,6 +67,13 @@ export function slotWarnings(policy: Policy, type: ReleaseType, at: Date | null 
   return [`The planned start ${why}; the rollout would wait for ${next ? timeMark(next) : 'a slot that does not come within 120 days'}.`];
 }
 
+/** What planning says of the assessed risk: the level, its factors, and a lower stated risk's reason. */
+export function riskWarnings(release: StoredRelease, assessment: RiskAssessment | null): string[] {
+  if (!assessment) return [];
+  const stated = release.risk === assessment.level ? '' : `; you state ${release.risk}${release.riskReason ? ' (your reason is shown to the approvers)' : ''}`;
+  return [`relm assesses the risk as ${assessment.level}: ${factorsText(assessment)}${stated}.`];
+}
+
 export function validatePlannedStart(at: Date | null | undefined, now: Date): void {
   if (at && at.getTime() < now.getTime() - 60_000) {
     throw new DomainError('invalid_input', `The planned start ${timeMark(at)} is in the past (it is now ${timeMark(now)}); give a time from now on, like \`+1h\` or \`tomorrow 10:00\`.`, { field: 'plannedStart' });
@@ -86,19 +98,24 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
   const now = ctx.clock();
   validatePlannedStart(input.plannedStart, now);
 
-  const { release, outboxIds, type } = await changeTransaction(ctx, async (trx) => {
+  const { release, outboxIds, type, conflicts, assessment } = await changeTransaction(ctx, async (trx) => {
     await lockService(trx, service.key);
     const existing = await liveVersions(trx, service.key);
     assertIncreasing(service, version, existing);
     const type = input.type ?? inferType(version, existing);
     approvalRuleFor(policy, type);
+    const assessment = await assessPlan(ctx, trx, { service: service.key, type, deploymentModel: model, waves: input.waves ?? null, testEvidence: input.testEvidence?.trim() ?? '', plannedStart: input.plannedStart ?? null }, now);
+    const riskReason = input.riskReason?.trim() || null;
+    // Without a stated risk, the assessment's (or, without risk rules, the type's usual one).
+    const risk = input.risk ?? assessment?.level ?? DEFAULT_RISK[type];
+    assertRiskStated(assessment, risk, riskReason);
     const plan: ReleasePlan = {
       service: service.key,
       version,
       type,
       title: input.title?.trim() || `${service.name} ${version}`,
       description: input.description?.trim() ?? '',
-      risk: input.risk ?? DEFAULT_RISK[type],
+      risk,
       plannedStart: input.plannedStart ?? null,
       deploymentModel: model,
       rollbackPlan: input.rollbackPlan?.trim() ?? '',
@@ -117,6 +134,8 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
       title: plan.title,
       description: plan.description,
       risk: plan.risk,
+      ...assessmentColumns(assessment),
+      risk_reason: riskReason,
       planned_start: plan.plannedStart,
       deployment_model: plan.deploymentModel,
       rollback_plan: plan.rollbackPlan,
@@ -136,12 +155,13 @@ export async function planRelease(ctx: CoreContext, actor: string, input: PlanIn
       submitted_at: null,
       approved_at: null,
     });
-    const { outboxIds } = await recordChange(trx, { release, actor, action: 'planned', after: snapshot(release), at: now });
-    return { release, outboxIds, type };
+    const conflicts = await conflictsForRelease(ctx, trx, release);
+    const { outboxIds } = await recordChange(trx, { release, actor, action: 'planned', after: snapshot(release), at: now, effects: otherCards(release.id, [], conflicts, now) });
+    return { release, outboxIds, type, conflicts, assessment };
   });
   await ctx.effects.dispatch(outboxIds);
 
-  const warnings = slotWarnings(policy, type, release.plannedStart);
+  const warnings = [...riskWarnings(release, assessment), ...conflictWarnings(conflicts), ...slotWarnings(policy, type, release.plannedStart)];
   if (!release.rollbackPlan) warnings.push(`Add a rollback plan before you submit: \`/release edit ${releaseKey(release.id)}\`.`);
   if (!release.testEvidence && type !== 'emergency') warnings.push('Add test evidence before you submit.');
   return { release, warnings };

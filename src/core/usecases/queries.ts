@@ -2,7 +2,13 @@ import type { Kysely, Transaction } from 'kysely';
 import type { CoreContext } from '../context.ts';
 import type { DB } from '../../store/schema.ts';
 import { policyApproval, type ApprovalStatus, type Decision } from '../approvals.ts';
-import { approvalRuleFor, type Policy } from '../policy.ts';
+import { approvalRuleFor, type ApprovalRule, type Policy } from '../policy.ts';
+import { effectiveRisk } from '../release.ts';
+import type { Conflict } from '../conflicts.ts';
+import { locksHolding, type DeployLock } from '../locks.ts';
+import { activeLocks } from '../../store/repositories/deploy-locks.ts';
+import { conflictsForRelease } from './conflicts.ts';
+import { releaseTargets } from './rollout/gate.ts';
 import { policyOf, type Wave } from '../settings.ts';
 import { wavesOf, type RolloutStep } from '../rollout.ts';
 import { stepsOf } from '../../store/repositories/steps.ts';
@@ -46,6 +52,12 @@ export interface ReleaseDetail {
   heldNotices: number;
   /** The post-release review: done, due, overdue, optional, or none before the rollout finishes. */
   review: ReviewStatus;
+  /** The approval rule it must meet (its type's, or high_risk's at high risk); null without a rule for its type. */
+  rule: ApprovalRule | null;
+  /** Live releases whose rollouts may overlap this one's on its service or a shared target. */
+  conflicts: Conflict[];
+  /** Deploy locks in force on its service that hold one of its targets. */
+  locks: DeployLock[];
 }
 
 /** A release with its decisions, approval standing, steps and (unless told not to) history: what `show` and the card display. */
@@ -57,7 +69,8 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
   const release = await loadRelease(db, id);
   const policy = policyOf(ctx.settings, release.service);
   const decisions = await decisionsFor(db, id);
-  const required = policy.approvals[release.type] ? approvalRuleFor(policy, release.type).required : 0;
+  const rule = policy.approvals[release.type] ? approvalRuleFor(policy, release.type, effectiveRisk(release)) : null;
+  const required = rule?.required ?? 0;
   const approval = policyApproval(policy.approvalSource, decisions, release.revision, required, ctx.clock(), policy.approvalExpiresAfterMs);
   let waves: Wave[] = [];
   try {
@@ -86,9 +99,14 @@ export async function releaseDetail(ctx: CoreContext, id: number, db: Kysely<DB>
     incidents: await incidentsOf(db, id),
     rating: await ratingSummary(db, id),
     review: reviewStatusOf(ctx, release, await findReview(db, id)),
+    rule,
+    conflicts: await conflictsForRelease(ctx, db, release),
+    locks: LOCKABLE.has(release.state) ? locksHolding(await activeLocks(db, ctx.clock(), release.service), release.service, releaseTargets(ctx, release)) : [],
     unknownWorkItems: (Array.isArray(linking?.missing) ? linking.missing : []).filter((k): k is string => typeof k === 'string'),
   };
 }
+
+const LOCKABLE = new Set(['draft', 'submitted', 'approved', 'scheduled', 'in_progress', 'paused']);
 
 export async function findReleases(ctx: CoreContext, filter: { service?: string; states?: ReleaseState[]; limit?: number }): Promise<StoredRelease[]> {
   return listReleases(ctx.db, filter);

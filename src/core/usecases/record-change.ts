@@ -22,6 +22,9 @@ export function snapshot(release: StoredRelease): Record<string, unknown> {
     risk: release.risk,
     plannedStart: release.plannedStart?.toISOString() ?? null,
     deploymentModel: release.deploymentModel,
+    // The assessment and a lower stated risk's reason, where the policy assesses risk.
+    ...(release.assessedRisk ? { assessedRisk: release.assessedRisk } : {}),
+    ...(release.riskReason ? { riskReason: release.riskReason } : {}),
   };
 }
 

@@ -10,8 +10,11 @@ import { liveVersions, lockService, updateReleaseIf } from '../../store/reposito
 import type { ReleaseUpdate } from '../../store/schema.ts';
 import { assertOwnerOrManager } from './access.ts';
 import { loadRelease } from './load.ts';
-import { assertModel, slotWarnings, validatePlannedStart, type PlanInput } from './plan.ts';
+import { assertModel, riskWarnings, slotWarnings, validatePlannedStart, type PlanInput } from './plan.ts';
 import { changeTransaction, recordChange, snapshot } from './record-change.ts';
+import { assertRiskStated, assessmentColumns, assessPlan } from './risk-assessment.ts';
+import { conflictsForRelease, conflictWarnings, otherCards } from './conflicts.ts';
+import { riskBelow } from '../release.ts';
 import { approvalRequestEffect, closeApprovalRequestEffect } from './submit.ts';
 
 export type PlanChanges = Partial<Omit<PlanInput, 'service'>>;
@@ -71,10 +74,27 @@ export async function replanRelease(ctx: CoreContext, actor: string, id: number,
       update.planned_start = changes.plannedStart ?? null;
       if (current.plannedStart) update.reschedule_count = current.rescheduleCount + 1;
     }
-    if (Object.keys(update).length === 0) return { release: current, outboxIds: [] as number[], changed: false };
+    const reason = changes.riskReason !== undefined ? changes.riskReason.trim() || null : current.riskReason;
+    if (reason !== current.riskReason) update.risk_reason = reason;
+    if (Object.keys(update).length === 0) return { release: current, outboxIds: [] as number[], changed: false, conflicts: await conflictsForRelease(ctx, trx, current), assessment: null };
+    // The changed plan is assessed again; a risk stated below it needs a reason, one left as it was rises with it.
+    const assessment = await assessPlan(ctx, trx, {
+      service: current.service,
+      type: (update.type as typeof current.type | undefined) ?? current.type,
+      deploymentModel: update.deployment_model ?? current.deploymentModel,
+      waves: changes.waves !== undefined ? changes.waves : current.waves,
+      testEvidence: update.test_evidence ?? current.testEvidence,
+      plannedStart: startChanged ? (changes.plannedStart ?? null) : current.plannedStart,
+    }, now);
+    Object.assign(update, assessmentColumns(assessment));
+    const stated = (update.risk as typeof current.risk | undefined) ?? current.risk;
+    if (changes.risk !== undefined) assertRiskStated(assessment, stated, reason);
+    else if (assessment && riskBelow(stated, assessment.level) && !reason) update.risk = assessment.level;
 
     const release = await updateReleaseIf(trx, id, current.state, { ...update, state: to, revision: current.revision + 1, updated_at: now });
     if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed while you were editing it; look again with \`/release show ${releaseKey(id)}\`.`);
+    const before = await conflictsForRelease(ctx, trx, current);
+    const conflicts = await conflictsForRelease(ctx, trx, release);
     const reapproval = current.state === 'submitted' || current.state === 'approved' || current.state === 'scheduled';
     const change = await recordChange(trx, {
       release,
@@ -83,12 +103,12 @@ export async function replanRelease(ctx: CoreContext, actor: string, id: number,
       before: snapshot(current),
       after: { ...snapshot(release), approvalsVoided: reapproval },
       at: now,
-      effects: reapproval ? [closeApprovalRequestEffect(release, current.revision, 'superseded'), approvalRequestEffect(release)] : [],
+      effects: [...(reapproval ? [closeApprovalRequestEffect(release, current.revision, 'superseded'), approvalRequestEffect(release)] : []), ...otherCards(id, before, conflicts, now)],
     });
-    return { release, outboxIds: change.outboxIds, changed: true };
+    return { release, outboxIds: change.outboxIds, changed: true, conflicts, assessment };
   });
   await ctx.effects.dispatch(result.outboxIds);
-  const warnings = result.changed ? [] : ['Nothing in the plan changed.'];
+  const warnings = result.changed ? [...riskWarnings(result.release, result.assessment), ...conflictWarnings(result.conflicts)] : ['Nothing in the plan changed.', ...conflictWarnings(result.conflicts)];
   warnings.push(...slotWarnings(policyOf(ctx.settings, result.release.service), result.release.type, startChangedTo(changes, result.release)));
   return { release: result.release, warnings };
 }

@@ -11,6 +11,8 @@ import { loadRelease } from './load.ts';
 import { slotWarnings, validatePlannedStart } from './plan.ts';
 import { changeTransaction, recordChange, snapshot } from './record-change.ts';
 import { wakeEffect } from './rollout/effects.ts';
+import { assessmentColumns, assessPlan } from './risk-assessment.ts';
+import { conflictsForRelease, conflictWarnings, otherCards } from './conflicts.ts';
 
 const SCHEDULABLE = new Set(['draft', 'submitted', 'rejected', 'approved', 'scheduled']);
 
@@ -33,7 +35,10 @@ export async function scheduleRelease(ctx: CoreContext, actor: string, id: numbe
     }
     const to = current.state === 'approved' ? nextState(current.state, 'schedule')! : current.state;
     const moved = current.plannedStart !== null && current.plannedStart.getTime() !== at.getTime();
+    // A start moved outside the windows or near a freeze may change the assessed risk.
+    const assessment = await assessPlan(ctx, trx, { ...current, plannedStart: at }, now);
     const release = await updateReleaseIf(trx, id, current.state, {
+      ...assessmentColumns(assessment),
       state: to,
       planned_start: at,
       reschedule_count: current.rescheduleCount + (moved ? 1 : 0),
@@ -41,6 +46,8 @@ export async function scheduleRelease(ctx: CoreContext, actor: string, id: numbe
     });
     if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed at the same moment; try again.`);
     const onCalendar = to === 'scheduled';
+    const before = await conflictsForRelease(ctx, trx, current);
+    const conflicts = await conflictsForRelease(ctx, trx, release);
     const change = await recordChange(trx, {
       release,
       actor,
@@ -48,10 +55,10 @@ export async function scheduleRelease(ctx: CoreContext, actor: string, id: numbe
       before: snapshot(current),
       after: snapshot(release),
       at: now,
-      effects: onCalendar ? [wakeEffect(id, at)] : [],
+      effects: [...(onCalendar ? [wakeEffect(id, at)] : []), ...otherCards(id, before, conflicts, now)],
     });
-    return { release, outbox: change.outboxIds };
+    return { release, outbox: change.outboxIds, conflicts };
   });
   await ctx.effects.dispatch(result.outbox);
-  return { release: result.release, warnings: slotWarnings(policyOf(ctx.settings, result.release.service), result.release.type, at) };
+  return { release: result.release, warnings: [...conflictWarnings(result.conflicts), ...slotWarnings(policyOf(ctx.settings, result.release.service), result.release.type, at)] };
 }

@@ -17,6 +17,8 @@ import * as personalNotices from './2026-12-02T00-00-personal-notices.ts';
 import * as reviews from './2026-12-02T10-00-reviews.ts';
 import * as homeViews from './2026-12-02T11-00-home-views.ts';
 import * as ratingComments from './2026-12-02T11-10-rating-comments.ts';
+import * as coordination from './2026-12-02T06-00-coordination.ts';
+import * as outboxByRelease from './2026-12-02T12-00-outbox-by-release.ts';
 
 /** Every migration, keyed by its ISO-dated name; Kysely's Migrator runs them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -35,7 +37,9 @@ export const migrations: Record<string, Migration> = {
   '2026-12-01T02-00-impact-and-contact': impactAndContact,
   '2026-12-01T03-00-ratings': ratings,
   '2026-12-02T00-00-personal-notices': personalNotices,
+  '2026-12-02T06-00-coordination': coordination,
   '2026-12-02T10-00-reviews': reviews,
   '2026-12-02T11-00-home-views': homeViews,
   '2026-12-02T11-10-rating-comments': ratingComments,
+  '2026-12-02T12-00-outbox-by-release': outboxByRelease,
 };

@@ -40,6 +40,10 @@ export function toRelease(row: ReleaseRow): StoredRelease {
     assets: row.assets,
     assetsVerifiedAt: row.assets_verified_at,
     assetsProblem: row.assets_problem,
+    assessedRisk: (row.assessed_risk as Risk | null) ?? null,
+    riskFactors: row.risk_factors ?? [],
+    riskReason: row.risk_reason ?? null,
+    forcedBy: row.forced_by ?? null,
     cardChannel: row.card_channel,
     cardTs: row.card_ts,
   };
@@ -162,4 +166,81 @@ export async function awaitingApproval(db: Db, limit = 500): Promise<{ id: numbe
 export async function authorisedNotStarted(db: Db, limit = 500): Promise<{ id: number; service: string; type: ReleaseType; revision: number; plannedStart: Date | null }[]> {
   const rows = await db.selectFrom('releases').select(['id', 'service', 'type', 'revision', 'planned_start']).where('state', 'in', ['approved', 'scheduled']).orderBy('id').limit(limit).execute();
   return rows.map((r) => ({ id: r.id, service: r.service, type: r.type as ReleaseType, revision: r.revision, plannedStart: r.planned_start }));
+}
+
+/** What the calendar and the conflict checks read of a release: a few columns, however many releases. */
+export type CalendarRelease = Pick<StoredRelease, 'id' | 'service' | 'version' | 'title' | 'type' | 'state' | 'plannedStart' | 'startedAt' | 'deploymentModel' | 'waves'>;
+
+const CALENDAR_COLUMNS = ['id', 'service', 'version', 'title', 'type', 'state', 'planned_start', 'started_at', 'deployment_model', 'waves'] as const;
+
+function toCalendarRelease(row: Pick<ReleaseRow, (typeof CALENDAR_COLUMNS)[number]>): CalendarRelease {
+  return { id: row.id, service: row.service, version: row.version, title: row.title, type: row.type as ReleaseType, state: row.state as ReleaseState, plannedStart: row.planned_start, startedAt: row.started_at, deploymentModel: row.deployment_model, waves: row.waves };
+}
+
+/**
+ * Releases that hold a place on the calendar between `from` and `to`: live ones planned to start in
+ * it, and every rollout in progress or paused (whenever it started). One indexed query.
+ */
+export async function liveReleasesBetween(db: Db, from: Date, to: Date, states: readonly ReleaseState[]): Promise<CalendarRelease[]> {
+  const rows = await db
+    .selectFrom('releases')
+    .select(CALENDAR_COLUMNS)
+    .where('state', 'in', states)
+    .where((eb) => eb.or([eb.and([eb('planned_start', '>=', from), eb('planned_start', '<=', to)]), eb('state', 'in', ['in_progress', 'paused'])]))
+    .orderBy('planned_start')
+    .orderBy('id')
+    .execute();
+  return rows.map(toCalendarRelease);
+}
+
+/**
+ * Serialises the transactions that start a first wave where conflicts wait: held until commit, so a
+ * second batch reads the rollouts under way only after the first's starts are committed, and two
+ * conflicting releases ticked by two workers at the same instant cannot both start.
+ */
+export async function lockRolloutStarts(trx: Transaction<DB>): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtext('relm:rollout-starts'))`.execute(trx);
+}
+
+/**
+ * Rollouts under way: in progress or paused, with a wave that has started (a release still waiting
+ * for its first wave holds nothing yet), or rolling back.
+ */
+export async function rolloutsUnderWay(db: Db): Promise<CalendarRelease[]> {
+  const rows = await db
+    .selectFrom('releases as r')
+    .select(CALENDAR_COLUMNS.map((c) => `r.${c}` as const))
+    .where('r.state', 'in', ['in_progress', 'paused'])
+    .where((eb) => eb.or([eb('r.rollout_direction', '=', 'rollback'), eb.exists(eb.selectFrom('rollout_steps as s').select('s.id').whereRef('s.release_id', '=', 'r.id').where('s.started_at', 'is not', null))]))
+    .orderBy('r.id')
+    .execute();
+  return rows.map(toCalendarRelease);
+}
+
+/** Rollouts in progress whose first wave has not started: what a lock, an unlock or a finished rollout may hold or free. */
+export async function rolloutsWaitingToStart(db: Db, service?: string): Promise<CalendarRelease[]> {
+  let query = db
+    .selectFrom('releases as r')
+    .select(CALENDAR_COLUMNS.map((c) => `r.${c}` as const))
+    .where('r.state', '=', 'in_progress')
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('rollout_steps as s').select('s.id').whereRef('s.release_id', '=', 'r.id').where('s.started_at', 'is not', null))));
+  if (service) query = query.where('r.service', '=', service);
+  return (await query.orderBy('r.id').execute()).map(toCalendarRelease);
+}
+
+/** How many of a service's releases failed or were rolled back since `since` (the risk assessment's "recent failures"). */
+export async function recentFailureCount(db: Db, service: string, since: Date): Promise<number> {
+  const row = await db
+    .selectFrom('releases')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('service', '=', service)
+    .where('state', 'in', ['failed', 'rolled_back'])
+    .where('finished_at', '>=', since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Ids of a service's releases in these states. */
+export async function listReleasesOf(db: Db, service: string, states: readonly ReleaseState[]): Promise<number[]> {
+  return (await db.selectFrom('releases').select('id').where('service', '=', service).where('state', 'in', states).orderBy('id').execute()).map((r) => r.id);
 }

@@ -8,6 +8,8 @@ import { auditVerb, calendarVerb, listVerb, policyVerb, showVerb, whereVerb } fr
 import { incidentVerb } from './incident.ts';
 import { muteVerbs } from './mute.ts';
 import { lessonsVerb, reviewVerb } from './review.ts';
+import { lockVerb, locksVerb, unlockVerb } from './locks.ts';
+import { whoamiVerb } from './whoami.ts';
 
 const helpVerb = verb({
   names: ['help', '?'],
@@ -39,6 +41,10 @@ export const VERBS: readonly VerbSpec<any>[] = [
   muteVerbs,
   reviewVerb,
   lessonsVerb,
+  lockVerb,
+  unlockVerb,
+  locksVerb,
+  whoamiVerb,
 ];
 
 const BY_NAME = new Map(VERBS.flatMap((spec) => spec.names.map((name) => [name, spec] as const)));

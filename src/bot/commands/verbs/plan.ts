@@ -17,6 +17,7 @@ function planChanges(command: PlanFlags & { version?: string }): PlanChanges {
     title: command.title,
     description: command.description,
     risk: command.risk,
+    riskReason: command.riskReason,
     plannedStart: command.at,
     deploymentModel: command.model,
     rollbackPlan: command.rollback,
@@ -38,7 +39,7 @@ export const newVerb = verb({
   help: ({ service, model, waves }) =>
     [
       `• \`new\` opens the planning form; \`new ${escapeText(service)} 1.4.0 --at "tomorrow 10:00" --title "Faster checkout" --rollback "Redeploy 1.3.9" --tests "CI run 812 green"\` plans directly`,
-      `  more options: \`--type major|minor|patch|emergency\`, \`--risk low|medium|high\`, \`--model ${escapeText(model)}\`, \`--description "…"\`, \`--training [links…]\` (\`--training no\` when none is needed), \`--impact "what users notice"\`, \`--contact #support\`, \`--waves "${escapeText(waves)}"\` (overrides the model's waves)`,
+      `  more options: \`--type major|minor|patch|emergency\`, \`--risk low|medium|high\` (\`--risk-reason "…"\` to state less than relm assesses), \`--model ${escapeText(model)}\`, \`--description "…"\`, \`--training [links…]\` (\`--training no\` when none is needed), \`--impact "what users notice"\`, \`--contact #support\`, \`--waves "${escapeText(waves)}"\` (overrides the model's waves)`,
     ].join('\n'),
   readsTime: hasAtFlag,
   parse(_name, args, reading) {
@@ -48,7 +49,7 @@ export const newVerb = verb({
   },
   async run(deps, caller, command) {
     if (!command.service || !command.version) {
-      const defaults = { service: command.service, version: command.version, type: command.type, title: command.title, description: command.description, risk: command.risk, plannedStart: command.at, model: command.model, waves: command.waves, rollbackPlan: command.rollback, testEvidence: command.tests, trainingNeeded: command.training?.needed, trainingLinks: command.training?.links, impact: command.impact, contact: command.contact ?? undefined, nextSlot: nextSlotFor(deps, command.service) };
+      const defaults = { service: command.service, version: command.version, type: command.type, title: command.title, description: command.description, risk: command.risk, riskReason: command.riskReason, plannedStart: command.at, model: command.model, waves: command.waves, rollbackPlan: command.rollback, testEvidence: command.tests, trainingNeeded: command.training?.needed, trainingLinks: command.training?.links, impact: command.impact, contact: command.contact ?? undefined, nextSlot: nextSlotFor(deps, command.service) };
       await deps.slack.client.views.open({ trigger_id: caller.triggerId, view: planModal(deps.ctx.settings, defaults, { channel: caller.channel }) });
       return null;
     }

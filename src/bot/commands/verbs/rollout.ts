@@ -1,4 +1,6 @@
-import { abortRollout, continueRollout, pauseRollout, resumeRollout, retryWave, rollbackRollout, startRollout } from '../../../core/usecases/rollout/control.ts';
+import { abortRollout, continueRollout, pauseRollout, resumeRollout, retryWave, rollbackRollout, rolloutsBlocking, startRollout } from '../../../core/usecases/rollout/control.ts';
+import { releaseKey } from '../../../core/release.ts';
+import { escapeText } from '../../blocks/format.ts';
 import { answers } from '../../blocks/replies.ts';
 import { releaseId } from '../args.ts';
 import { CommandError } from '../command-error.ts';
@@ -17,9 +19,20 @@ const CONTROLS: Record<Control, { use: typeof startRollout; answer: (id: number)
 export const controlVerbs = verb({
   names: Object.keys(CONTROLS),
   verbs: Object.keys(CONTROLS) as Control[],
-  help: () => '• `start REL-12` rolls out now; `pause`, `resume`, `retry` (the failed wave), `continue` (past it), `abort REL-12 <reason>`, `rollback REL-12 <reason>`',
-  parse: (name, args) => ({ verb: name as Control, id: releaseId(args[0], name, `${name} REL-12`) }),
+  help: () => '• `start REL-12` rolls out now (`--force`: a release manager starts it past a conflicting rollout); `pause`, `resume`, `retry` (the failed wave), `continue` (past it), `abort REL-12 <reason>`, `rollback REL-12 <reason>`',
+  parse(name, args) {
+    const force = args.slice(1).filter((a) => /^(--|—)force$/i.test(a));
+    const rest = args.slice(1).filter((a) => !/^(--|—)force$/i.test(a));
+    if (rest.length || (force.length && name !== 'start')) throw new CommandError(`\`${name}\` takes a release${name === 'start' ? ' and optionally `--force`' : ''}: \`/release ${name} REL-12${name === 'start' ? ' [--force]' : ''}\`.`);
+    return { verb: name as Control, id: releaseId(args[0], name, `${name} REL-12`), ...(force.length ? { force: true } : {}) };
+  },
   async run(deps, caller, command) {
+    if (command.verb === 'start') {
+      await startRollout(deps.ctx, caller.user, command.id, { force: command.force });
+      if (command.force) return `:rocket: Starting *${releaseKey(command.id)}* now, past any conflicting rollout (recorded in the audit trail); each wave still waits for an open change window and deploy locks.`;
+      const blocking = await rolloutsBlocking(deps.ctx, command.id);
+      if (blocking.length) return `:hourglass: *${releaseKey(command.id)}* is started and waits for ${blocking.map((b) => `*${releaseKey(b.id)}* (${escapeText(b.service)} ${escapeText(b.version)})`).join(', ')} to finish rolling out; a release manager can pass it with \`/release start ${releaseKey(command.id)} --force\`.`;
+    }
     const control = CONTROLS[command.verb];
     await control.use(deps.ctx, caller.user, command.id);
     return control.answer(command.id);

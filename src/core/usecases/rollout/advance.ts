@@ -13,7 +13,13 @@ import { lockForTicks, StepIdPool, writeTicks } from '../../../store/repositorie
 import { changeTransaction, changesMark, recordChange, snapshot } from '../record-change.ts';
 import { approvalRequestEffect } from '../submit.ts';
 import { deployEffect, githubEffects, verifyEffect, wakeEffect } from './effects.ts';
-import { authorisationFrom, slotFor, type Authorisation } from './gate.ts';
+import { authorisationFrom, blockingRollouts, lockDecision, slotFor, wakeWaitingFor, type Authorisation } from './gate.ts';
+import { activeLocks } from '../../../store/repositories/deploy-locks.ts';
+import { lockRolloutStarts, rolloutsUnderWay, type CalendarRelease } from '../../../store/repositories/releases.ts';
+import { policyOf } from '../../settings.ts';
+import { lockText, type DeployLock } from '../../locks.ts';
+import { isReleaseManager } from '../access.ts';
+import { conflictsForRelease, otherCards } from '../conflicts.ts';
 import { timeMark } from '../../text.ts';
 import type { OutboxMessage } from '../../effect.ts';
 
@@ -38,6 +44,49 @@ interface Tick {
   outbox: OutboxMessage[];
   /** The authorisation checked earlier in this tick, reused for the rest of it. */
   auth?: Authorisation;
+  /** What the whole batch reads once: the deploy locks in force and the rollouts under way. */
+  batch: BatchGate;
+}
+
+/**
+ * The locks in force and the rollouts under way, read once per batch when a tick first needs them
+ * (one statement each however many releases the batch ticks); a rollout that starts in this batch is
+ * added, so two conflicting releases due in the same batch do not both start.
+ */
+class BatchGate {
+  readonly #trx: Transaction<DB>;
+  readonly #now: Date;
+  #locks?: Promise<DeployLock[]>;
+  #underWay?: Promise<CalendarRelease[]>;
+
+  constructor(trx: Transaction<DB>, now: Date) {
+    this.#trx = trx;
+    this.#now = now;
+  }
+
+  locks(): Promise<DeployLock[]> {
+    this.#locks ??= activeLocks(this.#trx, this.#now);
+    return this.#locks;
+  }
+
+  /** Read once, under the rollout-starts lock (taken only by batches that may have to wait on a conflict). */
+  underWay(): Promise<CalendarRelease[]> {
+    // Starts earlier in this batch are not written yet (writeTicks comes at the end): they are added.
+    this.#underWay ??= lockRolloutStarts(this.#trx)
+      .then(() => rolloutsUnderWay(this.#trx))
+      .then((list) => [...list, ...this.#startedHere.filter((r) => !list.some((l) => l.id === r.id))]);
+    return this.#underWay;
+  }
+
+  readonly #startedHere: StoredRelease[] = [];
+
+  /** A first wave started in this batch: the later ticks of the batch see it under way. */
+  async started(release: StoredRelease): Promise<void> {
+    this.#startedHere.push(release);
+    if (!this.#underWay) return;
+    const list = await this.#underWay;
+    if (!list.some((r) => r.id === release.id)) list.push(release);
+  }
 }
 
 function authorised(t: Tick): Authorisation {
@@ -142,6 +191,8 @@ async function nextStep(t: Tick, all: RolloutStep[]): Promise<RolloutStep | 'don
 }
 
 async function finish(t: Tick): Promise<void> {
+  // Rollouts waiting to start behind this one may go now, and the cards that showed it overlapping stop.
+  t.outbox.push(...(await wakeWaitingFor(t.ctx, t.trx, t.release, t.now)), ...otherCards(t.release.id, await conflictsForRelease(t.ctx, t.trx, t.release), [], t.now));
   if (t.release.rolloutDirection === 'forward') {
     await moveRelease(t, 'complete', 'rollout_completed', { finished_at: t.now, rollout_note: null }, [
       { kind: 'announce', releaseId: t.release.id, dedupeKey: `announce:completed:${t.release.id}`, payload: { releaseId: t.release.id, event: 'completed' } },
@@ -177,6 +228,28 @@ async function startStep(t: Tick, step: RolloutStep): Promise<'started' | 'waiti
       await moveRelease(t, 'pause', 'rollout_paused', { rollout_note: `Paused before ${step.waveName}: ${auth.reason}. Roll back, or abort and plan again.` });
       return 'waiting';
     }
+    const locks = lockDecision(t.ctx, t.release, step.targets, await t.batch.locks());
+    if (locks.held.length && !locks.passes) {
+      const until = new Date(Math.min(...locks.held.map((l) => l.expiresAt.getTime())));
+      const note = `${step.waveName} waits for the deploy lock: ${locks.held.map(lockText).join('; ')}`;
+      if (t.release.rolloutNote !== note) {
+        setNote(t, note);
+        await change(t, 'wave_waiting', { wave: step.waveName, until: until.toISOString(), reason: 'lock', locks: locks.held.map((l) => l.id) }, [wakeEffect(t.release.id, until)]);
+      }
+      return 'waiting';
+    }
+    const first = !stepsOf(t).some((s) => s.startedAt !== null);
+    const waits = first && policyOf(t.ctx.settings, t.release.service).conflicts === 'wait';
+    const blocking = waits ? blockingRollouts(t.ctx, t.release, await t.batch.underWay()) : [];
+    const forced = blocking.length > 0 && t.release.forcedBy !== null && isReleaseManager(t.ctx.settings, t.release.forcedBy);
+    if (blocking.length && !forced) {
+      const note = `${step.waveName} waits for ${blocking.map((b) => `${releaseKey(b.id)} (${b.service} ${b.version}, rolling out)`).join(', ')} to finish; a release manager can start it now with \`/release start ${releaseKey(t.release.id)} --force\`.`;
+      if (t.release.rolloutNote !== note) {
+        setNote(t, note);
+        await change(t, 'wave_waiting', { wave: step.waveName, reason: 'conflict', rollouts: blocking.map((b) => b.id) });
+      }
+      return 'waiting';
+    }
     const slot = slotFor(t.ctx, t.release, t.now);
     if (!slot.check.allowed && !slot.bypassed) {
       if (!slot.next) {
@@ -199,6 +272,18 @@ async function startStep(t: Tick, step: RolloutStep): Promise<'started' | 'waiti
   const started = updateStepIf(t, step.id, 'pending', { state: 'running', started_at: t.now });
   if (!started) return 'waiting';
   if (t.release.rolloutNote) setNote(t, null);
+  if (step.kind === 'deploy') {
+    const passed = lockDecision(t.ctx, t.release, step.targets, await t.batch.locks());
+    if (passed.passes) await change(t, 'lock_passed', { wave: step.waveName, type: t.release.type, locks: passed.held.map((l) => ({ id: l.id, reason: l.reason, lockedBy: l.lockedBy })) });
+    const first = !stepsOf(t).some((s) => s.startedAt !== null && s.id !== step.id);
+    if (first) {
+      if (t.release.forcedBy !== null && policyOf(t.ctx.settings, t.release.service).conflicts === 'wait') {
+        const blocking = blockingRollouts(t.ctx, t.release, await t.batch.underWay());
+        if (blocking.length) await change(t, 'conflict_overridden', { wave: step.waveName, forcedBy: t.release.forcedBy, rollouts: blocking.map((b) => b.id) });
+      }
+      await t.batch.started(t.release);
+    }
+  }
   await change(t, step.kind === 'deploy' ? 'wave_started' : 'rollback_started', { wave: step.waveName, targets: step.targets, try: step.try }, [deployEffect(started)]);
   if (started.deployer === 'github') pollGitHub(t, started);
   return 'started';
@@ -296,12 +381,13 @@ export async function advanceRollouts(ctx: CoreContext, releaseIds: number[], op
     const missing = ids.filter((id) => !loaded.has(id));
     const busy = options.skipLocked ? await existingReleaseIds(trx, missing) : [];
     const pool = new StepIdPool(trx);
+    const batch = new BatchGate(trx, now);
     // Roughly one new step per live rollout; more are drawn if a tick needs them.
     await pool.reserve([...loaded.values()].filter((l) => l.release.state === 'scheduled' || l.release.state === 'in_progress').length);
     const ticks: Tick[] = [];
     const failed = new Map<number, unknown>();
     for (const { release, steps, decisions } of loaded.values()) {
-      const t: Tick = { trx, ctx, now, ids: pool, loaded: release, row: release, release: toRelease(release), decisions, steps: steps.map((row) => ({ before: row, row })), outbox: [] };
+      const t: Tick = { trx, ctx, now, ids: pool, loaded: release, row: release, release: toRelease(release), decisions, steps: steps.map((row) => ({ before: row, row })), outbox: [], batch };
       const mark = changesMark(trx);
       try {
         await tick(t);

@@ -13,7 +13,9 @@ import type { ReleaseUpdate } from '../../../store/schema.ts';
 import { loadRelease } from '../load.ts';
 import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
 import { wakeEffect } from './effects.ts';
-import { authorisation } from './gate.ts';
+import { authorisation, blockingRollouts, wakeWaitingFor } from './gate.ts';
+import { rolloutsUnderWay, type CalendarRelease } from '../../../store/repositories/releases.ts';
+import { conflictsForRelease, otherCards } from '../conflicts.ts';
 import type { OutboxMessage } from '../../effect.ts';
 
 /** Rollout controls are for the release's owner, its approvers and the release managers. */
@@ -35,6 +37,10 @@ interface ControlSpec {
   wake?: boolean;
   reason?: string | null;
   check?: (trx: Transaction<DB>, release: StoredRelease, now: Date) => Promise<void>;
+  /** Further effects, worked out in the transaction (wake-ups of rollouts this one held). */
+  more?: (trx: Transaction<DB>, release: StoredRelease, now: Date) => Promise<OutboxMessage[]>;
+  /** Extra facts for the audit entry. */
+  audit?: Record<string, unknown>;
 }
 
 async function control(ctx: CoreContext, actor: string, id: number, spec: ControlSpec): Promise<StoredRelease> {
@@ -47,8 +53,8 @@ async function control(ctx: CoreContext, actor: string, id: number, spec: Contro
     await spec.steps?.(trx, current, now);
     const release = await updateReleaseIf(trx, id, current.state, { state: to, updated_at: now, ...(spec.columns?.(current, now) ?? {}) });
     if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed at the same moment; look again with \`/release show ${releaseKey(id)}\`.`);
-    const effects: OutboxMessage[] = spec.wake ? [wakeEffect(id, now)] : [];
-    const change = await recordChange(trx, { release, actor, action: spec.action, before: snapshot(current), after: { ...snapshot(release), reason: spec.reason ?? null }, at: now, effects });
+    const effects: OutboxMessage[] = [...(spec.wake ? [wakeEffect(id, now)] : []), ...((await spec.more?.(trx, release, now)) ?? [])];
+    const change = await recordChange(trx, { release, actor, action: spec.action, before: snapshot(current), after: { ...snapshot(release), reason: spec.reason ?? null, ...(spec.audit ?? {}) }, at: now, effects });
     return { release, outbox: change.outboxIds };
   });
   await ctx.effects.dispatch(result.outbox);
@@ -67,18 +73,53 @@ async function lastFailedDeploy(trx: Transaction<DB>, release: StoredRelease) {
   return last?.state === 'failed' ? last : undefined;
 }
 
-/** `start REL-n`: roll out now instead of at the planned time (windows still apply to each wave). */
-export function startRollout(ctx: CoreContext, actor: string, id: number): Promise<StoredRelease> {
+/**
+ * `start REL-n`: roll out now instead of at the planned time. Windows, freezes and deploy locks still
+ * apply to each wave, and the first waits while a conflicting rollout (same service or a shared target)
+ * is under way, unless a release manager starts it with `force`, which is audited. `force` on a release
+ * already waiting to start lets it go past the conflict.
+ */
+export async function startRollout(ctx: CoreContext, actor: string, id: number, options: { force?: boolean } = {}): Promise<StoredRelease> {
+  if (options.force && !isReleaseManager(ctx.settings, actor)) {
+    throw new DomainError('not_authorised', `Only a release manager can start ${releaseKey(id)} past a conflicting rollout (\`--force\`); without it, it waits for that rollout to finish.`);
+  }
+  if (options.force) {
+    const waiting = await loadRelease(ctx.db, id);
+    if (waiting.state === 'in_progress') return forceWaitingStart(ctx, actor, waiting);
+  }
   return control(ctx, actor, id, {
     event: 'start',
     action: 'rollout_started',
-    columns: (_r, now) => ({ started_at: now, rollout_note: null }),
+    columns: (_r, now) => ({ started_at: now, rollout_note: null, forced_by: options.force ? actor : null }),
     wake: true,
+    audit: options.force ? { forced: true } : undefined,
     check: async (trx, release, now) => {
       const auth = await authorisation(ctx, trx, release, now);
       if (!auth.ok) throw new DomainError('not_authorised', `${releaseKey(id)} is not authorised to go live: ${auth.reason}.`);
     },
   });
+}
+
+/** A release already started and waiting for a conflicting rollout: a release manager lets it go past. */
+async function forceWaitingStart(ctx: CoreContext, actor: string, waiting: StoredRelease): Promise<StoredRelease> {
+  const now = ctx.clock();
+  const result = await changeTransaction(ctx, async (trx) => {
+    const current = await loadRelease(trx, waiting.id, { lock: true });
+    await assertMayControl(ctx, trx, current, actor);
+    if (current.state !== 'in_progress') throw new DomainError('illegal_transition', `${releaseKey(current.id)} is ${current.state.replace('_', ' ')}; \`--force\` starts a release that waits for a conflicting rollout.`);
+    const release = await updateReleaseIf(trx, current.id, 'in_progress', { forced_by: actor, updated_at: now });
+    if (!release) throw new DomainError('conflict', `${releaseKey(current.id)} changed at the same moment; look again with \`/release show ${releaseKey(current.id)}\`.`);
+    const change = await recordChange(trx, { release, actor, action: 'start_forced', before: snapshot(current), after: { ...snapshot(release), forced: true }, at: now, effects: [wakeEffect(current.id, now)] });
+    return { release, outbox: change.outboxIds };
+  });
+  await ctx.effects.dispatch(result.outbox);
+  return result.release;
+}
+
+/** The rollouts under way that a start of this release would wait for (for the answer to `start`). */
+export async function rolloutsBlocking(ctx: CoreContext, id: number): Promise<CalendarRelease[]> {
+  const release = await loadRelease(ctx.db, id);
+  return blockingRollouts(ctx, release, await rolloutsUnderWay(ctx.db));
 }
 
 export function pauseRollout(ctx: CoreContext, actor: string, id: number): Promise<StoredRelease> {
@@ -133,7 +174,14 @@ export function continueRollout(ctx: CoreContext, actor: string, id: number): Pr
 /** Stops the rollout where it is, without rolling back: the release ends failed. */
 export function abortRollout(ctx: CoreContext, actor: string, id: number, reason: string): Promise<StoredRelease> {
   if (!reason.trim()) throw new DomainError('invalid_input', `Say why you abort: \`/release abort ${releaseKey(id)} <reason>\`.`);
-  return control(ctx, actor, id, { event: 'abort', action: 'rollout_aborted', reason, columns: (_r, now) => ({ rollout_note: `Aborted by ${whoMark(actor)}: ${reason.trim()}`, finished_at: now }), steps: cancelInFlight });
+  return control(ctx, actor, id, {
+    event: 'abort',
+    action: 'rollout_aborted',
+    reason,
+    columns: (_r, now) => ({ rollout_note: `Aborted by ${whoMark(actor)}: ${reason.trim()}`, finished_at: now }),
+    steps: cancelInFlight,
+    more: async (trx, release, now) => [...(await wakeWaitingFor(ctx, trx, release, now)), ...otherCards(id, await conflictsForRelease(ctx, trx, { ...release, state: 'in_progress' }), [], now)],
+  });
 }
 
 /** Rolls back every wave that started, newest first, with each wave's rollback steps; ends rolled_back. */

@@ -6,7 +6,13 @@ import { approvalRuleFor } from '../../policy.ts';
 import { policyOf } from '../../settings.ts';
 import { decisionsFor } from '../../../store/repositories/decisions.ts';
 import { checkSlot, nextAllowedSlot, type SlotCheck } from '../../windows.ts';
-import type { StoredRelease } from '../../release.ts';
+import { effectiveRisk, type StoredRelease } from '../../release.ts';
+import { wavesOf } from '../../rollout.ts';
+import { touchesSame } from '../../conflicts.ts';
+import { locksHolding, type DeployLock } from '../../locks.ts';
+import { rolloutsWaitingToStart, type CalendarRelease } from '../../../store/repositories/releases.ts';
+import type { OutboxMessage } from '../../effect.ts';
+import { wakeEffect } from './effects.ts';
 
 /** Whether the release is still authorised: enough approvals of its current revision, none lapsed. */
 export async function authorisation(ctx: CoreContext, db: Kysely<DB> | Transaction<DB>, release: StoredRelease, now: Date): Promise<Authorisation> {
@@ -22,7 +28,7 @@ export interface Authorisation {
 /** The same judgement from decisions already read (any revision; only the current one counts). */
 export function authorisationFrom(ctx: CoreContext, release: StoredRelease, decisions: Decision[], now: Date): Authorisation {
   const policy = policyOf(ctx.settings, release.service);
-  const rule = approvalRuleFor(policy, release.type);
+  const rule = approvalRuleFor(policy, release.type, effectiveRisk(release));
   const current = decisions.filter((d) => d.revision === release.revision);
   const status = policyApproval(policy.approvalSource, current, release.revision, rule.required, now, policy.approvalExpiresAfterMs);
   if (status.quorum) return { ok: true, approvers: status.valid.map((d) => d.approver) };
@@ -51,4 +57,46 @@ export function slotFor(ctx: CoreContext, release: StoredRelease, now: Date): Sl
   if (check.allowed) return { check, bypassed: false };
   if (bypass) return { check, bypassed: true };
   return { check, bypassed: false, next: nextAllowedSlot(policy.calendar, now) };
+}
+
+/** Every target a release's waves touch. */
+export function releaseTargets(ctx: CoreContext, release: Pick<StoredRelease, 'deploymentModel' | 'waves'>): string[] {
+  try {
+    return [...new Set(wavesOf(ctx.settings, release).flatMap((w) => w.targets))];
+  } catch {
+    return [];
+  }
+}
+
+export interface LockDecision {
+  /** The locks in force that hold this wave. */
+  held: DeployLock[];
+  /** The release's approval rule lets it pass them (an emergency, where the policy says so). */
+  passes: boolean;
+}
+
+/** The deploy locks that hold a wave on `targets` now, and whether this release may pass them. */
+export function lockDecision(ctx: CoreContext, release: StoredRelease, targets: string[], locks: readonly DeployLock[]): LockDecision {
+  const held = locksHolding(locks, release.service, targets);
+  const passes = held.length > 0 && (policyOf(ctx.settings, release.service).approvals[release.type]?.passesLocks ?? false);
+  return { held, passes };
+}
+
+/**
+ * The rollouts under way that this release's start must wait for: on its service or sharing one of its
+ * targets. A release manager's `start --force` passes them.
+ */
+export function blockingRollouts(ctx: CoreContext, release: StoredRelease, underWay: readonly CalendarRelease[]): CalendarRelease[] {
+  if (policyOf(ctx.settings, release.service).conflicts === 'warn') return [];
+  const mine = { service: release.service, targets: releaseTargets(ctx, release) };
+  return underWay.filter((other) => other.id !== release.id && touchesSame(mine, { service: other.service, targets: releaseTargets(ctx, other) }));
+}
+
+/** Wake-ups for the rollouts waiting to start that `ended` (now finished, aborted or rolled back) was holding. */
+export async function wakeWaitingFor(ctx: CoreContext, db: Kysely<DB> | Transaction<DB>, ended: StoredRelease, now: Date): Promise<OutboxMessage[]> {
+  const mine = { service: ended.service, targets: releaseTargets(ctx, ended) };
+  const waiting = await rolloutsWaitingToStart(db);
+  return waiting
+    .filter((w) => w.id !== ended.id && touchesSame(mine, { service: w.service, targets: releaseTargets(ctx, w) }))
+    .map((w) => ({ ...wakeEffect(w.id, now), dedupeKey: `wake:${w.id}:after:${ended.id}:${now.getTime()}` }));
 }
