@@ -142,6 +142,8 @@ const RelmFileSchema = z
     groups: z.record(identifier, z.array(slackUser)).default({}),
     notify: notify.default({}),
     services: z.record(identifier, service),
+    // Groupings of services, for KPIs and digests.
+    teams: z.record(identifier, z.array(identifier).min(1)).default({}),
     policies: z.record(identifier, policy),
     deployment_models: z.record(identifier, deploymentModel),
     digests: z.array(z.strictObject({ channel: channelId, cron: z.string().min(9), period: duration.default('7d') })).default([]),
@@ -171,6 +173,13 @@ const RelmFileSchema = z
       });
       if (!own(file.policies, svc.policy)) ctx.addIssue({ code: 'custom', path: ['services', key, 'policy'], message: `no policy named "${svc.policy}" under policies:` });
       if (!own(file.deployment_models, svc.deployment_model)) ctx.addIssue({ code: 'custom', path: ['services', key, 'deployment_model'], message: `no deployment model named "${svc.deployment_model}" under deployment_models:` });
+    }
+    for (const [team, members] of Object.entries(file.teams)) {
+      // `kpi <name>` takes a service or a team: one name must not mean both.
+      if (own(file.services, team)) ctx.addIssue({ code: 'custom', path: ['teams', team], message: `"${team}" is already a service's name; a team needs a name of its own` });
+      members.forEach((member, i) => {
+        if (!own(file.services, member)) ctx.addIssue({ code: 'custom', path: ['teams', team, i], message: `no service named "${member}" under services:` });
+      });
     }
     for (const [name, pol] of Object.entries(file.policies)) {
       for (const [type, rule] of Object.entries(pol.approvals)) {
@@ -346,6 +355,7 @@ function toSettings(file: RelmFile): Settings {
         },
       ]),
     ),
+    teams: Object.fromEntries(Object.entries(file.teams).map(([team, members]) => [team, [...new Set(members)]])),
     digests: file.digests.map((d) => ({ channel: d.channel, cron: d.cron, periodMs: parseDuration(d.period) })),
     jira: {
       issueType: file.jira?.issue_type ?? 'Change',

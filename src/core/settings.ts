@@ -60,6 +60,8 @@ export interface Settings {
   services: Record<string, ServiceSettings>;
   policies: Record<string, Policy>;
   deploymentModels: Record<string, DeploymentModel>;
+  /** Team name → the services it groups (each a key of `services`). */
+  teams: Record<string, string[]>;
   digests: { channel: string; cron: string; periodMs: number }[];
   /** How a version becomes a git tag, e.g. "v{version}". */
   githubTag: string;

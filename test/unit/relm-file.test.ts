@@ -167,6 +167,19 @@ describe('parseRelmFile: valid files', () => {
   });
 });
 
+describe('parseRelmFile: teams', () => {
+  it('groups services under a team name, each service once', () => {
+    const text = edited('policies:\n', 'teams:\n  core-banking: [demo, demo]\npolicies:\n');
+    expect(parseRelmFile(text).settings.teams).toEqual({ 'core-banking': ['demo'] });
+    expect(parseRelmFile(REPO_FILE).settings.teams).toEqual({});
+  });
+
+  it('refuses a team naming an unknown service, and a team named like a service', () => {
+    expectOneProblem(edited('policies:\n', 'teams:\n  core: [demo, ledgr]\npolicies:\n'), 'ledgr', 'teams.core.1', 'no service named "ledgr" under services:');
+    expectOneProblem(edited('policies:\n', 'teams:\n  demo: [demo]\npolicies:\n'), '[demo]\npolicies', 'teams.demo', '"demo" is already a service\'s name; a team needs a name of its own');
+  });
+});
+
 describe('parseRelmFile: located problems', () => {
   it('points at a bad channel id', () => {
     const text = edited('channel: C0RELEASES\n    audience', 'channel: releases\n    audience');

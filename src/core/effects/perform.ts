@@ -23,6 +23,12 @@ export async function performEffect(ctx: CoreContext, ports: EffectPorts, outbox
   if ('deferredUntil' in row) return row;
   const definition = effectOf(row.kind);
   const releaseId = row.release_id;
+  // An effect that waits for another (a note for a card that could never be posted) gives up in the end,
+  // but not while an earlier effect of its release is still being tried: through an outage of any
+  // length, the note waits for its card. Asked before the attempt, not after it fails: an earlier effect
+  // finishing in between (the ticket raised a moment after this row found it missing) makes this row
+  // ready for its next try, not a lost cause.
+  const mayGiveUp = row.attempts >= MAX_NOT_READY_ATTEMPTS && !(releaseId && (await earlierUndone(ctx.db, releaseId, outboxId)));
   try {
     if (!definition) throw new PermanentEffectError(`unknown effect kind "${row.kind}"`);
     const payload = definition.payload.safeParse(row.payload);
@@ -39,10 +45,7 @@ export async function performEffect(ctx: CoreContext, ports: EffectPorts, outbox
       await deferOutbox(ctx.db, outboxId, error.until);
       return { deferredUntil: error.until };
     }
-    // An effect that waits for another (a note for a card that could never be posted) gives up in the end,
-    // but not while an earlier effect of its release is still being tried: through an outage of any
-    // length, the note waits for its card.
-    const exhausted = error instanceof EffectNotReadyError && row.attempts >= MAX_NOT_READY_ATTEMPTS && !(releaseId && (await earlierUndone(ctx.db, releaseId, outboxId)));
+    const exhausted = error instanceof EffectNotReadyError && mayGiveUp;
     const permanent = exhausted || error instanceof PermanentEffectError;
     await failOutbox(ctx.db, outboxId, (error as Error).message, permanent);
     if (permanent && releaseId && definition?.traits.syncs) {
