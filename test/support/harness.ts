@@ -183,7 +183,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await waitFor(async () => {
         // Reminders and notices held for a reader's morning wait for their moment; they are not work in hand.
         const open = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox WHERE state IN ('pending', 'sending') AND (not_before IS NULL OR not_before <= ${relm.ctx.clock()})`.execute(relm.db);
-        quiet = open.rows[0]?.n === 0 ? quiet + 1 : 0;
+        // Work after an ack writes its effects when its turn comes: a loaded machine can leave a request
+        // acknowledged but not yet worked on after the outbox looked empty three times.
+        const working = (await relm.metrics.slackWorking.get()).values.reduce((sum, v) => sum + v.value, 0);
+        quiet = open.rows[0]?.n === 0 && working === 0 ? quiet + 1 : 0;
         return quiet >= 3;
       }, 'the outbox to drain', timeoutMs);
     },
