@@ -25,7 +25,7 @@ export interface SlackApp {
   stop(deadlineMs: number): Promise<void>;
 }
 
-function receiverFor(connection: Connection, deps: BotDeps, work: SlackWork): Receiver {
+function receiverFor(connection: Connection, deps: BotDeps, work: SlackWork, apiUrl: string): Receiver {
   switch (connection.mode) {
     case 'http':
       return new SlackHttpReceiver({
@@ -40,7 +40,9 @@ function receiverFor(connection: Connection, deps: BotDeps, work: SlackWork): Re
         acceptGraceMs: connection.acceptGraceMs,
       });
     case 'socket':
-      return new SocketModeReceiver({ appToken: connection.appToken, logger: boltLogger(deps.log) });
+      // The socket client opens its connection through apps.connections.open with a Web API client of
+      // its own: without the API URL it would call slack.com whatever SLACK_API_URL says.
+      return new SocketModeReceiver({ appToken: connection.appToken, logger: boltLogger(deps.log), installerOptions: { clientOptions: { slackApiUrl: apiUrl } } });
     case 'custom':
       return connection.receiver;
   }
@@ -49,7 +51,7 @@ function receiverFor(connection: Connection, deps: BotDeps, work: SlackWork): Re
 /** The Bolt app: middleware, then one listener per command, action and view. */
 export function createSlackApp(token: string, apiUrl: string, connection: Connection, deps: BotDeps): SlackApp {
   const work = new SlackWork();
-  const receiver = receiverFor(connection, deps, work);
+  const receiver = receiverFor(connection, deps, work, apiUrl);
   const app = new App({
     token,
     receiver,

@@ -104,6 +104,8 @@ export class SlackEmulator extends EventEmitter {
   #seq = 0;
   #responseUrls = new Map<string, { channel?: string; user?: string }>();
   url = '';
+  /** Where apps.connections.open sends a Socket Mode client (a fake Socket Mode server's ws:// URL). */
+  socketModeUrl?: string;
 
   async start(port = 0): Promise<this> {
     this.#server = createServer((req, res) => {
@@ -238,6 +240,11 @@ export class SlackEmulator extends EventEmitter {
       return;
     } else if (fault && 'slackError' in fault) return fail(res, fault.slackError);
 
+    // apps.connections.open takes the app-level token (xapp-), every other method the bot token.
+    if (method === 'apps.connections.open') {
+      if (!String(token ?? '').startsWith('xapp-')) return fail(res, 'not_allowed_token_type');
+      return this.socketModeUrl ? ok(res, { url: this.socketModeUrl }) : fail(res, 'internal_error');
+    }
     if (!token || !String(token).startsWith('xox')) return fail(res, 'not_authed');
     if (method === 'chat.postMessage' && args.channel) {
       const wait = this.#postWait(String(args.channel));

@@ -29,6 +29,8 @@ export interface HarnessOptions {
   httpRetryBaseMs?: number;
   /** The App Home refresh window (createRelm's 10 s unless set). */
   homeRefreshMs?: number;
+  /** A fake Socket Mode server: relm connects to it (set SLACK_APP_TOKEN too) instead of taking HTTP. */
+  socketModeUrl?: string;
 }
 
 /** Everything a test needs to drive relm as Slack would: the app over HTTP, a fake Slack, the logs. */
@@ -96,6 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const slack = await new SlackEmulator().start();
   slack.userGroups.set('S0APPROVERS', ['U0APP1', 'U0APP2', 'U0APP3']);
   slack.userGroups.set('S0CAB', ['U0CAB1', 'U0CAB2']);
+  slack.socketModeUrl = options.socketModeUrl;
   const database = options.store === 'pglite' ? undefined : await createTestDatabase();
   // A test may give two relm instances one prefix (two installs sharing a Redis).
   const prefix = options.env?.RELM_QUEUE_PREFIX ?? `relmtest${randomBytes(4).toString('hex')}`;
