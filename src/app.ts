@@ -29,6 +29,7 @@ import { HttpVerifier } from './integrations/http/verifier.ts';
 import { ManualDeployer } from './deployers/manual/index.ts';
 import { WebhookDeployer } from './deployers/webhook/index.ts';
 import { GitHubCodeHost } from './integrations/github/github-code-host.ts';
+import { GitHubApp } from './integrations/github/github-app.ts';
 import { GitHubDeployer } from './deployers/github/index.ts';
 import { createJiraTracker } from './integrations/jira/create-jira-tracker.ts';
 import { createLogger } from './log.ts';
@@ -131,6 +132,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         leaseMs: env.RELM_JOB_LOCK_MS * 2,
         codeHost: github,
         deploymentHost: github,
+        deploymentGate: env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY ? new GitHubApp({ appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY, apiUrl: env.GITHUB_API_URL, log, timeoutMs: env.RELM_HTTP_TIMEOUT_MS }) : undefined,
         changeTracker: jira ? createJiraTracker(jira, { timezone: settings.timezone, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs }) : undefined,
         publisher,
         waker,
