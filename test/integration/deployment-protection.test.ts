@@ -58,6 +58,7 @@ beforeAll(async () => {
     store: 'postgres',
     config: writeConfig(),
     clock,
+    httpRetryBaseMs: 50,
     env: {
       GITHUB_WEBHOOK_SECRET: SECRET,
       GITHUB_TOKEN: 'ghp_test_token_0123456789',
@@ -171,6 +172,16 @@ describe('deployment protection rule', () => {
     expect((await decisions()).filter((d) => d.after.delivery === delivery)).toHaveLength(1);
   });
 
+  it('decides once when GitHub fails the answer, and sends that decision when the answer goes through', async () => {
+    github.faults.push({ status: 502, method: 'POST', path: /deployment_protection_rule$/ });
+    const res = await requestGate(SHA2);
+    const review = await reviewOf(res.runId);
+    expect(review.body.state).toBe('approved');
+    expect(github.calls.filter((c) => c.path.endsWith(`/runs/${res.runId}/deployment_protection_rule`))).toHaveLength(2);
+    await h.settle();
+    expect((await decisions()).filter((d) => d.after.runId === res.runId)).toHaveLength(1);
+  });
+
   it('rejects the approved sha outside the change windows, saying when it may go', async () => {
     skew = 3 * 86_400_000; // Saturday
     try {
@@ -197,6 +208,26 @@ describe('deployment protection rule', () => {
     await h.command('U0RM', 'unlock pay production', { channel: 'C0PAY' });
     const after = await requestGate(SHA2);
     expect((await reviewOf(after.runId)).body.state).toBe('approved');
+  });
+
+  it('reads the tag\'s commit with the App\'s installation token when relm has no GITHUB_TOKEN', async () => {
+    const plain = await startHarness({ store: 'pglite', config: writeConfig(), clock, env: { GITHUB_WEBHOOK_SECRET: SECRET, GITHUB_API_URL: `${github.url}/`, GITHUB_APP_ID: APP_ID, GITHUB_APP_PRIVATE_KEY: privateKey } });
+    try {
+      const planned = await plain.command('U0DEV', `new pay 3.0.0 --type minor --at ${new Date(clock().getTime() + 86_400_000).toISOString()} --rollback "Redeploy" --tests "CI green"`, { channel: 'C0PAY' });
+      const id = idOf(planned.reply!.text);
+      await plain.command('U0DEV', `submit REL-${id}`, { channel: 'C0PAY' });
+      await plain.command('U0APP1', `approve REL-${id}`, { channel: 'C0PAY' });
+      const sha = 'c3d4e5f60718293a4b5c6d7e8f90123456789012';
+      github.commits.set('acme/pay@v3.0.0', sha);
+      const body = JSON.stringify({ action: 'requested', environment: 'production', sha, ref: 'main', deployment_callback_url: `${github.url}/repos/acme/pay/actions/runs/7777/deployment_protection_rule`, repository: { full_name: 'acme/pay' }, installation: { id: INSTALLATION } });
+      const res = await fetch(`${plain.baseUrl}/webhooks/github`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-github-event': 'deployment_protection_rule', 'x-github-delivery': randomUUID(), 'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}` } });
+      expect(res.status).toBe(202);
+      expect((await reviewOf(7777)).body).toMatchObject({ state: 'approved', comment: expect.stringContaining(`REL-${id} (pay 3.0.0)`) });
+      const read = github.calls.find((c) => c.path === '/repos/acme/pay/commits/v3.0.0' && c.auth?.includes('ghs_fake'));
+      expect(read).toBeDefined();
+    } finally {
+      await plain.stop();
+    }
   });
 
   it('doctor says the App key parses and GET /app answers, and says what is wrong with a bad key', async () => {

@@ -42,6 +42,8 @@ export interface GateReview {
 /** Where relm answers GitHub's custom deployment protection rules (a GitHub App). */
 export interface DeploymentGate {
   review(review: GateReview): Promise<void>;
+  /** The commit a ref points at, read with the installation's token (when relm has no GITHUB_TOKEN). */
+  commitSha(repo: string, installationId: number, ref: string): Promise<string | undefined>;
 }
 
 /** A refusal from the code host that retrying will not change (a 4xx other than rate limits). */

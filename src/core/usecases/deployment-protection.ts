@@ -1,5 +1,8 @@
 import type { CoreContext } from '../context.ts';
 import type { CodeHost, DeploymentGate } from '../ports/code-host.ts';
+
+/** Reads the commit a ref (the release's tag) points at in a repository. */
+export type CommitReader = (repo: string, ref: string) => Promise<string | undefined>;
 import { policyOf } from '../settings.ts';
 import { releaseKey, type StoredRelease } from '../release.ts';
 import { authorisation, lockDecision, slotFor } from './rollout/gate.ts';
@@ -65,12 +68,12 @@ function sameCommit(a: string, b: string): boolean {
 }
 
 /** Whether `release` is the version the job would deploy: its tag or version by name, or the commit its tag points at. */
-async function covers(ctx: CoreContext, codeHost: CodeHost | undefined, repo: string, release: StoredRelease, request: ProtectionRequest): Promise<boolean> {
+async function covers(ctx: CoreContext, commitOf: CommitReader, repo: string, release: StoredRelease, request: ProtectionRequest): Promise<boolean> {
   const tag = ctx.settings.githubTag.replace('{version}', release.version);
   const ref = request.ref?.replace(/^refs\/tags\//, '');
   if (ref && (ref === tag || ref === release.version)) return true;
-  if (!request.sha || !codeHost) return false;
-  const sha = await codeHost.commitSha(repo, tag);
+  if (!request.sha) return false;
+  const sha = await commitOf(repo, tag);
   return sha !== undefined && sameCommit(sha, request.sha);
 }
 
@@ -79,7 +82,7 @@ async function covers(ctx: CoreContext, codeHost: CodeHost | undefined, repo: st
  * service covers the ref or sha, and its policy's windows, freezes and the deploy locks on the
  * environment allow it now. The same checks a rollout's wave passes.
  */
-export async function decideProtection(ctx: CoreContext, codeHost: CodeHost | undefined, request: ProtectionRequest): Promise<ProtectionDecision> {
+export async function decideProtection(ctx: CoreContext, commitOf: CommitReader, request: ProtectionRequest): Promise<ProtectionDecision> {
   const service = Object.values(ctx.settings.services).find((s) => s.githubRepo?.toLowerCase() === request.repo.toLowerCase());
   const what = request.ref && request.sha ? `${request.ref} (${short(request.sha)})` : request.ref ?? short(request.sha);
   if (!service) {
@@ -89,7 +92,7 @@ export async function decideProtection(ctx: CoreContext, codeHost: CodeHost | un
   const candidates = await listReleases(ctx.db, { service: service.key, states: [...LIVE] });
   let release: StoredRelease | undefined;
   for (const candidate of candidates) {
-    if (await covers(ctx, codeHost, request.repo, candidate, request)) {
+    if (await covers(ctx, commitOf, request.repo, candidate, request)) {
       release = candidate;
       break;
     }
@@ -127,14 +130,17 @@ export async function decideProtection(ctx: CoreContext, codeHost: CodeHost | un
  * release matched, then sent through the deployment gate.
  */
 export async function answerProtectionRequest(ctx: CoreContext, ports: { codeHost?: CodeHost; deploymentGate?: DeploymentGate }, request: ProtectionRequest): Promise<ProtectionDecision> {
-  if (!ports.deploymentGate) throw new Error('the GitHub App is not configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY)');
+  const gate = ports.deploymentGate;
+  if (!gate) throw new Error('the GitHub App is not configured (GITHUB_APP_ID, GITHUB_APP_PRIVATE_KEY)');
+  // The tag's commit through the code host (GITHUB_TOKEN) where relm has one, else with the App's own installation token.
+  const commitOf: CommitReader = ports.codeHost ? (repo, ref) => ports.codeHost!.commitSha(repo, ref) : (repo, ref) => gate.commitSha(repo, request.installationId, ref);
   const recorded = async () => {
     const entry = await auditEntryWith(ctx.db, PROTECTION_ACTION, 'delivery', request.delivery);
     return entry ? (entry.after as unknown as ProtectionDecision) : undefined;
   };
   let decision = await recorded();
   if (!decision) {
-    const fresh = await decideProtection(ctx, ports.codeHost, request);
+    const fresh = await decideProtection(ctx, commitOf, request);
     const now = ctx.clock();
     const outbox = await ctx.db.transaction().execute(async (trx) => {
       if (!(await firstDelivery(trx, `protection-decision:${request.delivery}`, now))) return undefined;
@@ -146,6 +152,6 @@ export async function answerProtectionRequest(ctx: CoreContext, ports: { codeHos
     decision = outbox ? fresh : await recorded();
     if (!decision) throw new Error(`the decision on delivery ${request.delivery} is not recorded`);
   }
-  await ports.deploymentGate.review({ repo: request.repo, installationId: request.installationId, runId: request.runId, environment: request.environment, state: decision.state, comment: decision.comment });
+  await gate.review({ repo: request.repo, installationId: request.installationId, runId: request.runId, environment: request.environment, state: decision.state, comment: decision.comment });
   return decision;
 }

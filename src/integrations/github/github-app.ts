@@ -15,6 +15,8 @@ export interface GitHubAppOptions {
   apiUrl: string;
   log: Logger;
   timeoutMs?: number;
+  /** The first wait between the in-place retries of a 5xx; 1 s by default. */
+  retryBaseMs?: number;
 }
 
 /** The key as PEM text with real newlines. */
@@ -44,12 +46,13 @@ export class GitHubApp implements DeploymentGate {
   }
 
   #octokit(installationId?: number): InstanceType<typeof AppOctokit> {
-    const { appId, privateKey, apiUrl, log, timeoutMs = 15_000 } = this.#options;
+    const { appId, privateKey, apiUrl, log, timeoutMs = 15_000, retryBaseMs = 1_000 } = this.#options;
     return new AppOctokit({
       authStrategy: createAppAuth,
       auth: { appId, privateKey, ...(installationId ? { installationId } : {}) },
       baseUrl: apiUrl.replace(/\/$/, ''),
       userAgent: 'relm',
+      retry: { retryAfterBaseValue: retryBaseMs },
       log: { debug: (m: string) => log.debug(m), info: (m: string) => log.debug(m), warn: (m: string) => log.warn(m), error: (m: string) => log.debug(m) },
       request: { fetch: (url: string, init: RequestInit = {}) => fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) }) },
     });
@@ -65,6 +68,16 @@ export class GitHubApp implements DeploymentGate {
   async app(): Promise<{ slug: string; name: string }> {
     const { data } = await this.#octokit().rest.apps.getAuthenticated();
     return { slug: data?.slug ?? '', name: data?.name ?? '' };
+  }
+
+  async commitSha(repo: string, installationId: number, ref: string): Promise<string | undefined> {
+    const [owner, name] = repo.split('/') as [string, string];
+    try {
+      return (await this.#installation(installationId).rest.repos.getCommit({ owner, repo: name, ref, per_page: 1 })).data.sha;
+    } catch (error) {
+      if ([404, 422].includes((error as { status?: number }).status ?? 0)) return undefined;
+      throw error;
+    }
   }
 
   async review(review: GateReview): Promise<void> {
