@@ -160,6 +160,15 @@ describe('deployment protection rule', () => {
     expect((await reviewOf(other.runId)).body.state).toBe('rejected');
   });
 
+  it('the fake GitHub refuses a review that GitHub\'s schema does not allow', async () => {
+    const token = [...github.installationTokens.keys()][0]!;
+    const post = (body: unknown) => fetch(`${github.url}/repos/acme/pay/actions/runs/1/deployment_protection_rule`, { method: 'POST', body: JSON.stringify(body), headers: { authorization: `token ${token}`, 'content-type': 'application/json' } });
+    expect((await post({ environment_name: 'production', state: 'maybe' })).status).toBe(422);
+    expect((await post({ state: 'approved' })).status).toBe(422);
+    expect((await post({ environment_name: 'production', comment: 'only a comment' })).status).toBe(204);
+    github.gateReviews.splice(github.gateReviews.findIndex((r) => r.runId === 1), 1);
+  });
+
   it('answers a replayed delivery once', async () => {
     const delivery = randomUUID();
     const first = await requestGate(SHA2, { delivery, runId: 9001 });
