@@ -155,6 +155,11 @@ describe('deployment protection rule', () => {
     const card = findCard(h.slack, 'C0PAY', id)!;
     const notes = h.slack.thread('C0PAY', card.ts).map((m) => m.text).join('\n');
     expect(notes).toContain('Approved a GitHub deployment to production');
+    // A job on the tag is covered; one on a tag moved to another commit is not taken at its name.
+    const tagged = await requestGate(SHA2, { ref: 'refs/tags/v2.0.0' });
+    expect((await reviewOf(tagged.runId)).body.state).toBe('approved');
+    const moved = await requestGate('0000000000000000000000000000000000000000', { ref: 'refs/tags/v2.0.0' });
+    expect((await reviewOf(moved.runId)).body).toMatchObject({ state: 'rejected', comment: expect.stringContaining('No approved release of pay covers refs/tags/v2.0.0 (0000000)') });
     // A sha that only resembles it is still not covered.
     const other = await requestGate(SHA2.replace(/^b2/, 'ff'));
     expect((await reviewOf(other.runId)).body.state).toBe('rejected');
@@ -246,5 +251,9 @@ describe('deployment protection rule', () => {
     const bad = textSink();
     await runDoctor({ ...h.env, GITHUB_APP_PRIVATE_KEY: 'not a key' }, bad.sink);
     expect(bad.text()).toMatch(/✘ github app\s+GITHUB_APP_PRIVATE_KEY is not a PEM private key/);
+    // A key of another App: GitHub refuses its JWT.
+    const other = textSink();
+    await runDoctor({ ...h.env, GITHUB_APP_ID: '1' }, other.sink);
+    expect(other.text()).toMatch(/✘ github app\s+the key parses, but GET \/app failed/);
   });
 });

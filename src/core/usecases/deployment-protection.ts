@@ -4,6 +4,7 @@ import type { CodeHost, DeploymentGate } from '../ports/code-host.ts';
 /** Reads the commit a ref (the release's tag) points at in a repository. */
 export type CommitReader = (repo: string, ref: string) => Promise<string | undefined>;
 import { policyOf } from '../settings.ts';
+import { fragment } from '../text.ts';
 import { releaseKey, type StoredRelease } from '../release.ts';
 import { authorisation, lockDecision, slotFor } from './rollout/gate.ts';
 import { appendAuditEntries, auditEntryWith } from '../../store/repositories/audit.ts';
@@ -67,14 +68,25 @@ function sameCommit(a: string, b: string): boolean {
   return x.length >= 7 && y.length >= 7 && (x.startsWith(y) || y.startsWith(x));
 }
 
-/** Whether `release` is the version the job would deploy: its tag or version by name, or the commit its tag points at. */
-async function covers(ctx: CoreContext, commitOf: CommitReader, repo: string, release: StoredRelease, request: ProtectionRequest): Promise<boolean> {
-  const tag = ctx.settings.githubTag.replace('{version}', release.version);
+/** Whether the job's ref names `release`: its tag (`github.tag`) or its version. */
+function namedBy(ctx: CoreContext, release: StoredRelease, request: ProtectionRequest): boolean {
   const ref = request.ref?.replace(/^refs\/tags\//, '');
-  if (ref && (ref === tag || ref === release.version)) return true;
-  if (!request.sha) return false;
-  const sha = await commitOf(repo, tag);
-  return sha !== undefined && sameCommit(sha, request.sha);
+  return Boolean(ref && (ref === ctx.settings.githubTag.replace('{version}', release.version) || ref === release.version));
+}
+
+/**
+ * The release the job would deploy. With a sha (every Actions job has one), the commit the release's
+ * tag points at must be that sha, so a job on a branch or on a moved tag is not taken at its name;
+ * releases the ref names are tried first. Without a sha, the ref must name the release.
+ */
+async function coveringRelease(ctx: CoreContext, commitOf: CommitReader, repo: string, candidates: StoredRelease[], request: ProtectionRequest): Promise<StoredRelease | undefined> {
+  if (!request.sha) return candidates.find((r) => namedBy(ctx, r, request));
+  const ordered = [...candidates.filter((r) => namedBy(ctx, r, request)), ...candidates.filter((r) => !namedBy(ctx, r, request))];
+  for (const release of ordered) {
+    const sha = await commitOf(repo, ctx.settings.githubTag.replace('{version}', release.version));
+    if (sha !== undefined && sameCommit(sha, request.sha)) return release;
+  }
+  return undefined;
 }
 
 /**
@@ -89,14 +101,8 @@ export async function decideProtection(ctx: CoreContext, commitOf: CommitReader,
     return { state: 'rejected', service: null, releaseId: null, comment: `relm knows no service whose github_repo is ${request.repo}, so nothing authorises ${what}: add the service to relm.yml with github_repo: ${request.repo}.` };
   }
   const reject = (comment: string, release?: StoredRelease): ProtectionDecision => ({ state: 'rejected', service: service.key, releaseId: release?.id ?? null, comment });
-  const candidates = await listReleases(ctx.db, { service: service.key, states: [...LIVE] });
-  let release: StoredRelease | undefined;
-  for (const candidate of candidates) {
-    if (await covers(ctx, commitOf, request.repo, candidate, request)) {
-      release = candidate;
-      break;
-    }
-  }
+  const candidates = await listReleases(ctx.db, { service: service.key, states: [...LIVE], limit: 100 });
+  const release = await coveringRelease(ctx, commitOf, request.repo, candidates, request);
   if (!release) {
     return reject(`No approved release of ${service.key} covers ${what}; plan and approve one: /release new ${service.key} <version> (its tag ${ctx.settings.githubTag} must point at ${short(request.sha) || what}), then submit and approve it.`);
   }
@@ -109,7 +115,7 @@ export async function decideProtection(ctx: CoreContext, commitOf: CommitReader,
     const next = slot.next ? ` The next allowed moment is ${slot.next.toISOString()}; re-run the job then.` : '';
     if (slot.check.reason === 'freeze') {
       const f = slot.check.freeze;
-      return reject(`${key} is approved, but ${service.key} is in a freeze (${f.reason}, ${f.from} to ${f.to}).${next} An emergency release whose policy bypasses freezes would authorise it.`, release);
+      return reject(`${key} is approved, but ${service.key} is in a freeze (${fragment(f.reason, 200)}, ${f.from} to ${f.to}).${next} An emergency release whose policy bypasses freezes would authorise it.`, release);
     }
     const windows = policyOf(ctx.settings, service.key).calendar.windows.map((w) => w.text).join(', ');
     return reject(`${key} is approved, but now is outside ${service.key}'s change windows (${windows}, ${policyOf(ctx.settings, service.key).calendar.timezone}).${next}`, release);
@@ -118,7 +124,7 @@ export async function decideProtection(ctx: CoreContext, commitOf: CommitReader,
   if (locks.held.length && !locks.passes) {
     const lock = locks.held[0]!;
     const where = lock.targets.length ? `${service.key} (${lock.targets.join(', ')})` : service.key;
-    return reject(`${key} is approved, but ${where} is locked until ${lock.expiresAt.toISOString()}: ${lock.reason}. Wait for the lock to expire or ask for /release unlock ${service.key} ${request.environment}, then re-run the job.`, release);
+    return reject(`${key} is approved, but ${where} is locked until ${lock.expiresAt.toISOString()}: ${fragment(lock.reason, 200)}. Wait for the lock to expire or ask for /release unlock ${service.key} ${request.environment}, then re-run the job.`, release);
   }
   const passed = [slot.bypassed ? 'outside its calendar by its emergency policy' : '', locks.passes ? 'passing a deploy lock by its emergency policy' : ''].filter(Boolean).join(', ');
   return { state: 'approved', service: service.key, releaseId: release.id, comment: `${key} (${service.key} ${release.version}) is approved in relm, and its windows, freezes and deploy locks allow ${request.environment} now${passed ? ` (${passed})` : ''}.` };
