@@ -172,7 +172,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     const routes = [
       ...healthRoutes({ db, redis: queueRedis, metrics }),
       deployCallbackRoute(ctx, secret),
-      githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET),
+      githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET, { protectionRule: Boolean(env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY) }),
       jiraWebhookRoute(ctx, env.JIRA_WEBHOOK_SECRET, { approved: settings.jira.approvedStatuses, declined: settings.jira.declinedStatuses, cancelled: settings.jira.cancelledStatuses }),
     ];
     // Socket Mode and the worker role serve the routes on a server of their own.

@@ -10,7 +10,7 @@ import { webhookRoute } from './webhook-route.ts';
  * POST /webhooks/github: `deployment_status`, `release` and `deployment_protection_rule` events, verified with X-Hub-Signature-256
  * (@octokit/webhooks). Each X-GitHub-Delivery is processed once.
  */
-export function githubWebhookRoute(ctx: CoreContext, secret: string | undefined) {
+export function githubWebhookRoute(ctx: CoreContext, secret: string | undefined, options: { protectionRule?: boolean } = {}) {
   const webhooks = secret ? new Webhooks({ secret }) : undefined;
   return webhookRoute({
     path: '/webhooks/github',
@@ -27,6 +27,8 @@ export function githubWebhookRoute(ctx: CoreContext, secret: string | undefined)
       if (typeof repo !== 'string') return replyJson(res, 202, { ignored: 'no repository' });
       if (event === 'deployment_protection_rule') {
         if (payload.action !== 'requested') return replyJson(res, 202, { ignored: `${event}.${payload.action}` });
+        // Said where GitHub shows it (the App's delivery log), rather than queued for an answer relm cannot send.
+        if (!options.protectionRule) return replyJson(res, 503, { error: 'relm does not answer deployment protection rules: set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY' });
         const runId = typeof payload.deployment_callback_url === 'string' ? runIdOf(payload.deployment_callback_url) : undefined;
         const installationId = payload.installation?.id;
         const environment = payload.environment;
