@@ -29,6 +29,7 @@ import { HttpVerifier } from './integrations/http/verifier.ts';
 import { ManualDeployer } from './deployers/manual/index.ts';
 import { WebhookDeployer } from './deployers/webhook/index.ts';
 import { GitHubCodeHost } from './integrations/github/github-code-host.ts';
+import { GitHubApp } from './integrations/github/github-app.ts';
 import { GitHubDeployer } from './deployers/github/index.ts';
 import { createJiraTracker } from './integrations/jira/create-jira-tracker.ts';
 import { createLogger } from './log.ts';
@@ -131,6 +132,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         leaseMs: env.RELM_JOB_LOCK_MS * 2,
         codeHost: github,
         deploymentHost: github,
+        deploymentGate: env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY ? new GitHubApp({ appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY, apiUrl: env.GITHUB_API_URL, log, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs }) : undefined,
         changeTracker: jira ? createJiraTracker(jira, { timezone: settings.timezone, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs }) : undefined,
         publisher,
         waker,
@@ -170,7 +172,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     const routes = [
       ...healthRoutes({ db, redis: queueRedis, metrics }),
       deployCallbackRoute(ctx, secret),
-      githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET),
+      githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET, { protectionRule: Boolean(env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY) }),
       jiraWebhookRoute(ctx, env.JIRA_WEBHOOK_SECRET, { approved: settings.jira.approvedStatuses, declined: settings.jira.declinedStatuses, cancelled: settings.jira.cancelledStatuses }),
     ];
     // Socket Mode and the worker role serve the routes on a server of their own.

@@ -8,6 +8,7 @@ import { SlackWebApi } from './integrations/slack/web-api.ts';
 import type { JiraChangeTracker } from './integrations/jira/jira-tracker.ts';
 import { createJiraTracker, deploymentName } from './integrations/jira/create-jira-tracker.ts';
 import { GitHubCodeHost } from './integrations/github/github-code-host.ts';
+import { GitHubApp, checkAppPrivateKey } from './integrations/github/github-app.ts';
 import { createLogger } from './log.ts';
 
 type Check = { name: string; run: () => Promise<{ ok: boolean; detail: string; fix?: string }> };
@@ -160,6 +161,25 @@ function checks(env: Env): Check[] {
           return { ok: true, detail: `${env.GITHUB_API_URL}: signed in as ${me.data.login}; ${hook}` };
         } catch (error) {
           return { ok: false, detail: `${env.GITHUB_API_URL}: ${(error as Error).message}`, fix: 'Check GITHUB_TOKEN (contents and deployments: read and write) and GITHUB_API_URL (https://HOST/api/v3 for GitHub Enterprise Server).' };
+        }
+      },
+    },
+    {
+      name: 'github app',
+      run: async () => {
+        if (!env.GITHUB_APP_ID && !env.GITHUB_APP_PRIVATE_KEY) return { ok: true, detail: 'not configured: relm does not answer deployment protection rules (set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY)' };
+        if (!env.GITHUB_APP_ID || !env.GITHUB_APP_PRIVATE_KEY) return { ok: false, detail: `${env.GITHUB_APP_ID ? 'GITHUB_APP_PRIVATE_KEY' : 'GITHUB_APP_ID'} is not set`, fix: 'Set both: the App ID from the App\'s settings page and the private key (.pem) generated there.' };
+        try {
+          checkAppPrivateKey(env.GITHUB_APP_PRIVATE_KEY);
+        } catch (error) {
+          return { ok: false, detail: (error as Error).message, fix: 'Generate a private key on the App\'s settings page and set its whole PEM text (newlines may be written as \\n).' };
+        }
+        try {
+          const app = new GitHubApp({ appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY, apiUrl: env.GITHUB_API_URL, log: createLogger('silent'), timeoutMs: env.RELM_HTTP_TIMEOUT_MS });
+          const me = await timed(10_000, app.app());
+          return { ok: true, detail: `${env.GITHUB_API_URL}: GET /app answers as ${me.slug || me.name} (App ${env.GITHUB_APP_ID}); the key parses` };
+        } catch (error) {
+          return { ok: false, detail: `the key parses, but GET /app failed: ${(error as Error).message}`, fix: 'Check GITHUB_APP_ID matches the key\'s App, and GITHUB_API_URL.' };
         }
       },
     },

@@ -23,6 +23,9 @@ const EnvSchema = z.object({
   GITHUB_TOKEN: optional,
   GITHUB_API_URL: z.string().url().default('https://api.github.com'),
   GITHUB_WEBHOOK_SECRET: optional,
+  /** The GitHub App that answers custom deployment protection rules: its id and its private key (PEM). */
+  GITHUB_APP_ID: z.string().trim().regex(/^\d+$/, 'the App ID, a number (the App settings page, "About")').optional().or(z.literal('').transform(() => undefined)),
+  GITHUB_APP_PRIVATE_KEY: optional,
   RELM_PUBLIC_URL: z.string().url().optional().catch(undefined),
   RELM_JOB_LOCK_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
   // Personal notices (DMs) per second, shared by every worker process: Slack's workspace-wide posting limit.

@@ -2,14 +2,15 @@ import { Webhooks } from '@octokit/webhooks';
 import type { CoreContext } from '../core/context.ts';
 import { deploymentVersion, isProductionTarget, observeChange } from '../core/usecases/configuration-records.ts';
 import { reportGitHubDeployment } from '../core/usecases/github-deployments.ts';
+import { requestProtectionReview, runIdOf } from '../core/usecases/deployment-protection.ts';
 import { replyJson } from './respond.ts';
 import { webhookRoute } from './webhook-route.ts';
 
 /**
- * POST /webhooks/github: `deployment_status` and `release` events, verified with X-Hub-Signature-256
+ * POST /webhooks/github: `deployment_status`, `release` and `deployment_protection_rule` events, verified with X-Hub-Signature-256
  * (@octokit/webhooks). Each X-GitHub-Delivery is processed once.
  */
-export function githubWebhookRoute(ctx: CoreContext, secret: string | undefined) {
+export function githubWebhookRoute(ctx: CoreContext, secret: string | undefined, options: { protectionRule?: boolean } = {}) {
   const webhooks = secret ? new Webhooks({ secret }) : undefined;
   return webhookRoute({
     path: '/webhooks/github',
@@ -24,6 +25,21 @@ export function githubWebhookRoute(ctx: CoreContext, secret: string | undefined)
       const answer = (result: { service?: string; unauthorised: boolean; duplicate?: boolean }) =>
         replyJson(res, 200, result.duplicate ? { duplicate: true } : { recorded: Boolean(result.service), unauthorised: result.unauthorised });
       if (typeof repo !== 'string') return replyJson(res, 202, { ignored: 'no repository' });
+      if (event === 'deployment_protection_rule') {
+        if (payload.action !== 'requested') return replyJson(res, 202, { ignored: `${event}.${payload.action}` });
+        // Said where GitHub shows it (the App's delivery log), rather than queued for an answer relm cannot send.
+        if (!options.protectionRule) return replyJson(res, 503, { error: 'relm does not answer deployment protection rules: set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY' });
+        const runId = typeof payload.deployment_callback_url === 'string' ? runIdOf(payload.deployment_callback_url) : undefined;
+        const installationId = payload.installation?.id;
+        const environment = payload.environment;
+        if (!runId || typeof installationId !== 'number' || typeof environment !== 'string' || !environment) {
+          return replyJson(res, 400, { error: 'a deployment_protection_rule request needs deployment_callback_url (…/actions/runs/{run_id}/deployment_protection_rule), installation.id and environment' });
+        }
+        const text = (v: unknown) => (typeof v === 'string' && v ? v : null);
+        const request = { delivery: String(headers['x-github-delivery']), repo, installationId, runId, environment, ref: text(payload.ref ?? payload.deployment?.ref), sha: text(payload.sha ?? payload.deployment?.sha) };
+        const taken = await requestProtectionReview(ctx, request, key);
+        return replyJson(res, taken.duplicate ? 200 : 202, taken.duplicate ? { duplicate: true } : { queued: 'deployment_review' });
+      }
       let ours = false;
       if (event === 'deployment_status' && typeof payload.deployment?.id === 'number') {
         // relm's own deployments (the github deployer) report the result of their rollout step.

@@ -79,6 +79,13 @@ describe('GitHub webhooks', () => {
     expect(found[1]).not.toContain('<!channel>');
   });
 
+  it('says a deployment protection rule request cannot be answered without the GitHub App, and takes nothing', async () => {
+    const res = await deliver('deployment_protection_rule', { action: 'requested', environment: 'us-1', sha: 'abc1234abc1234', ref: 'main', deployment_callback_url: 'https://api.github.com/repos/acme/payments/actions/runs/1/deployment_protection_rule', installation: { id: 1 }, repository: { full_name: 'acme/payments' } });
+    expect(res).toEqual({ status: 503, body: { error: expect.stringContaining('set GITHUB_APP_ID and GITHUB_APP_PRIVATE_KEY') } });
+    const queued = await h.relm.db.selectFrom('outbox').select('kind').where('kind', '=', 'deployment_review').execute();
+    expect(queued).toEqual([]);
+  });
+
   it('does not flag a release for a version relm has approved, and ignores other events', async () => {
     await h.relm.db
       .insertInto('releases')

@@ -1,4 +1,7 @@
 import { createServer, type Server } from 'node:http';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
 import { closeNow, listenLocally, readBody } from './local-server.ts';
 
 export interface GitHubCall {
@@ -17,6 +20,28 @@ interface FakeRelease {
   html_url: string;
   generate_release_notes?: boolean;
   assets?: { name: string; digest: string | null }[];
+}
+
+const REVIEW_SCHEMA = JSON.parse(readFileSync(new URL('../fixtures/github-review-custom-gates.schema.json', import.meta.url), 'utf8'));
+const validateReview = new Ajv({ strict: false, allErrors: true }).compile(REVIEW_SCHEMA);
+
+/** A review of a run's custom deployment protection rule, as GitHub received it. */
+export interface GateReviewCall {
+  repo: string;
+  runId: number;
+  installationId: number;
+  body: { environment_name: string; state?: string; comment?: string };
+}
+
+/** Whether `jwt` is an RS256 JWT signed by `key` for App `appId`, unexpired. */
+function appJwtValid(jwt: string, key: KeyObject, appId: string): boolean {
+  const [header, payload, signature] = jwt.split('.');
+  if (!header || !payload || !signature) return false;
+  const head = JSON.parse(Buffer.from(header, 'base64url').toString());
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+  if (head.alg !== 'RS256') return false;
+  if (!verify('RSA-SHA256', Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url'))) return false;
+  return String(claims.iss) === appId && claims.exp * 1000 > Date.now();
 }
 
 /** An injected failure: a status instead of the answer, or the work done at once but its answer held back `delayMs` (a slow or lost answer). */
@@ -40,6 +65,14 @@ export class FakeGitHub {
   /** Answer only under /api/v3, as GitHub Enterprise Server does. */
   enterprise = false;
   #id = 1000;
+  /** The App relm signs in as: its id and public key (the test keeps the private one). */
+  app?: { id: string; publicKey: string; slug: string };
+  /** Installation tokens handed out, by token. */
+  readonly installationTokens = new Map<string, number>();
+  /** Reviews of custom deployment protection rules that passed GitHub's schema. */
+  readonly gateReviews: GateReviewCall[] = [];
+  /** The commit each ref (tag or branch) of a repository points at: `owner/repo@ref` → sha. */
+  readonly commits = new Map<string, string>();
 
   async start(): Promise<this> {
     this.#server = createServer(async (req, res) => {
@@ -61,6 +94,34 @@ export class FakeGitHub {
       const fault = at >= 0 ? this.faults.splice(at, 1)[0] : undefined;
       holdAnswerMs = fault?.delayMs ?? 0;
       if (fault?.status) return send(fault.status, fault.body ?? { message: 'Injected failure', documentation_url: 'https://docs.github.com/rest' }, fault.headers);
+      const bearer = /^bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const asApp = () => Boolean(this.app && bearer && appJwtValid(bearer, createPublicKey(this.app.publicKey), this.app.id));
+      if (path === '/app' && req.method === 'GET') {
+        if (!asApp()) return send(401, { message: 'A JSON web token could not be decoded', documentation_url: 'https://docs.github.com/rest' });
+        return send(200, { id: Number(this.app!.id), slug: this.app!.slug, name: this.app!.slug, owner: { login: 'acme' }, permissions: { deployments: 'write', actions: 'read' }, events: ['deployment_protection_rule'] });
+      }
+      const tokens = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
+      if (tokens && req.method === 'POST') {
+        if (!asApp()) return send(401, { message: 'A JSON web token could not be decoded', documentation_url: 'https://docs.github.com/rest' });
+        const token = `ghs_fake${this.installationTokens.size + 1}_${tokens[1]}`;
+        this.installationTokens.set(token, Number(tokens[1]));
+        return send(201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: { deployments: 'write', actions: 'read' }, repository_selection: 'all' });
+      }
+      const gate = /^\/repos\/([^/]+)\/([^/]+)\/actions\/runs\/(\d+)\/deployment_protection_rule$/.exec(path);
+      if (gate && req.method === 'POST') {
+        const token = /^(?:token|bearer) (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+        const installationId = token ? this.installationTokens.get(token) : undefined;
+        if (installationId === undefined) return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest' });
+        if (!validateReview(body)) return send(422, { message: 'Invalid request.', errors: validateReview.errors, documentation_url: 'https://docs.github.com/rest/actions/workflow-runs#review-custom-deployment-protection-rules-for-a-workflow-run' });
+        this.gateReviews.push({ repo: `${gate[1]}/${gate[2]}`, runId: Number(gate[3]), installationId, body: body as GateReviewCall['body'] });
+        return send(204, undefined);
+      }
+      const commit = /^\/repos\/([^/]+)\/([^/]+)\/commits\/(.+)$/.exec(path);
+      if (commit && req.method === 'GET') {
+        const sha = this.commits.get(`${commit[1]}/${commit[2]}@${decodeURIComponent(commit[3]!)}`);
+        if (!sha) return send(422, { message: `No commit found for SHA: ${commit[3]}`, documentation_url: 'https://docs.github.com/rest/commits/commits#get-a-commit' });
+        return send(200, { sha, commit: { message: 'release' }, html_url: `https://github.example/${commit[1]}/${commit[2]}/commit/${sha}` });
+      }
       const list = /^\/repos\/([^/]+)\/([^/]+)\/releases$/.exec(path);
       const one = /^\/repos\/([^/]+)\/([^/]+)\/releases\/(\d+)$/.exec(path);
       const shape = (r: FakeRelease, owner: string, repo: string) => ({

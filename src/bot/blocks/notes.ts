@@ -81,6 +81,13 @@ export function renderThreadNote(entry: AuditEntry): string {
     }
     case 'checklist_ticked':
       return `${who} ticked "${clip(field(entry.after, 'item') ?? '', 200)}" (${escapeText(field(entry.after, 'wave') ?? '')}).`;
+    case 'deployment_protection': {
+      // What GitHub sent is escaped; relm's own comment names it and is escaped with it.
+      const approved = field(entry.after, 'state') === 'approved';
+      const sha = field(entry.after, 'sha');
+      const what = [field(entry.after, 'ref'), sha ? sha.slice(0, 7) : undefined].filter(Boolean).join(' @ ');
+      return `${approved ? ':shield: Approved' : ':no_entry: Rejected'} a GitHub deployment to ${escapeText(field(entry.after, 'environment') ?? '')}${what ? ` (${escapeText(what)})` : ''}: ${clip(field(entry.after, 'comment') ?? '', 500)}`;
+    }
     case 'rollback_requested':
     case 'rollout_aborted': {
       const reason = field(entry.after, 'reason');

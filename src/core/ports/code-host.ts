@@ -8,6 +8,8 @@ export interface CodeHost {
   releaseAssets(repo: string, release: { tag: string; id?: number }): Promise<{ name: string; sha256: string | null }[] | undefined>;
   /** Adds a line at the top of a release's notes (for example, that it was rolled back). */
   annotateRelease(repo: string, id: number, note: string): Promise<void>;
+  /** The commit a ref (a tag, branch or sha) points at, or undefined when the repository has no such ref. */
+  commitSha(repo: string, ref: string): Promise<string | undefined>;
 }
 
 export interface DeploymentRequest {
@@ -24,6 +26,24 @@ export interface DeploymentHost {
   ensureDeployment(repo: string, request: DeploymentRequest): Promise<{ id: number; created: boolean }>;
   /** The newest status of a deployment (`queued`, `in_progress`, `success`, `failure`…), or undefined when it has none yet. */
   deploymentState(repo: string, deploymentId: number): Promise<{ state: string; description: string | null } | undefined>;
+}
+
+/** One answer to a custom deployment protection rule: GitHub's review of a workflow run's gate. */
+export interface GateReview {
+  repo: string;
+  /** The GitHub App installation that was asked (the event's `installation.id`): its token answers. */
+  installationId: number;
+  runId: number;
+  environment: string;
+  state: 'approved' | 'rejected';
+  comment: string;
+}
+
+/** Where relm answers GitHub's custom deployment protection rules (a GitHub App). */
+export interface DeploymentGate {
+  review(review: GateReview): Promise<void>;
+  /** The commit a ref points at, read with the installation's token (when relm has no GITHUB_TOKEN). */
+  commitSha(repo: string, installationId: number, ref: string): Promise<string | undefined>;
 }
 
 /** A refusal from the code host that retrying will not change (a 4xx other than rate limits). */

@@ -140,6 +140,17 @@ export class GitHubCodeHost implements CodeHost, DeploymentHost {
     return { url: updated.data.html_url };
   }
 
+  async commitSha(repo: string, ref: string): Promise<string | undefined> {
+    try {
+      const commit = await this.octokit.rest.repos.getCommit({ ...split(repo), ref, per_page: 1 });
+      return commit.data.sha;
+    } catch (error) {
+      // No such tag, branch or commit: the ref covers nothing, which is an answer, not a failure.
+      if ([404, 422].includes((error as { status?: number }).status ?? 0)) return undefined;
+      return call('read the commit', () => Promise.reject(error));
+    }
+  }
+
   async annotateRelease(repo: string, id: number, note: string): Promise<void> {
     const current = await call('read the release', () => this.octokit.rest.repos.getRelease({ ...split(repo), release_id: id }));
     if (current.data.body?.startsWith(note)) return;

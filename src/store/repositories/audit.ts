@@ -107,3 +107,9 @@ export async function auditEntries(db: Kysely<DB>, releaseId: number, seqs: numb
   const rows = await db.selectFrom('audit_log').selectAll().where('release_id', '=', releaseId).where('seq', 'in', seqs).orderBy('seq').execute();
   return rows.map(toEntry);
 }
+
+/** The newest entry of `action` whose `after.<field>` is `value` (a decision recorded for one delivery). */
+export async function auditEntryWith(db: Kysely<DB> | Transaction<DB>, action: string, field: string, value: string): Promise<AuditEntry | undefined> {
+  const row = await db.selectFrom('audit_log').selectAll().where('action', '=', action).where(sql<string>`after->>${field}`, '=', value).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  return row ? toEntry(row) : undefined;
+}
