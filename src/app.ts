@@ -98,7 +98,10 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
   const db = createDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR, memory: options.memoryDb });
   closers.unshift(() => db.destroy());
   try {
-    await migrateToLatest(db);
+    const migrated = await migrateToLatest(db);
+    // Replicas starting together take Kysely's migration lock in turn: one applies, the rest find nothing to do.
+    const applied = migrated.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
+    if (applied.length) log.info({ applied: applied.length, latest: applied.at(-1) }, 'applied database migrations');
     const installation = await ensureInstallationId(db, clock());
 
     const queueRedis: Redis = createRedis(env.REDIS_URL, { name: 'relm-queue' });
