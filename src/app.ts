@@ -23,6 +23,7 @@ import { deployCallbackRoute } from './http/deploy-callback.ts';
 import { githubWebhookRoute } from './http/github-webhook.ts';
 import { jiraWebhookRoute } from './http/jira-webhook.ts';
 import { BullWaker, startRolloutWorker } from './jobs/rollout-queue.ts';
+import { EmptyRedisWatch } from './jobs/rebuild-on-empty.ts';
 import { checklistPoster } from './core/effects/checklist-poster.ts';
 import type { EffectPorts } from './core/ports/effect-ports.ts';
 import { HttpVerifier } from './integrations/http/verifier.ts';
@@ -70,6 +71,8 @@ export interface Relm {
   /** The HTTP port actually bound (PORT=0 picks a free one). */
   port?: number;
   outages: OutageTracker;
+  /** Workers only: rebuilds the jobs from the database when Redis comes back empty. */
+  jobsWatch?: EmptyRedisWatch;
   /**
    * Drains and stops within `deadlineMs`: the HTTP server answers what it took and closes its
    * connections, Slack work already acknowledged finishes, the workers finish the jobs in hand, then
@@ -164,6 +167,9 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
       await schedule();
       // After Redis restarts empty, the recurring relay and sweep must exist again.
       workerRedis.on('ready', () => void schedule().catch(() => {}));
+      // ...and so must every wake-up and effect job it held, at once rather than at the next sweep.
+      relm.jobsWatch = new EmptyRedisWatch(queueRedis, { prefix: env.RELM_QUEUE_PREFIX, installation, ctx, waker, log });
+      await relm.jobsWatch.check();
     }
 
     // A route that throws answers 500 (503 while a dependency is unreachable); see http/server.ts.
