@@ -22,6 +22,7 @@ import { healthRoutes } from './http/health.ts';
 import { deployCallbackRoute } from './http/deploy-callback.ts';
 import { githubWebhookRoute } from './http/github-webhook.ts';
 import { jiraWebhookRoute } from './http/jira-webhook.ts';
+import { calendarFeedRoute } from './http/calendar-feed.ts';
 import { BullWaker, startRolloutWorker } from './jobs/rollout-queue.ts';
 import { EmptyRedisWatch } from './jobs/rebuild-on-empty.ts';
 import { checklistPoster } from './core/effects/checklist-poster.ts';
@@ -176,6 +177,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     const routes = [
       ...healthRoutes({ db, redis: queueRedis, metrics }),
       deployCallbackRoute(ctx, secret),
+      calendarFeedRoute(ctx, env.RELM_CALENDAR_TOKEN),
       githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET),
       jiraWebhookRoute(ctx, env.JIRA_WEBHOOK_SECRET, { approved: settings.jira.approvedStatuses, declined: settings.jira.declinedStatuses, cancelled: settings.jira.cancelledStatuses }),
     ];
