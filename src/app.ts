@@ -23,6 +23,7 @@ import { deployCallbackRoute } from './http/deploy-callback.ts';
 import { githubWebhookRoute } from './http/github-webhook.ts';
 import { jiraWebhookRoute } from './http/jira-webhook.ts';
 import { calendarFeedRoute } from './http/calendar-feed.ts';
+import { queueDashboardRoute } from './http/queue-dashboard.ts';
 import { BullWaker, startRolloutWorker } from './jobs/rollout-queue.ts';
 import { EmptyRedisWatch } from './jobs/rebuild-on-empty.ts';
 import { checklistPoster } from './core/effects/checklist-poster.ts';
@@ -178,6 +179,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
       ...healthRoutes({ db, redis: queueRedis, metrics }),
       deployCallbackRoute(ctx, secret),
       calendarFeedRoute(ctx, env.RELM_CALENDAR_TOKEN),
+      ...[queueDashboardRoute({ token: env.RELM_ADMIN_TOKEN, write: env.RELM_ADMIN_WRITE === 'true', queues: [dispatcher.queue, dispatcher.notices, waker.queue] })].filter((r) => r !== undefined),
       githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET),
       jiraWebhookRoute(ctx, env.JIRA_WEBHOOK_SECRET, { approved: settings.jira.approvedStatuses, declined: settings.jira.declinedStatuses, cancelled: settings.jira.cancelledStatuses }),
     ];
