@@ -12,6 +12,7 @@ import { BullEffectDispatcher, startEffectsWorker, type RetrySchedule } from './
 import { RedisChannelPacer } from './jobs/channel-pacer.ts';
 import { slackPeopleCache } from './store/repositories/slack-users.ts';
 import { ensureInstallationId } from './store/repositories/installation.ts';
+import { outboxBacklog } from './store/repositories/outbox.ts';
 import { SlackWebApi } from './integrations/slack/web-api.ts';
 import { SlackPublisher } from './bot/slack-publisher.ts';
 import { createSlackApp, type Connection } from './bot/app.ts';
@@ -117,7 +118,9 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     const slack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL, people });
     const jira = jiraConnection(env);
     const jiraConfigured = Boolean(jira);
-    const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN), jira: jiraConfigured, homeRefreshMs: options.homeRefreshMs };
+    slack.onRateLimited = (method, seconds) => metrics.rateLimited(method, seconds);
+    const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN), jira: jiraConfigured, homeRefreshMs: options.homeRefreshMs, telemetry: metrics.telemetry };
+    metrics.watch({ queues: [dispatcher.queue, dispatcher.notices, waker.queue], outbox: () => outboxBacklog(db, clock()) });
     const outages = new OutageTracker(log, { database: () => pingDatabase(db), redis: () => queueRedis.ping() });
     closers.unshift(async () => outages.stop());
     const relm: Relm = { ctx, db, slack, metrics, log, outages, installationId: installation, stop: async () => {} };
@@ -127,16 +130,19 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
       // The workers' Slack client hands a 429 back to the queue (which pauses every worker for its
       // Retry-After) and spaces posts per channel across processes, as Slack allows about one a second.
       const workerSlack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL, people, rejectRateLimited: true, pacer: new RedisChannelPacer(queueRedis, `${env.RELM_QUEUE_PREFIX}:${installation}`, env.RELM_CHANNEL_BURST) });
-      workerSlack.onRateLimited = (method, seconds) => log.info({ method, retryAfterSeconds: seconds }, 'Slack rate limited a call');
+      workerSlack.onRateLimited = (method, seconds) => {
+        metrics.rateLimited(method, seconds);
+        log.info({ method, retryAfterSeconds: seconds }, 'Slack rate limited a call');
+      };
       const publisher = new SlackPublisher(workerSlack);
-      const github = env.GITHUB_TOKEN ? new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs }) : undefined;
+      const github = env.GITHUB_TOKEN ? new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs, onCall: (route, seconds, failed) => metrics.externalCall('github', route, seconds, failed) }) : undefined;
       const ports: EffectPorts = {
         // Twice the job lock: longer than any one attempt takes (HTTP calls time out in 10 s), short
         // enough that a killed worker's effects are taken over soon.
         leaseMs: env.RELM_JOB_LOCK_MS * 2,
         codeHost: github,
         deploymentHost: github,
-        changeTracker: jira ? createJiraTracker(jira, { timezone: settings.timezone, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs }) : undefined,
+        changeTracker: jira ? createJiraTracker(jira, { timezone: settings.timezone, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs, onCall: (route, seconds, failed) => metrics.externalCall('jira', route, seconds, failed) }) : undefined,
         publisher,
         waker,
         verifier: new HttpVerifier(),

@@ -97,6 +97,9 @@ describe('Redis killed during a rollout and back empty', () => {
     // The minute sweep alone would start it tens of seconds late; the rebuild puts its wake-up back.
     expect(lateMs).toBeLessThan(15_000);
 
+    // Both waves' start lags are on /metrics.
+    const scraped = await (await fetch(`${h.baseUrl}/metrics`)).text();
+    expect(Number(/^relm_step_start_lag_seconds_count (\d+)/m.exec(scraped)?.[1])).toBeGreaterThanOrEqual(2);
     expect(deployer.calls.filter((c) => c.body.release.id === id).map((c) => c.body.wave)).toEqual(['one', 'two']);
     const started = await h.relm.db.selectFrom('audit_log').select('action').where('release_id', '=', id).where('action', '=', 'wave_started').execute();
     expect(started).toHaveLength(2);

@@ -177,3 +177,13 @@ export async function wakeUpsFrom(db: Db, from: Date): Promise<{ releaseId: numb
   for (const r of rows) unique.set(`${r.release_id}:${r.at}`, { releaseId: r.release_id!, at: new Date(r.at) });
   return [...unique.values()];
 }
+
+/** How many rows are still to do: due now (or with no moment of their own) and deferred to a later moment. */
+export async function outboxBacklog(db: Db, now: Date): Promise<{ due: number; deferred: number }> {
+  const row = await db
+    .selectFrom('outbox')
+    .select([sql<number>`count(*) FILTER (WHERE not_before IS NULL OR not_before <= ${now})::int`.as('due'), sql<number>`count(*) FILTER (WHERE not_before > ${now})::int`.as('deferred')])
+    .where('state', 'in', ['pending', 'sending'])
+    .executeTakeFirstOrThrow();
+  return { due: row.due, deferred: row.deferred };
+}
