@@ -66,4 +66,46 @@ describe('SIGTERM to a worker with a job running', () => {
       }
     }
   }, 90_000);
+
+  it('hands back a job that outlasts the deadline: exits 0 within 10 s, and another worker does it again under the same idempotency key', async () => {
+    deployer.answers.set('one', [{ status: 200, body: { status: 'succeeded' }, delayMs: 12_000 }]);
+    const first = worker();
+    let second: ReturnType<typeof worker> | undefined;
+    try {
+      const at = new Date(Date.now() + 1_500);
+      const planned = await h.command('U0DEV', `new hooks 5.0.0 --at ${at.toISOString()}`, { channel: 'C0HOOK' });
+      const id = Number(/REL-(\d+)/.exec(planned.reply!.text)![1]);
+      const edit = await h.command('U0DEV', `edit REL-${id}`, { channel: 'C0HOOK' });
+      await h.submitView('U0DEV', edit.view, planValues({ version: '5.0.0', model: 'hooked', rollback: 'redeploy', evidence: 'ci', start: at }));
+      await h.command('U0DEV', `submit REL-${id}`, { channel: 'C0HOOK' });
+      await h.command('U0APP1', `approve REL-${id}`, { channel: 'C0HOOK' });
+
+      await waitFor(() => deployer.calls.some((c) => c.body.release.id === id && c.body.wave === 'one'), 'the deploy call of wave one', 30_000);
+      const signalled = performance.now();
+      first.child.kill('SIGTERM');
+      const code = await first.exited;
+      const tookMs = performance.now() - signalled;
+      console.log(`worker exited ${code} ${Math.round(tookMs)} ms after SIGTERM with a 12 s job in hand`);
+      expect(code).toBe(0);
+      expect(tookMs).toBeLessThan(10_000);
+      expect(first.output()).toContain('jobs still running at the shutdown deadline');
+
+      second = worker();
+      await waitFor(async () => (await h.relm.db.selectFrom('releases').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state === 'completed', 'the rollout to complete', 60_000);
+      const calls = deployer.calls.filter((c) => c.body.release.id === id);
+      const one = calls.filter((c) => c.body.wave === 'one');
+      // Handed back: tried again, with the idempotency key the deploy system dedupes on.
+      expect(one.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(one.map((c) => c.idempotencyKey)).size).toBe(1);
+      expect(calls.filter((c) => c.body.wave === 'two')).toHaveLength(1);
+      const started = await h.relm.db.selectFrom('audit_log').select('action').where('release_id', '=', id).where('action', '=', 'wave_started').execute();
+      expect(started).toHaveLength(2);
+    } finally {
+      if (first.child.exitCode === null) first.child.kill('SIGKILL');
+      if (second) {
+        second.child.kill('SIGTERM');
+        expect(await second.exited).toBe(0);
+      }
+    }
+  }, 120_000);
 });
