@@ -176,8 +176,10 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
       // After Redis restarts empty, the recurring relay and sweep must exist again.
       workerRedis.on('ready', () => void schedule().catch(() => {}));
       // ...and so must every wake-up and effect job it held, at once rather than at the next sweep.
-      relm.jobsWatch = new EmptyRedisWatch(queueRedis, { prefix: env.RELM_QUEUE_PREFIX, installation, ctx, waker, log });
-      await relm.jobsWatch.check();
+      const watch = new EmptyRedisWatch(queueRedis, { prefix: env.RELM_QUEUE_PREFIX, installation, ctx, waker, log, onEmpty: schedule, everyMs: 10_000 });
+      relm.jobsWatch = watch;
+      closers.unshift(async () => watch.stop());
+      await watch.check();
     }
 
     // A route that throws answers 500 (503 while a dependency is unreachable); see http/server.ts.

@@ -20,17 +20,32 @@ export class EmptyRedisWatch {
   readonly #ctx: CoreContext;
   readonly #waker: Waker;
   readonly #log: Logger;
+  readonly #onEmpty?: () => Promise<unknown>;
+  readonly #timer?: NodeJS.Timeout;
   #running?: Promise<RebuiltJobs | undefined>;
   /** What the last rebuild did, and when it finished (for tests and the log). */
   last?: RebuiltJobs & { at: Date };
 
-  constructor(redis: Redis, options: { prefix: string; installation: string; ctx: CoreContext; waker: Waker; log: Logger }) {
+  /**
+   * `onEmpty` puts back what else lived only in Redis (the recurring relay and sweep); `everyMs` also
+   * looks for the marker on a timer, as a FLUSHALL empties Redis without a reconnect.
+   */
+  constructor(redis: Redis, options: { prefix: string; installation: string; ctx: CoreContext; waker: Waker; log: Logger; onEmpty?: () => Promise<unknown>; everyMs?: number }) {
     this.#redis = redis;
+    this.#onEmpty = options.onEmpty;
+    if (options.everyMs) {
+      this.#timer = setInterval(() => void this.check(), options.everyMs);
+      this.#timer.unref();
+    }
     this.#key = markerKey(options.prefix, options.installation);
     this.#ctx = options.ctx;
     this.#waker = options.waker;
     this.#log = options.log;
     redis.on('ready', () => void this.check());
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
   }
 
   /** Rebuilds if the marker is missing; resolves with what was rebuilt, or undefined when nothing was needed. */
@@ -43,14 +58,16 @@ export class EmptyRedisWatch {
     try {
       if (await this.#redis.exists(this.#key)) return undefined;
       const started = Date.now();
+      await this.#onEmpty?.();
       const rebuilt = await rebuildJobs(this.#ctx, this.#waker);
       await this.#redis.set(this.#key, new Date().toISOString());
       this.last = { ...rebuilt, at: new Date() };
       this.#log.info({ ...rebuilt, ms: Date.now() - started }, 'Redis held none of relm\'s jobs: rebuilt the pending wake-ups and unfinished effects from the database');
       return rebuilt;
     } catch (error) {
-      // Redis or the database went away again; the next 'ready' (or the sweep and relay) catches up.
-      this.#log.warn({ err: error }, 'could not rebuild the jobs yet');
+      // Redis or the database went away again; the next 'ready' or timer catches up. Redis being down
+      // is already reported (readiness, the outage log), so only another cause is worth a warning.
+      this.#log[this.#redis.status === 'ready' ? 'warn' : 'debug']({ err: error }, 'could not rebuild the jobs yet');
       return undefined;
     }
   }

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, type Harness } from '../support/harness.ts';
 import { FakeDeployer } from '../support/fake-deployer.ts';
@@ -111,4 +113,18 @@ describe('Redis killed during a rollout and back empty', () => {
     // The release planned while Redis was away has its card.
     expect(findCard(h.slack, 'C0HOOK', id + 1)).toBeDefined();
   }, 90_000);
+
+  it('notices a Redis emptied without a reconnect (FLUSHALL) and puts back the recurring relay and sweep too', async () => {
+    const client = new Redis(`redis://127.0.0.1:${port}`);
+    try {
+      const flushedAt = Date.now();
+      await client.flushall();
+      const rebuilt = await waitFor(() => (h.relm.jobsWatch?.last && h.relm.jobsWatch.last.at.getTime() > flushedAt ? h.relm.jobsWatch.last : undefined), 'the jobs to be rebuilt after FLUSHALL', 15_000);
+      expect(rebuilt.at.getTime() - flushedAt).toBeLessThan(12_000);
+      const queues = h.relm.ctx.effects as unknown as { queue: Queue };
+      expect((await queues.queue.getJobSchedulers()).map((s) => s.key)).toContain('outbox-relay');
+    } finally {
+      client.disconnect();
+    }
+  }, 30_000);
 });
