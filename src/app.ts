@@ -12,6 +12,7 @@ import { BullEffectDispatcher, startEffectsWorker, type RetrySchedule } from './
 import { RedisChannelPacer } from './jobs/channel-pacer.ts';
 import { slackPeopleCache } from './store/repositories/slack-users.ts';
 import { ensureInstallationId } from './store/repositories/installation.ts';
+import { outboxBacklog } from './store/repositories/outbox.ts';
 import { SlackWebApi } from './integrations/slack/web-api.ts';
 import { SlackPublisher } from './bot/slack-publisher.ts';
 import { createSlackApp, type Connection } from './bot/app.ts';
@@ -22,7 +23,10 @@ import { healthRoutes } from './http/health.ts';
 import { deployCallbackRoute } from './http/deploy-callback.ts';
 import { githubWebhookRoute } from './http/github-webhook.ts';
 import { jiraWebhookRoute } from './http/jira-webhook.ts';
+import { calendarFeedRoute } from './http/calendar-feed.ts';
+import { queueDashboardRoute } from './http/queue-dashboard.ts';
 import { BullWaker, startRolloutWorker } from './jobs/rollout-queue.ts';
+import { EmptyRedisWatch } from './jobs/rebuild-on-empty.ts';
 import { checklistPoster } from './core/effects/checklist-poster.ts';
 import type { EffectPorts } from './core/ports/effect-ports.ts';
 import { HttpVerifier } from './integrations/http/verifier.ts';
@@ -71,6 +75,8 @@ export interface Relm {
   /** The HTTP port actually bound (PORT=0 picks a free one). */
   port?: number;
   outages: OutageTracker;
+  /** Workers only: rebuilds the jobs from the database when Redis comes back empty. */
+  jobsWatch?: EmptyRedisWatch;
   /**
    * Drains and stops within `deadlineMs`: the HTTP server answers what it took and closes its
    * connections, Slack work already acknowledged finishes, the workers finish the jobs in hand, then
@@ -116,7 +122,9 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
     const slack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL, people });
     const jira = jiraConnection(env);
     const jiraConfigured = Boolean(jira);
-    const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN), jira: jiraConfigured, homeRefreshMs: options.homeRefreshMs };
+    slack.onRateLimited = (method, seconds) => metrics.rateLimited(method, seconds);
+    const ctx: CoreContext = { db, settings, directory: slack, effects: dispatcher, clock, github: Boolean(env.GITHUB_TOKEN), jira: jiraConfigured, homeRefreshMs: options.homeRefreshMs, telemetry: metrics.telemetry };
+    metrics.watch({ queues: [dispatcher.queue, dispatcher.notices, waker.queue], outbox: () => outboxBacklog(db, clock()) });
     const outages = new OutageTracker(log, { database: () => pingDatabase(db), redis: () => queueRedis.ping() });
     closers.unshift(async () => outages.stop());
     const relm: Relm = { ctx, db, slack, metrics, log, outages, installationId: installation, stop: async () => {} };
@@ -126,9 +134,12 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
       // The workers' Slack client hands a 429 back to the queue (which pauses every worker for its
       // Retry-After) and spaces posts per channel across processes, as Slack allows about one a second.
       const workerSlack = new SlackWebApi({ token: env.SLACK_BOT_TOKEN ?? 'xoxb-unset', apiUrl: env.SLACK_API_URL, people, rejectRateLimited: true, pacer: new RedisChannelPacer(queueRedis, `${env.RELM_QUEUE_PREFIX}:${installation}`, env.RELM_CHANNEL_BURST) });
-      workerSlack.onRateLimited = (method, seconds) => log.info({ method, retryAfterSeconds: seconds }, 'Slack rate limited a call');
+      workerSlack.onRateLimited = (method, seconds) => {
+        metrics.rateLimited(method, seconds);
+        log.info({ method, retryAfterSeconds: seconds }, 'Slack rate limited a call');
+      };
       const publisher = new SlackPublisher(workerSlack);
-      const github = env.GITHUB_TOKEN ? new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs }) : undefined;
+      const github = env.GITHUB_TOKEN ? new GitHubCodeHost({ token: env.GITHUB_TOKEN, apiUrl: env.GITHUB_API_URL, log, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs, onCall: (route, seconds, failed) => metrics.externalCall('github', route, seconds, failed) }) : undefined;
       const ports: EffectPorts = {
         // Twice the job lock: longer than any one attempt takes (HTTP calls time out in 10 s), short
         // enough that a killed worker's effects are taken over soon.
@@ -136,7 +147,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         codeHost: github,
         deploymentHost: github,
         deploymentGate: env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY ? new GitHubApp({ appId: env.GITHUB_APP_ID, privateKey: env.GITHUB_APP_PRIVATE_KEY, apiUrl: env.GITHUB_API_URL, log, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs }) : undefined,
-        changeTracker: jira ? createJiraTracker(jira, { timezone: settings.timezone, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs }) : undefined,
+        changeTracker: jira ? createJiraTracker(jira, { timezone: settings.timezone, timeoutMs: env.RELM_HTTP_TIMEOUT_MS, retryBaseMs: options.httpRetryBaseMs, onCall: (route, seconds, failed) => metrics.externalCall('jira', route, seconds, failed) }) : undefined,
         publisher,
         waker,
         verifier: new HttpVerifier(),
@@ -169,12 +180,19 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
       await schedule();
       // After Redis restarts empty, the recurring relay and sweep must exist again.
       workerRedis.on('ready', () => void schedule().catch(() => {}));
+      // ...and so must every wake-up and effect job it held, at once rather than at the next sweep.
+      const watch = new EmptyRedisWatch(queueRedis, { prefix: env.RELM_QUEUE_PREFIX, installation, ctx, waker, log, onEmpty: schedule, everyMs: 10_000 });
+      relm.jobsWatch = watch;
+      closers.unshift(async () => watch.stop());
+      await watch.check();
     }
 
     // A route that throws answers 500 (503 while a dependency is unreachable); see http/server.ts.
     const routes = [
       ...healthRoutes({ db, redis: queueRedis, metrics }),
       deployCallbackRoute(ctx, secret),
+      calendarFeedRoute(ctx, env.RELM_CALENDAR_TOKEN),
+      ...[queueDashboardRoute({ token: env.RELM_ADMIN_TOKEN, write: env.RELM_ADMIN_WRITE === 'true', queues: [dispatcher.queue, dispatcher.notices, waker.queue] })].filter((r) => r !== undefined),
       githubWebhookRoute(ctx, env.GITHUB_WEBHOOK_SECRET, { protectionRule: Boolean(env.GITHUB_APP_ID && env.GITHUB_APP_PRIVATE_KEY) }),
       jiraWebhookRoute(ctx, env.JIRA_WEBHOOK_SECRET, { approved: settings.jira.approvedStatuses, declined: settings.jira.declinedStatuses, cancelled: settings.jira.cancelledStatuses }),
     ];

@@ -11,6 +11,36 @@ import { GitHubCodeHost } from './integrations/github/github-code-host.ts';
 import { GitHubApp, checkAppPrivateKey } from './integrations/github/github-app.ts';
 import { createLogger } from './log.ts';
 
+/** `key:value` lines of an INFO section. */
+function infoFields(text: string): Map<string, string> {
+  return new Map(text.split(/\r?\n/).filter((l) => l.includes(':') && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+}
+
+/**
+ * What BullMQ needs of Redis: no eviction (an evicted key is a lost job or a broken queue), and
+ * whether Redis persists. Persistence is reported, not required: relm rebuilds its jobs from
+ * PostgreSQL when Redis comes back empty, but with AOF a restart keeps retries and history too.
+ */
+async function redisSetup(redis: ReturnType<typeof createRedis>): Promise<{ ok: boolean; detail: string; fix?: string }> {
+  const memory = infoFields(await redis.info('memory'));
+  const persistence = infoFields(await redis.info('persistence'));
+  // CONFIG is often renamed or refused on managed Redis; INFO says as much as relm needs.
+  const save = await redis.config('GET', 'save').then((r) => String((r as string[])[1] ?? ''), () => undefined);
+  const policy = memory.get('maxmemory_policy') ?? 'unknown';
+  const aof = persistence.get('aof_enabled') === '1';
+  const rdb = save === undefined ? 'RDB snapshots unknown (CONFIG GET refused)' : save ? `RDB snapshots (save ${save})` : 'no RDB snapshots';
+  const persists = `persistence: ${aof ? 'AOF on' : 'AOF off'}, ${rdb}`;
+  const persistNote = aof ? '' : '; without AOF a restart loses the queues, which relm rebuilds from PostgreSQL (retry counts and job history are lost): `redis-server --appendonly yes` or `CONFIG SET appendonly yes` keeps them';
+  if (policy !== 'noeviction') {
+    return {
+      ok: false,
+      detail: `maxmemory-policy is ${policy}: Redis may evict BullMQ's keys under memory pressure, losing jobs; ${persists}`,
+      fix: 'Set `maxmemory-policy noeviction` in redis.conf (or `redis-cli CONFIG SET maxmemory-policy noeviction`, or the parameter group of a managed Redis), and give Redis enough memory.' + persistNote,
+    };
+  }
+  return { ok: true, detail: `maxmemory-policy noeviction; ${persists}${persistNote}` };
+}
+
 type Check = { name: string; run: () => Promise<{ ok: boolean; detail: string; fix?: string }> };
 
 async function timed<T>(ms: number, work: Promise<T>): Promise<T> {
@@ -102,6 +132,19 @@ function checks(env: Env): Check[] {
           return { ok: true, detail: `${env.REDIS_URL.replace(/\/\/[^@]*@/, '//***@')} answers` };
         } catch (error) {
           return { ok: false, detail: `${env.REDIS_URL}: ${(error as Error).message}`, fix: 'Start Redis (`redis-server --daemonize yes`, or `docker run -p 6379:6379 redis`) or set REDIS_URL.' };
+        } finally {
+          redis.disconnect();
+        }
+      },
+    },
+    {
+      name: 'redis setup',
+      run: async () => {
+        const redis = createRedis(env.REDIS_URL, { name: 'relm-doctor', forWorker: true });
+        try {
+          return await timed(3_000, redisSetup(redis));
+        } catch (error) {
+          return { ok: true, detail: `skipped: ${(error as Error).message} (see above)` };
         } finally {
           redis.disconnect();
         }

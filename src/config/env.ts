@@ -34,6 +34,12 @@ const EnvSchema = z.object({
   RELM_CHANNEL_BURST: z.coerce.number().int().min(1).max(10_000).default(3),
   /** How long one call to GitHub or Jira may take before it is abandoned and retried. */
   RELM_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  /** The secret in the calendar feed's URL (`GET /calendar.ics?token=…`); no token, no feed. */
+  RELM_CALENDAR_TOKEN: optional,
+  /** The queue dashboard's secret (`/admin/queues`); no token, no dashboard. */
+  RELM_ADMIN_TOKEN: optional,
+  /** `true` lets the dashboard retry, remove and clean jobs; read-only otherwise. */
+  RELM_ADMIN_WRITE: z.preprocess((v) => (typeof v === 'string' && v.trim().toLowerCase() === 'true' ? 'true' : 'false'), z.enum(['true', 'false'])),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 }).superRefine((env, ctx) => {
   const problem = jiraProblem(env);

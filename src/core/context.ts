@@ -39,4 +39,14 @@ export interface CoreContext {
   jira?: boolean;
   /** The window within which a person's App Home is republished once however much changed (10 s by default). */
   homeRefreshMs?: number;
+  /** Where timings operators alert on are reported (Prometheus in relm); optional, never awaited. */
+  telemetry?: Telemetry;
+}
+
+/** Timings the core measures for operators. */
+export interface Telemetry {
+  /** An effect was performed, `lagMs` after its row was written. */
+  effectDone(kind: string, lagMs: number): void;
+  /** A rollout step started, `lagMs` after it was due. */
+  stepStarted(kind: 'deploy' | 'rollback', lagMs: number): void;
 }

@@ -7,8 +7,11 @@ import { outageMessage, unreachableDependency, type OutageTracker } from '../out
 export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 export interface Route {
   path: string;
+  /** `*` takes every method (a mounted app such as the queue dashboard). */
   method: string;
   handler: Handler;
+  /** Also takes every path under `path/` (the queue dashboard's pages, assets and API). */
+  prefix?: boolean;
 }
 
 export interface HttpServerOptions {
@@ -78,7 +81,10 @@ export function routeFailed(options: Pick<HttpServerOptions, 'log' | 'outages'>,
  * with a drain that answers what it has taken before it stops.
  */
 export async function startHttpServer(options: HttpServerOptions, fallback?: Handler): Promise<RelmHttpServer> {
-  const routes = new Map(options.routes.map((route) => [`${route.method} ${route.path}`, route.handler]));
+  const routes = new Map(options.routes.filter((r) => !r.prefix).map((route) => [`${route.method} ${route.path}`, route.handler]));
+  const prefixed = options.routes.filter((r) => r.prefix);
+  const underPrefix = (method: string | undefined, path: string) =>
+    prefixed.find((r) => (r.method === '*' || r.method === method) && (path === r.path || path.startsWith(`${r.path}/`)))?.handler;
   const sockets = new Set<Socket>();
   const answering = new Set<ServerResponse>();
   let draining = false;
@@ -88,7 +94,8 @@ export async function startHttpServer(options: HttpServerOptions, fallback?: Han
     res.once('close', () => answering.delete(res));
     // While draining, every answer closes its connection, so no client sends another request on it.
     if (draining) res.setHeader('connection', 'close');
-    const handler = routes.get(`${req.method} ${(req.url ?? '/').split('?')[0]}`) ?? fallback;
+    const path = (req.url ?? '/').split('?')[0]!;
+    const handler = routes.get(`${req.method} ${path}`) ?? underPrefix(req.method, path) ?? fallback;
     if (!handler) {
       res.writeHead(404).end();
       return;

@@ -8,7 +8,7 @@ export interface DeployCall {
   signatureValid: boolean;
 }
 
-type Answer = { status: number; body?: unknown };
+type Answer = { status: number; body?: unknown; /** How long to hold the answer back (a slow deploy system). */ delayMs?: number };
 
 /**
  * A deploy system on 127.0.0.1 for the webhook deployer: checks relm's signature, records each call,
@@ -41,6 +41,7 @@ export class FakeDeployer {
       const signatureValid = verifyBody(this.secret, { signature: req.headers[SIGNATURE_HEADER] as string, timestamp: req.headers[TIMESTAMP_HEADER] as string }, raw);
       this.calls.push({ idempotencyKey: String(req.headers['idempotency-key']), body, signatureValid });
       const answer = this.answers.get(body.wave)?.shift() ?? { status: 200, body: { status: 'succeeded' } };
+      if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body === undefined ? '' : JSON.stringify(answer.body));
     });
     this.url = await listenLocally(this.#server);

@@ -38,7 +38,9 @@ export async function performEffect(ctx: CoreContext, ports: EffectPorts, outbox
       throw new EffectNotReadyError('an earlier change to the change ticket is not made yet');
     }
     const result = await definition.perform(ctx, ports, row.kind, payload.data, { outboxId, key: row.dedupe_key, retry: row.previousState === 'sending' });
-    await completeOutbox(ctx.db, outboxId, result, ctx.clock());
+    const doneAt = ctx.clock();
+    await completeOutbox(ctx.db, outboxId, result, doneAt);
+    ctx.telemetry?.effectDone(row.kind, doneAt.getTime() - new Date(row.created_at).getTime());
     return 'done';
   } catch (error) {
     if (error instanceof EffectDeferredError) {

@@ -2,6 +2,7 @@ import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import type { Logger } from 'pino';
+import type { CallObserver } from '../http/call-observer.ts';
 import { CodeHostRejectedError, type CodeHost, type DeploymentHost, type DeploymentRequest } from '../../core/ports/code-host.ts';
 
 const RelmOctokit = Octokit.plugin(retry, throttling);
@@ -17,6 +18,8 @@ export interface GitHubOptions {
   timeoutMs?: number;
   /** The first wait between the in-place retries of a 5xx (then 4 and 9 times it); 1 s by default. */
   retryBaseMs?: number;
+  /** Told of every call (retries included) by route, e.g. `GET /repos/{owner}/{repo}/releases`; for metrics. */
+  onCall?: CallObserver;
 }
 
 /**
@@ -83,6 +86,21 @@ export class GitHubCodeHost implements CodeHost, DeploymentHost {
         },
       },
     });
+    const onCall = options.onCall;
+    if (onCall) {
+      this.octokit.hook.wrap('request', async (request, endpoint) => {
+        const route = `${endpoint.method} ${endpoint.url}`;
+        const started = performance.now();
+        try {
+          const response = await request(endpoint);
+          onCall(route, (performance.now() - started) / 1000);
+          return response;
+        } catch (error) {
+          onCall(route, (performance.now() - started) / 1000, { status: (error as { status?: number }).status });
+          throw error;
+        }
+      });
+    }
   }
 
   async ensureDraftRelease(repo: string, input: { tag: string; name: string; body: string }): Promise<{ id: number; url: string; created: boolean }> {

@@ -143,3 +143,47 @@ export async function strandedOutbox(db: Db, olderThan: Date, now: Date, page: {
 export async function findOutbox(db: Db, dedupeKey: string): Promise<OutboxRow | undefined> {
   return db.selectFrom('outbox').selectAll().where('dedupe_key', '=', dedupeKey).executeTakeFirst();
 }
+
+/** A page of rows not yet done (pending, or sending under any lease), deferred ones with their moment. */
+export async function unfinishedOutbox(db: Db, page: { afterId?: number; limit?: number } = {}): Promise<{ id: number; kind: string; notBefore: Date | null }[]> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['id', 'kind', 'not_before'])
+    .where('state', 'in', ['pending', 'sending'])
+    .where('id', '>', page.afterId ?? 0)
+    .orderBy('id')
+    .limit(page.limit ?? 1_000)
+    .execute();
+  return rows.map((r) => ({ id: r.id, kind: r.kind, notBefore: r.not_before ? new Date(r.not_before) : null }));
+}
+
+const ENDED_RELEASE_STATES = ['completed', 'failed', 'rolled_back', 'cancelled', 'rejected'] as const;
+
+/**
+ * The wake-ups already handed to the queue and still to come: performed `wake` rows whose time is at
+ * or after `from`, of releases that have not ended. Their jobs live only in Redis.
+ */
+export async function wakeUpsFrom(db: Db, from: Date): Promise<{ releaseId: number; at: Date }[]> {
+  const rows = await db
+    .selectFrom('outbox')
+    .innerJoin('releases', 'releases.id', 'outbox.release_id')
+    .select(['outbox.release_id', sql<string>`outbox.payload->>'at'`.as('at')])
+    .where('outbox.kind', '=', 'wake')
+    .where('outbox.state', '=', 'done')
+    .where('releases.state', 'not in', [...ENDED_RELEASE_STATES])
+    .where(sql<boolean>`(outbox.payload->>'at')::timestamptz >= ${from}`)
+    .execute();
+  const unique = new Map<string, { releaseId: number; at: Date }>();
+  for (const r of rows) unique.set(`${r.release_id}:${r.at}`, { releaseId: r.release_id!, at: new Date(r.at) });
+  return [...unique.values()];
+}
+
+/** How many rows are still to do: due now (or with no moment of their own) and deferred to a later moment. */
+export async function outboxBacklog(db: Db, now: Date): Promise<{ due: number; deferred: number }> {
+  const row = await db
+    .selectFrom('outbox')
+    .select([sql<number>`count(*) FILTER (WHERE not_before IS NULL OR not_before <= ${now})::int`.as('due'), sql<number>`count(*) FILTER (WHERE not_before > ${now})::int`.as('deferred')])
+    .where('state', 'in', ['pending', 'sending'])
+    .executeTakeFirstOrThrow();
+  return { due: row.due, deferred: row.deferred };
+}

@@ -244,3 +244,20 @@ export async function recentFailureCount(db: Db, service: string, since: Date): 
 export async function listReleasesOf(db: Db, service: string, states: readonly ReleaseState[]): Promise<number[]> {
   return (await db.selectFrom('releases').select('id').where('service', '=', service).where('state', 'in', states).orderBy('id').execute()).map((r) => r.id);
 }
+
+/** A release on the calendar feed: what the calendar reads, with where its card is. */
+export type FeedRelease = CalendarRelease & { cardChannel: string | null; cardTs: string | null };
+
+/**
+ * Scheduled releases planned to start between `from` and `to`, and every rollout in progress or
+ * paused, of the given services (all when none are given). One indexed query.
+ */
+export async function feedReleases(db: Db, from: Date, to: Date, services?: string[]): Promise<FeedRelease[]> {
+  let query = db
+    .selectFrom('releases')
+    .select([...CALENDAR_COLUMNS, 'card_channel', 'card_ts'])
+    .where((eb) => eb.or([eb.and([eb('state', '=', 'scheduled'), eb('planned_start', '>=', from), eb('planned_start', '<=', to)]), eb('state', 'in', ['in_progress', 'paused'])]));
+  if (services) query = query.where('service', 'in', services.length ? services : ['']);
+  const rows = await query.orderBy('planned_start').orderBy('id').execute();
+  return rows.map((row) => ({ ...toCalendarRelease(row), cardChannel: row.card_channel, cardTs: row.card_ts }));
+}

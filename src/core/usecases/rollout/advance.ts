@@ -271,6 +271,12 @@ async function startStep(t: Tick, step: RolloutStep): Promise<'started' | 'waiti
   }
   const started = updateStepIf(t, step.id, 'pending', { state: 'running', started_at: t.now });
   if (!started) return 'waiting';
+  if (step.kind === 'deploy' && t.ctx.telemetry) {
+    // Due at the planned start (the first wave) or when the wave before finished baking.
+    const before = stepsOf(t).filter((s) => s.kind === 'deploy' && s.waveIndex === step.waveIndex - 1 && s.state === 'succeeded').at(-1);
+    const due = step.waveIndex === 0 ? t.release.plannedStart : (before?.bakeUntil ?? before?.finishedAt ?? null);
+    if (due) t.ctx.telemetry.stepStarted('deploy', t.now.getTime() - due.getTime());
+  }
   if (t.release.rolloutNote) setNote(t, null);
   if (step.kind === 'deploy') {
     const passed = lockDecision(t.ctx, t.release, step.targets, await t.batch.locks());
