@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Queue } from 'bullmq';
+import { enqueueOutbox } from '../../src/store/repositories/outbox.ts';
+import { effectJobId } from '../../src/jobs/effects-queue.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, type Harness } from '../support/harness.ts';
 import { FakeDeployer } from '../support/fake-deployer.ts';
@@ -114,15 +116,23 @@ describe('Redis killed during a rollout and back empty', () => {
     expect(findCard(h.slack, 'C0HOOK', id + 1)).toBeDefined();
   }, 90_000);
 
-  it('notices a Redis emptied without a reconnect (FLUSHALL) and puts back the recurring relay and sweep too', async () => {
+  it('notices a Redis emptied without a reconnect (FLUSHALL), puts back the recurring relay and sweep, and a held notice waits for its moment again', async () => {
     const client = new Redis(`redis://127.0.0.1:${port}`);
+    // A personal notice held for its reader's morning: an outbox row with a moment of its own.
+    const later = new Date(Date.now() + 3_600_000);
+    const [noticeId] = await enqueueOutbox(h.relm.db, [{ kind: 'audience_dm', releaseId: 1, dedupeKey: 'test:held-notice', payload: { releaseId: 1, user: 'U0READER' }, notBefore: later }], new Date());
     try {
       const flushedAt = Date.now();
       await client.flushall();
       const rebuilt = await waitFor(() => (h.relm.jobsWatch?.last && h.relm.jobsWatch.last.at.getTime() > flushedAt ? h.relm.jobsWatch.last : undefined), 'the jobs to be rebuilt after FLUSHALL', 15_000);
       expect(rebuilt.at.getTime() - flushedAt).toBeLessThan(12_000);
-      const queues = h.relm.ctx.effects as unknown as { queue: Queue };
+      const queues = h.relm.ctx.effects as unknown as { queue: Queue; notices: Queue };
       expect((await queues.queue.getJobSchedulers()).map((s) => s.key)).toContain('outbox-relay');
+      expect(rebuilt.effects).toBeGreaterThanOrEqual(1);
+      // Back on its lane under its own job id, still waiting for its moment.
+      const job = await queues.notices.getJob(effectJobId(h.relm.installationId, noticeId!));
+      expect(await job?.getState()).toBe('delayed');
+      expect(Math.abs(job!.timestamp + job!.delay - later.getTime())).toBeLessThan(5_000);
     } finally {
       client.disconnect();
     }
