@@ -11,6 +11,7 @@ import { personalFanoutEffect, personalNoticeEffect } from './personal-notice.ts
 import { homeFanoutEffect, homePublishEffect } from './home.ts';
 import { approvalEscalationEffect, approvalExpiryWarningEffect, approvalReminderEffect } from './approval-chase.ts';
 import { jiraFollowUpEffect, reviewReminderEffect } from './review.ts';
+import { digestEffect } from './digest.ts';
 import { checklistRefreshEffect, deployStepEffect, githubPollEffect, verifyStepEffect, wakeEffect } from './rollout.ts';
 
 /** Every kind of side effect relm performs. A new kind is one file and one line here. */
@@ -41,6 +42,7 @@ export const EFFECTS = [
   approvalExpiryWarningEffect,
   reviewReminderEffect,
   jiraFollowUpEffect,
+  digestEffect,
 ] as const;
 
 /** The name of every effect kind, as the outbox stores it. */
