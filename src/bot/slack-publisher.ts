@@ -95,7 +95,7 @@ export class SlackPublisher implements Publisher {
     const channel = content.digest.channel;
     const ref = await this.#postOnce(channel, key, retry, renderDigest(content));
     if (content.ended === 0) return ref;
-    const filename = `relm-${key.replace(/[^A-Za-z0-9]+/g, '-')}.png`;
+    const filename = `${key.replace(/^digest:/, '').replace(/[^A-Za-z0-9]+/g, '-')}.png`;
     const earlier = retry ? await this.#slack.findSharedFile(channel, filename) : undefined;
     if (earlier) return { ...ref, file: earlier };
     const { title, altText } = digestChartTitle(content);

@@ -274,9 +274,16 @@ export class SlackEmulator extends EventEmitter {
     this.#answer(method, args, res);
   }
 
-  /** The upload URL's end: Slack takes the bytes (sent raw, as filesUploadV2 does) and answers 200. */
-  #receiveUpload(id: string, req: IncomingMessage, bytes: Buffer, res: ServerResponse): void {
+  /** The upload URL's end: Slack takes the bytes, raw or as a multipart form's file (filesUploadV2 sends a form), and answers 200. */
+  async #receiveUpload(id: string, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
     const file = this.files.get(id);
+    let bytes = body;
+    const type = req.headers['content-type'] ?? '';
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Request('http://upload.invalid/', { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body) }).formData();
+      const part = [...form.values()].find((value): value is File => typeof value !== 'string');
+      bytes = part ? Buffer.from(await part.arrayBuffer()) : Buffer.alloc(0);
+    }
     this.calls.push({ method: 'upload', args: { file_id: id, bytes: bytes.length }, at: Date.now() });
     if (!file || req.method !== 'POST') {
       res.writeHead(404);
