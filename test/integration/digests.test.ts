@@ -142,6 +142,21 @@ describe('a digest that fires: the figures and the chart, once however many work
     expect(await fireDigest(h.relm.ctx, 'digest-0000', occurrence, clock())).toBe('unknown');
   });
 
+  it('a chart upload that failed after the message went out is finished on the retry, without a second message', async () => {
+    const [money] = h.relm.ctx.settings.digests;
+    h.slack.inject('files.completeUploadExternal', { slackError: 'internal_error' });
+    // A firing of its own (the schedulers are gone by now), as a job would hand it over.
+    const occurrence = new Date(Math.floor(Date.now() / 1_000) * 1_000 + 1_000);
+    const key = digestKey(money!.id, occurrence);
+    expect(await fireDigest(h.relm.ctx, money!.id, occurrence, clock())).toBe('queued');
+    await h.settle();
+    const name = `${key.replace(/^digest:/, '').replace(/[^A-Za-z0-9]+/g, '-')}.png`;
+    expect(h.slack.channelMessages('C0PAY').filter((m) => m.metadata?.event_payload.key === key)).toHaveLength(1);
+    expect(h.slack.sharedFiles('C0PAY').filter((f) => f.filename === name)).toHaveLength(1);
+    // The first upload was begun and never completed; the retry's is the one shared.
+    expect([...h.slack.files.values()].filter((f) => f.filename === name).map((f) => f.completed)).toEqual([false, true]);
+  });
+
   it('says so when no release ended in the period, with no chart', async () => {
     const search = h.slack.channelMessages('C0SEARCH');
     expect(search.length).toBeGreaterThanOrEqual(2);
