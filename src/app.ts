@@ -27,6 +27,7 @@ import { calendarFeedRoute } from './http/calendar-feed.ts';
 import { queueDashboardRoute } from './http/queue-dashboard.ts';
 import { BullWaker, startRolloutWorker } from './jobs/rollout-queue.ts';
 import { EmptyRedisWatch } from './jobs/rebuild-on-empty.ts';
+import { DigestScheduler, startDigestWorker } from './jobs/digest-queue.ts';
 import { checklistPoster } from './core/effects/checklist-poster.ts';
 import type { EffectPorts } from './core/ports/effect-ports.ts';
 import { HttpVerifier } from './integrations/http/verifier.ts';
@@ -77,6 +78,8 @@ export interface Relm {
   outages: OutageTracker;
   /** Workers only: rebuilds the jobs from the database when Redis comes back empty. */
   jobsWatch?: EmptyRedisWatch;
+  /** The digests' Job Schedulers (worker roles only). */
+  digests?: DigestScheduler;
   /**
    * Drains and stops within `deadlineMs`: the HTTP server answers what it took and closes its
    * connections, Slack work already acknowledged finishes, the workers finish the jobs in hand, then
@@ -164,6 +167,7 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
       const workers: Worker[] = [
         ...startEffectsWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, ctx, ports, dispatcher, log, relayAfterMs: options.relayAfterMs, retry: options.effectRetry, lockDurationMs, noticesPerSecond: env.RELM_NOTICES_PER_SECOND }),
         startRolloutWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, installation, ctx, log, lockDurationMs }),
+        startDigestWorker({ connection: workerRedis, prefix: env.RELM_QUEUE_PREFIX, installation, ctx, log, lockDurationMs }),
       ];
       // close() waits for the jobs in hand to finish: SIGTERM drains rather than drops.
       closers.unshift(async (deadline) => {
@@ -176,7 +180,10 @@ export async function createRelm(options: RelmOptions): Promise<Relm> {
         if (!finished) log.warn({ lockMs: lockDurationMs }, 'jobs still running at the shutdown deadline: their locks lapse and another worker takes them again');
         await workerRedis.quit().catch(() => workerRedis.disconnect());
       });
-      const schedule = () => Promise.all([dispatcher.scheduleMaintenance(options.relayEveryMs), waker.scheduleSweep()]);
+      const digests = new DigestScheduler(queueRedis, env.RELM_QUEUE_PREFIX, log, { installation });
+      closers.unshift(() => digests.close());
+      relm.digests = digests;
+      const schedule = () => Promise.all([dispatcher.scheduleMaintenance(options.relayEveryMs), waker.scheduleSweep(), digests.sync(settings.digests)]);
       await schedule();
       // After Redis restarts empty, the recurring relay and sweep must exist again.
       workerRedis.on('ready', () => void schedule().catch(() => {}));

@@ -13,6 +13,9 @@ import { renderHome } from './blocks/home.ts';
 
 import { renderAnnouncement, renderThreadNote } from './blocks/notes.ts';
 import { renderReviewReminder } from './blocks/review.ts';
+import { digestChartTitle, renderDigest } from './blocks/digest.ts';
+import { trendChartPng } from './charts/release-trend.ts';
+import type { DigestContent } from '../core/usecases/digest.ts';
 import type { RolloutStep } from '../core/rollout.ts';
 import type { StoredRelease } from '../core/release.ts';
 
@@ -81,6 +84,23 @@ export class SlackPublisher implements Publisher {
 
   async postAlert(alert: Alert, key: string, retry: boolean): Promise<PostedRef> {
     return this.#postOnce(alert.channel, key, retry, renderAlert(alert));
+  }
+
+  /**
+   * The digest's message, then its chart in the channel below it. Each step is looked for on a retry
+   * (the message by its metadata key, the file by its name, which carries the key), so a crash between
+   * the two finishes the digest without doubling either.
+   */
+  async postDigest(content: DigestContent, key: string, retry: boolean): Promise<PostedRef & { file?: string }> {
+    const channel = content.digest.channel;
+    const ref = await this.#postOnce(channel, key, retry, renderDigest(content));
+    if (content.ended === 0) return ref;
+    const filename = `${key.replace(/^digest:/, '').replace(/[^A-Za-z0-9]+/g, '-')}.png`;
+    const earlier = retry ? await this.#slack.findSharedFile(channel, filename) : undefined;
+    if (earlier) return { ...ref, file: earlier };
+    const { title, altText } = digestChartTitle(content);
+    const { fileId } = await this.#slack.uploadFile({ channel, filename, title, altText, bytes: trendChartPng(content.trend, title) });
+    return { ...ref, file: fileId };
   }
 
   async postApprovalReminder(detail: ReleaseDetail, request: PostedRef, undecided: string[], key: string, retry: boolean): Promise<PostedRef> {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CronExpressionParser } from 'cron-parser';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from './duration.ts';
@@ -7,6 +8,7 @@ import { RELEASE_STATES, RELEASE_TYPES, RISKS } from '../core/release.ts';
 import { JIRA_FIELD_NAMES, type JiraFieldName, type NotifySettings, type Settings } from '../core/settings.ts';
 import { own } from '../core/lookup.ts';
 import { DEFAULT_REQUIRE_REVIEW, REVIEW_REQUIREMENTS } from '../core/review.ts';
+import { digestId, type DigestSettings } from '../core/digest.ts';
 
 const duration = z.string().regex(DURATION_PATTERN, 'a duration like 30s, 15m, 2h or 7d');
 const slackUser = z.string().regex(/^[UW][A-Z0-9]+$/, 'a Slack user id like U0123ABCD');
@@ -119,6 +121,31 @@ const notify = z.strictObject({
   quiet_hours: quietHours.optional(),
 });
 
+// Checked with cron-parser, the parser BullMQ's Job Schedulers read `pattern` with, so what boots is what fires.
+const cron = z.string().superRefine((text, ctx) => {
+  const fields = text.trim().split(/\s+/).length;
+  if (fields < 5 || fields > 6) return void ctx.addIssue({ code: 'custom', message: `"${text}" is not a cron pattern: it needs 5 fields (minute hour day month weekday), or 6 with seconds first` });
+  try {
+    CronExpressionParser.parse(text, { strict: false });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a cron pattern: ${(error as Error).message}` });
+  }
+});
+
+const digestPeriod = z.string().refine((text) => text === 'quarter' || DURATION_PATTERN.test(text), 'a period: 7d, 30d, 90d, quarter or another duration like 14d');
+
+// A digest: a KPI message with a trend chart, posted in `channel` at each `cron` time (read in `tz`).
+const digest = z
+  .strictObject({
+    channel: channelId,
+    cron,
+    period: digestPeriod.default('7d'),
+    tz: timezone.optional(),
+    services: z.array(identifier).min(1).optional(),
+    team: identifier.optional(),
+  })
+  .refine((d) => !(d.services && d.team), { message: 'a digest names services or a team, not both', path: ['team'] });
+
 const service = z.strictObject({
   name: z.string().min(1),
   channel: channelId,
@@ -146,7 +173,7 @@ const RelmFileSchema = z
     teams: z.record(identifier, z.array(identifier).min(1)).default({}),
     policies: z.record(identifier, policy),
     deployment_models: z.record(identifier, deploymentModel),
-    digests: z.array(z.strictObject({ channel: channelId, cron: z.string().min(9), period: duration.default('7d') })).default([]),
+    digests: z.array(digest).default([]),
     jira: z
       .object({
         issue_type: z.string().min(1).default('Change'),
@@ -181,6 +208,12 @@ const RelmFileSchema = z
         if (!own(file.services, member)) ctx.addIssue({ code: 'custom', path: ['teams', team, i], message: `no service named "${member}" under services:` });
       });
     }
+    file.digests.forEach((d, i) => {
+      if (d.team !== undefined && !own(file.teams, d.team)) ctx.addIssue({ code: 'custom', path: ['digests', i, 'team'], message: `no team named "${d.team}" under teams:` });
+      d.services?.forEach((name, j) => {
+        if (!own(file.services, name)) ctx.addIssue({ code: 'custom', path: ['digests', i, 'services', j], message: `no service named "${name}" under services:` });
+      });
+    });
     for (const [name, pol] of Object.entries(file.policies)) {
       for (const [type, rule] of Object.entries(pol.approvals)) {
         rule?.from.forEach((entry, i) => {
@@ -279,6 +312,18 @@ function toNotify(file: RelmFile, service?: RelmFile['services'][string]): Notif
   };
 }
 
+function toDigest(file: RelmFile, d: RelmFile['digests'][number]): DigestSettings {
+  const entry = {
+    channel: d.channel,
+    cron: d.cron.trim(),
+    tz: d.tz ?? file.timezone,
+    period: d.period,
+    services: d.team ? [...new Set(file.teams[d.team] ?? [])] : d.services ? [...new Set(d.services)] : null,
+    team: d.team ?? null,
+  };
+  return { id: digestId(entry), ...entry, periodMs: d.period === 'quarter' ? null : parseDuration(d.period) };
+}
+
 function toSettings(file: RelmFile): Settings {
   return {
     timezone: file.timezone,
@@ -356,7 +401,7 @@ function toSettings(file: RelmFile): Settings {
       ]),
     ),
     teams: Object.fromEntries(Object.entries(file.teams).map(([team, members]) => [team, [...new Set(members)]])),
-    digests: file.digests.map((d) => ({ channel: d.channel, cron: d.cron, periodMs: parseDuration(d.period) })),
+    digests: file.digests.map((d) => toDigest(file, d)),
     jira: {
       issueType: file.jira?.issue_type ?? 'Change',
       transitions: file.jira?.transitions ?? {},

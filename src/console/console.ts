@@ -55,6 +55,8 @@ export async function runConsole(env: Env, settings: Settings): Promise<void> {
     const where = message.channel.startsWith('D') ? `DM @U${message.channel.slice(1)}` : message.threadTs ? `#${message.channel} (thread)` : `#${message.channel}`;
     out(`\n${updated ? '↻' : '•'} ${where}${updated ? ' updated' : ''}`);
     for (const line of lines) out(`  ${line}`);
+    // A shared file (a digest's chart) is named; the console cannot show a picture.
+    for (const file of message.files ?? []) out(`  [file ${file.name}: ${file.title}]`);
     const labels = found.map((b) => {
       buttons.push({ ...b, channel: message.channel, ts: message.ts });
       return `[${buttons.length}] ${b.label}`;

@@ -15,7 +15,25 @@ export interface EmulatedMessage {
   blocks: any[];
   threadTs?: string;
   metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  /** Files shared with the message (files.completeUploadExternal into a channel). */
+  files?: { id: string; name: string; title: string }[];
   edits: number;
+}
+
+/** A file uploaded through files.getUploadURLExternal → upload → files.completeUploadExternal. */
+export interface EmulatedFile {
+  id: string;
+  filename: string;
+  /** The length files.getUploadURLExternal was told. */
+  length: number;
+  altText?: string;
+  title?: string;
+  /** What was uploaded to the upload URL, byte for byte. */
+  bytes?: Buffer;
+  /** Where files.completeUploadExternal shared it (unset while not completed, or completed without a channel). */
+  channel?: string;
+  threadTs?: string;
+  completed: boolean;
 }
 
 export interface RecordedCall {
@@ -58,10 +76,10 @@ function fail(res: ServerResponse, error: string): void {
   res.end(JSON.stringify({ ok: false, error }));
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** WebClient sends form fields, with objects and arrays as JSON strings; the emulator decodes both. */
@@ -90,6 +108,8 @@ export class SlackEmulator extends EventEmitter {
   readonly views: { triggerId?: string; view: any; id: string }[] = [];
   /** Every views.publish, in order: whose App Home and the view it was set to. */
   readonly homes: { user: string; view: any }[] = [];
+  /** Every file upload begun, by file id, with its bytes once uploaded. */
+  readonly files = new Map<string, EmulatedFile>();
   readonly userGroups = new Map<string, string[]>();
   readonly users = new Map<string, { tz?: string; name?: string }>();
   /** Users Slack would not let relm write to (deactivated). */
@@ -200,6 +220,7 @@ export class SlackEmulator extends EventEmitter {
     this.ephemerals.length = 0;
     this.views.length = 0;
     this.homes.length = 0;
+    this.files.clear();
     this.#faults.clear();
     this.#outage = undefined;
   }
@@ -211,7 +232,9 @@ export class SlackEmulator extends EventEmitter {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url?.split('?')[0] ?? '';
-    const raw = await readBody(req);
+    const bytes = await readBody(req);
+    if (path.startsWith('/upload/')) return this.#receiveUpload(path.slice('/upload/'.length), req, bytes, res);
+    const raw = bytes.toString('utf8');
     if (path.startsWith('/response/')) {
       const target = this.#responseUrls.get(path.slice('/response/'.length));
       if (!target) return fail(res, 'expired_url');
@@ -258,8 +281,65 @@ export class SlackEmulator extends EventEmitter {
     this.#answer(method, args, res);
   }
 
+  /** The upload URL's end: Slack takes the bytes, raw or as a multipart form's file (filesUploadV2 sends a form), and answers 200. */
+  async #receiveUpload(id: string, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
+    const file = this.files.get(id);
+    let bytes = body;
+    const type = req.headers['content-type'] ?? '';
+    if (type.startsWith('multipart/form-data')) {
+      const form = await new Request('http://upload.invalid/', { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(body) }).formData();
+      const part = [...form.values()].find((value): value is File => typeof value !== 'string');
+      bytes = part ? Buffer.from(await part.arrayBuffer()) : Buffer.alloc(0);
+    }
+    this.calls.push({ method: 'upload', args: { file_id: id, bytes: bytes.length }, at: Date.now() });
+    if (!file || req.method !== 'POST') {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    file.bytes = bytes;
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`OK - ${bytes.length}`);
+  }
+
+  /** The files shared in a channel, oldest first, with their bytes. */
+  sharedFiles(channel: string): EmulatedFile[] {
+    return [...this.files.values()].filter((f) => f.completed && f.channel === channel);
+  }
+
   #answer(method: string, args: Record<string, any>, res: ServerResponse): void {
     switch (method) {
+      case 'files.getUploadURLExternal': {
+        const length = Number(args.length);
+        if (!args.filename) return fail(res, 'invalid_arguments');
+        if (!Number.isInteger(length) || length <= 0) return fail(res, 'invalid_length');
+        const id = `F${String(++this.#seq).padStart(8, '0')}`;
+        this.files.set(id, { id, filename: String(args.filename), length, altText: args.alt_text, completed: false });
+        return ok(res, { upload_url: `${this.url}/upload/${id}`, file_id: id });
+      }
+      case 'files.completeUploadExternal': {
+        const listed: { id: string; title?: string }[] = Array.isArray(args.files) ? args.files : [];
+        if (listed.length === 0) return fail(res, 'invalid_arguments');
+        const files = listed.map((entry) => this.files.get(String(entry.id)));
+        // Slack refuses to complete a file whose bytes never arrived, or arrived short.
+        if (files.some((f) => !f || !f.bytes || f.bytes.length !== f.length)) return fail(res, 'file_not_found');
+        const channel = args.channel_id ? String(args.channel_id) : undefined;
+        files.forEach((file, i) => Object.assign(file!, { completed: true, title: listed[i]!.title ?? file!.filename, channel, threadTs: args.thread_ts ? String(args.thread_ts) : undefined }));
+        if (channel) {
+          const message: EmulatedMessage = {
+            channel,
+            ts: this.#nextTs(),
+            text: String(args.initial_comment ?? ''),
+            blocks: [],
+            threadTs: args.thread_ts ? String(args.thread_ts) : undefined,
+            files: files.map((f) => ({ id: f!.id, name: f!.filename, title: f!.title ?? f!.filename })),
+            edits: 0,
+          };
+          this.messages.push(message);
+          this.emit('message', message);
+        }
+        return ok(res, { files: files.map((f) => ({ id: f!.id, title: f!.title })) });
+      }
       case 'auth.test':
         return ok(res, { url: 'https://relm-emulated.slack.com/', team: 'Emulated', user: 'relm', team_id: 'T0RELM', user_id: 'U0RELMBOT', bot_id: 'B0RELM' });
       case 'chat.getPermalink':
@@ -343,7 +423,7 @@ export class SlackEmulator extends EventEmitter {
         const inThread = method === 'conversations.replies';
         const found = this.messages
           .filter((m) => m.channel === args.channel && (inThread ? m.threadTs === args.ts || m.ts === args.ts : !m.threadTs))
-          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, thread_ts: m.threadTs, ...(args.include_all_metadata && m.metadata ? { metadata: m.metadata } : {}) }))
+          .map((m) => ({ type: 'message', ts: m.ts, text: m.text, thread_ts: m.threadTs, ...(m.files ? { files: m.files } : {}), ...(args.include_all_metadata && m.metadata ? { metadata: m.metadata } : {}) }))
           .reverse();
         return ok(res, { messages: found, has_more: false });
       }

@@ -1,3 +1,4 @@
+import type { DigestSettings } from './digest.ts';
 import type { ReleaseType, Risk } from './release.ts';
 import type { Policy } from './policy.ts';
 import { DomainError } from './errors.ts';
@@ -62,7 +63,7 @@ export interface Settings {
   deploymentModels: Record<string, DeploymentModel>;
   /** Team name → the services it groups (each a key of `services`). */
   teams: Record<string, string[]>;
-  digests: { channel: string; cron: string; periodMs: number }[];
+  digests: DigestSettings[];
   /** How a version becomes a git tag, e.g. "v{version}". */
   githubTag: string;
   jira: JiraSettings;

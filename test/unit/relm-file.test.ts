@@ -127,7 +127,7 @@ describe('parseRelmFile: valid files', () => {
     ]);
     expect(model.waves[0]!.checklist).toEqual(['Deploy to eu-1', 'Check the error rate']);
     expect(model.waves[1]!.checklist).toEqual([]);
-    expect(settings.digests).toEqual([{ channel: 'C0RELEASES', cron: '0 9 * * MON', periodMs: 7 * 86_400_000 }]);
+    expect(settings.digests).toEqual([{ id: expect.stringMatching(/^digest-[0-9a-f]{16}$/), channel: 'C0RELEASES', cron: '0 9 * * MON', tz: 'Europe/London', period: '7d', periodMs: 7 * 86_400_000, services: null, team: null }]);
   });
 
   it("parses the integration tests' fixture", () => {
@@ -355,5 +355,45 @@ describe('jira: fields, risk_values, link_type, incident_types', () => {
     expect(parseRelmFile(mapped).settings.jira).toMatchObject({ fields: { planned_start: 'customfield_10061', risk: 'customfield_10041' }, riskValues: { high: 'High' }, linkType: 'Blocks', incidentTypes: ['Incident', 'Outage'] });
     expect(problemsOf(mapped.replace('customfield_10061', 'Planned start')).problems[0]).toMatchObject({ path: 'jira.fields.planned_start', message: expect.stringContaining('customfield_10061') });
     expect(problemsOf(mapped.replace('planned_start:', 'start:')).problems[0]).toMatchObject({ path: 'jira.fields', message: expect.stringContaining('start') });
+  });
+});
+
+describe('digests:', () => {
+  const ENTRY = '  - { channel: C0RELEASES, cron: "0 9 * * MON", period: 7d }\n';
+  const withDigests = (entries: string, teams = 'teams:\n  platform: [demo]\n') => edited(ENTRY, entries, REPO_FILE.replace('digests:\n', `${teams}digests:\n`));
+
+  it('reads tz, period, team and services, and gives each entry a stable id of its own', () => {
+    const text = withDigests(
+      '  - { channel: C0RELEASES, cron: "0 9 * * MON", period: 30d, tz: America/New_York, team: platform }\n' +
+        '  - channel: C0RELEASES\n    cron: "30 8 1 * *"\n    period: quarter\n    services: [demo]\n',
+    );
+    const [first, second] = parseRelmFile(text).settings.digests;
+    expect(first).toMatchObject({ cron: '0 9 * * MON', tz: 'America/New_York', period: '30d', periodMs: 30 * 86_400_000, team: 'platform', services: ['demo'] });
+    // The file's timezone when the entry gives none; a quarter is three calendar months.
+    expect(second).toMatchObject({ tz: 'Europe/London', period: 'quarter', periodMs: null, team: null, services: ['demo'] });
+    expect(first!.id).not.toBe(second!.id);
+    expect(parseRelmFile(text).settings.digests.map((d) => d.id)).toEqual([first!.id, second!.id]);
+    // Another timezone is another digest (its scheduler is replaced, not left firing at the old time).
+    const moved = parseRelmFile(text.replace('America/New_York', 'Asia/Tokyo')).settings.digests;
+    expect(moved[0]!.id).not.toBe(first!.id);
+    expect(moved[1]!.id).toBe(second!.id);
+  });
+
+  it('stops boot at the line of a cron pattern cron-parser cannot read', () => {
+    expectOneProblem(withDigests('  - { channel: C0RELEASES, cron: "0 25 * * MON", period: 7d }\n'), '"0 25 * * MON"', 'digests.0.cron', /not a cron pattern: .*0-23/);
+    expectOneProblem(withDigests('  - { channel: C0RELEASES, cron: "every monday", period: 7d }\n'), '"every monday"', 'digests.0.cron', /not a cron pattern/);
+    expectOneProblem(withDigests('  - { channel: C0RELEASES, cron: "0 9 * *", period: 7d }\n'), '"0 9 * *"', 'digests.0.cron', /5 fields/);
+  });
+
+  it('stops boot at the line of an unknown timezone', () => {
+    expectOneProblem(withDigests('  - { channel: C0RELEASES, cron: "0 9 * * MON", tz: Europe/Londres }\n'), 'Europe/Londres', 'digests.0.tz', /IANA timezone/);
+  });
+
+  it('stops boot at the line of an unknown team or service, or a period that is none', () => {
+    expectOneProblem(withDigests('  - { channel: C0RELEASES, cron: "0 9 * * MON", team: payments-team }\n'), 'payments-team', 'digests.0.team', 'no team named "payments-team" under teams:');
+    expectOneProblem(withDigests('  - { channel: C0RELEASES, cron: "0 9 * * MON", services: [demo, ledger] }\n'), 'ledger', 'digests.0.services.1', 'no service named "ledger" under services:');
+    expectOneProblem(withDigests('  - { channel: C0RELEASES, cron: "0 9 * * MON", period: fortnight }\n'), 'fortnight', 'digests.0.period', /7d, 30d, 90d, quarter/);
+    const { problems } = problemsOf(withDigests('  - { channel: C0RELEASES, cron: "0 9 * * MON", team: platform, services: [demo] }\n'));
+    expect(problems).toMatchObject([{ path: 'digests.0.team', message: 'a digest names services or a team, not both' }]);
   });
 });

@@ -12,6 +12,7 @@ import { homeFanoutEffect, homePublishEffect } from './home.ts';
 import { approvalEscalationEffect, approvalExpiryWarningEffect, approvalReminderEffect } from './approval-chase.ts';
 import { jiraFollowUpEffect, reviewReminderEffect } from './review.ts';
 import { deploymentReviewEffect } from './deployment-review.ts';
+import { digestEffect } from './digest.ts';
 import { checklistRefreshEffect, deployStepEffect, githubPollEffect, verifyStepEffect, wakeEffect } from './rollout.ts';
 
 /** Every kind of side effect relm performs. A new kind is one file and one line here. */
@@ -43,6 +44,7 @@ export const EFFECTS = [
   reviewReminderEffect,
   jiraFollowUpEffect,
   deploymentReviewEffect,
+  digestEffect,
 ] as const;
 
 /** The name of every effect kind, as the outbox stores it. */

@@ -4,6 +4,7 @@ import type { StoredRelease } from '../release.ts';
 import type { RolloutStep } from '../rollout.ts';
 import type { ReleaseDetail } from '../usecases/queries.ts';
 import type { HomeData } from '../usecases/home.ts';
+import type { DigestContent } from '../usecases/digest.ts';
 
 /** A message relm posted: where it is, so it can be updated or replied to. */
 export interface PostedRef {
@@ -63,5 +64,7 @@ export interface Publisher {
   publishHome(home: HomeData): Promise<void>;
   /** A direct message to the owner or a release manager: the required post-release review is not written yet (reminder `round`). */
   postReviewReminder(detail: ReleaseDetail, user: string, round: number, key: string, retry: boolean): Promise<PostedRef>;
+  /** A KPI digest in its channel: the message with the figures, then the trend chart as an uploaded PNG (none for a period without releases). */
+  postDigest(content: DigestContent, key: string, retry: boolean): Promise<PostedRef & { file?: string }>;
   updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;
 }

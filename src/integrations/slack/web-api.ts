@@ -141,6 +141,38 @@ export class SlackWebApi implements Directory {
     return found?.ts ? { channel, ts: found.ts } : undefined;
   }
 
+  /**
+   * Uploads a file into a channel with Slack's current flow (files.getUploadURLExternal, the upload,
+   * files.completeUploadExternal), as @slack/web-api's filesUploadV2 does it; files.upload is retired.
+   */
+  async uploadFile(upload: { channel: string; filename: string; title: string; altText: string; bytes: Buffer; threadTs?: string }): Promise<{ fileId: string }> {
+    await this.#pace(upload.channel);
+    const result = await this.#call('files.completeUploadExternal', () =>
+      this.client.filesUploadV2({
+        channel_id: upload.channel,
+        file: upload.bytes,
+        filename: upload.filename,
+        title: upload.title,
+        alt_text: upload.altText,
+        ...(upload.threadTs ? { thread_ts: upload.threadTs } : {}),
+      } as Parameters<WebClient['filesUploadV2']>[0]),
+    );
+    const completed = (result as { files?: { files?: { id?: string }[] }[] }).files?.flatMap((f) => f.files ?? []) ?? [];
+    const id = completed[0]?.id;
+    if (!id) throw new Error(`Slack completed the upload of ${upload.filename} without a file id`);
+    return { fileId: id };
+  }
+
+  /** A file an earlier attempt shared in the channel under `filename` (names carry the idempotency key). */
+  async findSharedFile(channel: string, filename: string): Promise<string | undefined> {
+    const result = await this.#call('conversations.history', () => this.client.conversations.history({ channel, limit: 200 }));
+    for (const message of result.messages ?? []) {
+      const file = (message as { files?: { id?: string; name?: string }[] }).files?.find((f) => f.name === filename);
+      if (file?.id) return file.id;
+    }
+    return undefined;
+  }
+
   /** views.publish: sets a person's App Home tab to `view` (a `type: 'home'` view). */
   async publishHome(userId: string, view: { type: 'home'; blocks: (Block | KnownBlock)[]; callback_id?: string }): Promise<void> {
     await this.#call('views.publish', () => this.client.views.publish({ user_id: userId, view: view as any }));

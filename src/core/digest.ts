@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import { DateTime } from 'luxon';
+
+/** One `digests:` entry of relm.yml, as relm runs it. */
+export interface DigestSettings {
+  /** Derived from the entry (see digestId): the Job Scheduler's id, and part of each post's key. */
+  id: string;
+  channel: string;
+  /** A cron pattern (5 fields, or 6 with seconds first), read in `tz`. */
+  cron: string;
+  tz: string;
+  /** As written: `7d`, `30d`, `90d`, `quarter` or another duration. */
+  period: string;
+  /** The period's length for a duration; null for `quarter` (three calendar months). */
+  periodMs: number | null;
+  /** The services it reports on: a team's, the listed ones, or null for all. */
+  services: string[] | null;
+  /** The team it reports on, when it names one. */
+  team: string | null;
+}
+
+/**
+ * A digest's id, from everything that makes it what it is: the same entry on every replica gives the
+ * same id (so upserting its scheduler is idempotent), and an edited entry is a new digest.
+ */
+export function digestId(entry: Omit<DigestSettings, 'id' | 'periodMs'>): string {
+  const canonical = JSON.stringify([entry.channel, entry.cron.trim().replace(/\s+/g, ' '), entry.tz, entry.period, entry.services ? [...entry.services].sort() : null, entry.team]);
+  return `digest-${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
+}
+
+/** The period a digest that fires at `end` reports on: the duration before it, or the three calendar months before it. */
+export function digestRange(digest: Pick<DigestSettings, 'periodMs' | 'tz'>, end: Date): { from: Date; to: Date } {
+  if (digest.periodMs !== null) return { from: new Date(end.getTime() - digest.periodMs), to: end };
+  return { from: DateTime.fromJSDate(end, { zone: digest.tz }).minus({ months: 3 }).toJSDate(), to: end };
+}
+
+/** Who a digest is about, in words: the team, the services, or every service. */
+export function digestScope(digest: Pick<DigestSettings, 'services' | 'team'>): string {
+  if (digest.team) return `team ${digest.team}`;
+  if (digest.services) return digest.services.join(', ');
+  return 'all services';
+}

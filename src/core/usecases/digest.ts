@@ -1,0 +1,45 @@
+import type { CoreContext } from '../context.ts';
+import { digestRange, digestScope, type DigestSettings } from '../digest.ts';
+import { enqueueOutbox } from '../../store/repositories/outbox.ts';
+import { TREND_OUTCOMES, weeklyOutcomes, type TrendOutcome, type TrendWeek } from '../../store/repositories/release-trend.ts';
+
+export { TREND_OUTCOMES, type TrendOutcome, type TrendWeek };
+
+/** What a digest message shows: the period, the KPIs and the weekly trend behind the chart. */
+export interface DigestContent {
+  digest: DigestSettings;
+  from: Date;
+  to: Date;
+  /** Who it is about, in words ("team core-banking", "all services"). */
+  scope: string;
+  trend: TrendWeek[];
+  /** Releases that ended in the period, whatever their outcome; 0 says so instead of an empty chart. */
+  ended: number;
+}
+
+/** The outbox key of one digest's post for one firing: the same firing twice (two workers, a retried job) is one post. */
+export function digestKey(digestId: string, occurrence: Date): string {
+  return `digest:${digestId}:${occurrence.toISOString()}`;
+}
+
+/**
+ * A digest's scheduler fired: writes its post to the outbox, once per digest and firing, for the period
+ * ending at `end` (the firing time on relm's clock). `occurrence` is the firing as the scheduler names
+ * it, the same on every retry. A digest no longer in relm.yml is left alone.
+ */
+export async function fireDigest(ctx: CoreContext, digestId: string, occurrence: Date, end: Date): Promise<'queued' | 'already' | 'unknown'> {
+  const digest = ctx.settings.digests.find((d) => d.id === digestId);
+  if (!digest) return 'unknown';
+  const { from, to } = digestRange(digest, end);
+  const ids = await enqueueOutbox(ctx.db, [{ kind: 'digest', releaseId: null, dedupeKey: digestKey(digestId, occurrence), payload: { digestId, from: from.toISOString(), to: to.toISOString() } }], ctx.clock());
+  if (ids.length === 0) return 'already';
+  await ctx.effects.dispatch(ids);
+  return 'queued';
+}
+
+/** Everything a digest's message is made of, for the period [from, to). */
+export async function digestContent(ctx: CoreContext, digest: DigestSettings, from: Date, to: Date): Promise<DigestContent> {
+  const trend = await weeklyOutcomes(ctx.db, { from, to, timezone: digest.tz, services: digest.services });
+  const ended = trend.reduce((sum, week) => sum + TREND_OUTCOMES.reduce((n, outcome) => n + week.counts[outcome], 0), 0);
+  return { digest, from, to, scope: digestScope(digest), trend, ended };
+}
