@@ -196,6 +196,8 @@ export interface DB {
   reviews: ReviewsTable;
   installation: InstallationTable;
   deploy_locks: DeployLocksTable;
+  bundles: BundlesTable;
+  bundle_members: BundleMembersTable;
 }
 
 /** The one row naming this database (see the installation migration). */
@@ -273,4 +275,22 @@ export interface ReviewsTable {
   edits: Generated<number>;
   /** Generated from the text columns (never written). */
   search: ColumnType<string, never, never>;
+}
+
+export interface BundlesTable {
+  id: Generated<number>;
+  name: string;
+  created_by: string;
+  created_at: Timestamp;
+  planned_start: Timestamp | null;
+  state: Generated<string>;
+  revision: Generated<number>;
+}
+
+export interface BundleMembersTable {
+  release_id: number;
+  bundle_id: number;
+  position: number;
+  added_by: string;
+  added_at: Timestamp;
 }
