@@ -77,9 +77,25 @@ describe('bundles', () => {
     expect((await members(bundle)).map((m) => m.release_id)).toEqual([payments]);
   });
 
+  it('an edit or a reschedule of a member voids the bundle\'s approvals (its revision goes up)', async () => {
+    const member = await planned('ledger', '5.0.0');
+    const bundle = idOf((await h.command('U0DEV', 'bundle new "Edits"', { channel: 'C0LED' })).reply!.text, 'BUN');
+    await h.command('U0DEV', `bundle add BUN-${bundle} REL-${member}`, { channel: 'C0LED' });
+    // As if the bundle had been approved: an edit must open it again for a new request.
+    await h.relm.db.updateTable('bundles').set({ state: 'approved' }).where('id', '=', bundle).execute();
+    const rev = await revision(bundle);
+    const edited = (await h.command('U0DEV', `edit REL-${member} --title "Ledger with the fix"`, { channel: 'C0LED' })).reply!.text;
+    expect(edited).not.toMatch(/error|cannot/i);
+    const after = await h.relm.db.selectFrom('bundles').select(['revision', 'state']).where('id', '=', bundle).executeTakeFirstOrThrow();
+    expect(after).toEqual({ revision: rev + 1, state: 'open' });
+    const later = new Date(clock().getTime() + 9 * 3_600_000).toISOString();
+    await h.command('U0DEV', `schedule REL-${member} ${later}`, { channel: 'C0LED' });
+    expect(await revision(bundle)).toBe(rev + 2);
+  });
+
   it('answers bad input ephemerally and changes nothing', async () => {
-    const a = await planned('ledger', '3.0.0');
-    const b = await planned('payments', '4.0.0');
+    const a = await planned('ledger', '6.0.0');
+    const b = await planned('payments', '7.0.0');
     const first = idOf((await h.command('U0DEV', 'bundle new "First"', { channel: 'C0LED' })).reply!.text, 'BUN');
     const second = idOf((await h.command('U0DEV', 'bundle new "Second"', { channel: 'C0LED' })).reply!.text, 'BUN');
     await h.command('U0DEV', `bundle add BUN-${first} REL-${a}`, { channel: 'C0LED' });

@@ -72,3 +72,17 @@ export async function deleteMember(db: Db, bundleId: number, releaseId: number):
 export async function bumpRevision(db: Db, bundleId: number): Promise<void> {
   await db.updateTable('bundles').set((eb) => ({ revision: eb('revision', '+', 1) })).where('id', '=', bundleId).execute();
 }
+
+/**
+ * An edit or reschedule of a member changes what the bundle's approvers authorised: its revision goes
+ * up (voiding approvals given so far) and an approved bundle is open again for a new request.
+ */
+export async function voidBundleOf(db: Db, releaseId: number): Promise<number | null> {
+  const row = await db
+    .updateTable('bundles')
+    .set((eb) => ({ revision: eb('revision', '+', 1), state: eb.case().when('state', '=', 'approved').then('open').else(eb.ref('state')).end() }))
+    .where('id', 'in', (eb) => eb.selectFrom('bundle_members').select('bundle_id').where('release_id', '=', releaseId))
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
