@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assertMayAdd, assertMayApproveBundle, bundleApprovalState, nextMember, parseBundleRef, reorderAfter, rollbackOrder, type BundleMemberRule } from '../../src/core/bundles.ts';
+import { assessRisk } from '../../src/core/risk.ts';
 
 const ledger: BundleMemberRule = { releaseId: 1, owner: 'UOWNA', required: 1, eligible: new Set(['ULEAD1', 'ULEAD2', 'USRE']) };
 const payments: BundleMemberRule = { releaseId: 2, owner: 'UOWNB', required: 2, eligible: new Set(['ULEAD1', 'ULEAD2', 'UOWNA']) };
@@ -67,5 +68,17 @@ describe('bundle rollout order', () => {
       { releaseId: 2, position: 2, progress: 'failed' },
       { releaseId: 3, position: 3, progress: 'waiting' },
     ])).toEqual([2, 1]);
+  });
+});
+
+describe('bundle size as a risk factor', () => {
+  const rules = { types: {}, noTestEvidence: 0, outsideWindows: 0, medium: 3, high: 6, bundle: { over: 2, points: 3 } };
+  const input = { type: 'minor' as const, targets: 1, waves: 1, testEvidence: 'CI', recentFailures: 0, plannedStart: null, calendar: { timezone: 'UTC', windows: [], freezes: [] } };
+  it('counts only when the bundle is bigger than the rule says', () => {
+    expect(assessRisk(rules, { ...input, bundleSize: 2 }).factors).toEqual([]);
+    const big = assessRisk(rules, { ...input, bundleSize: 3 });
+    expect(big.level).toBe('medium');
+    expect(big.factors[0]).toMatchObject({ factor: 'bundle', points: 3 });
+    expect(assessRisk({ ...rules, bundle: undefined }, { ...input, bundleSize: 9 }).factors).toEqual([]);
   });
 });

@@ -86,3 +86,14 @@ export async function voidBundleOf(db: Db, releaseId: number): Promise<number | 
     .executeTakeFirst();
   return row?.id ?? null;
 }
+
+/** How many releases the bundle of this release holds; 0 when it is in none. */
+export async function bundleSizeOf(db: Db, releaseId: number): Promise<number> {
+  const row = await db
+    .selectFrom('bundle_members as m')
+    .innerJoin('bundle_members as o', 'o.bundle_id', 'm.bundle_id')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('m.release_id', '=', releaseId)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
