@@ -198,6 +198,7 @@ export interface DB {
   deploy_locks: DeployLocksTable;
   bundles: BundlesTable;
   bundle_members: BundleMembersTable;
+  bundle_approvals: BundleApprovalsTable;
 }
 
 /** The one row naming this database (see the installation migration). */
@@ -293,4 +294,11 @@ export interface BundleMembersTable {
   position: number;
   added_by: string;
   added_at: Timestamp;
+}
+
+export interface BundleApprovalsTable {
+  bundle_id: number;
+  revision: number;
+  approver: string;
+  decided_at: Timestamp;
 }

@@ -77,8 +77,33 @@ describe('bundles', () => {
     expect((await members(bundle)).map((m) => m.release_id)).toEqual([payments]);
   });
 
+  it('approves a bundle of two services once, under the strictest rule, never by a member\'s owner; an edit voids it', async () => {
+    const ledger = await planned('ledger', '8.0.0');
+    const payments = await planned('payments', '9.0.0');
+    const bundle = idOf((await h.command('U0DEV', 'bundle new "Strict"', { channel: 'C0LED' })).reply!.text, 'BUN');
+    await h.command('U0DEV', `bundle add BUN-${bundle} REL-${ledger} REL-${payments}`, { channel: 'C0LED' });
+    const own = (await h.command('U0DEV', `bundle approve BUN-${bundle}`, { channel: 'C0LED' })).reply!.text;
+    expect(own).toContain('You own a release in this bundle');
+    // ledger needs 1 approver, payments 2: one approval is not enough.
+    const first = (await h.command('U0APP1', `bundle approve BUN-${bundle}`, { channel: 'C0LED' })).reply!.text;
+    expect(first).toContain(`REL-${payments} needs 1 more`);
+    expect(first).not.toContain(`REL-${ledger} needs`);
+    const again = (await h.command('U0APP1', `bundle approve BUN-${bundle}`, { channel: 'C0LED' })).reply!.text;
+    expect(again).toContain('already approved');
+    const second = (await h.command('U0APP2', `bundle approve BUN-${bundle}`, { channel: 'C0LED' })).reply!.text;
+    expect(second).toContain('Approved: every member');
+    expect((await h.relm.db.selectFrom('bundles').select('state').where('id', '=', bundle).executeTakeFirstOrThrow()).state).toBe('approved');
+    // Approved: no more members.
+    const late = await planned('ledger', '8.1.0');
+    expect((await h.command('U0DEV', `bundle add BUN-${bundle} REL-${late}`, { channel: 'C0LED' })).reply!.text).toContain('only be added while it is open');
+    // A member edit voids the approvals: the bundle is open again and needs both approvals anew.
+    await h.command('U0DEV', `edit REL-${payments} --title "Payments, fixed"`, { channel: 'C0PAY' });
+    const reopened = (await h.command('U0APP1', `bundle approve BUN-${bundle}`, { channel: 'C0LED' })).reply!.text;
+    expect(reopened).toContain(`REL-${payments} needs 1 more`);
+  });
+
   it('an edit or a reschedule of a member voids the bundle\'s approvals (its revision goes up)', async () => {
-    const member = await planned('ledger', '5.0.0');
+    const member = await planned('ledger', '10.0.0');
     const bundle = idOf((await h.command('U0DEV', 'bundle new "Edits"', { channel: 'C0LED' })).reply!.text, 'BUN');
     await h.command('U0DEV', `bundle add BUN-${bundle} REL-${member}`, { channel: 'C0LED' });
     // As if the bundle had been approved: an edit must open it again for a new request.
@@ -94,8 +119,8 @@ describe('bundles', () => {
   });
 
   it('answers bad input ephemerally and changes nothing', async () => {
-    const a = await planned('ledger', '6.0.0');
-    const b = await planned('payments', '7.0.0');
+    const a = await planned('ledger', '11.0.0');
+    const b = await planned('payments', '12.0.0');
     const first = idOf((await h.command('U0DEV', 'bundle new "First"', { channel: 'C0LED' })).reply!.text, 'BUN');
     const second = idOf((await h.command('U0DEV', 'bundle new "Second"', { channel: 'C0LED' })).reply!.text, 'BUN');
     await h.command('U0DEV', `bundle add BUN-${first} REL-${a}`, { channel: 'C0LED' });

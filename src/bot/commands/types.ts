@@ -48,7 +48,7 @@ export type ReleaseCommand =
   | { verb: 'locks'; service?: string }
   | { verb: 'whoami' }
   | { verb: 'bundle'; action: 'new'; name: string; at?: Date }
-  | { verb: 'bundle'; action: 'add' | 'remove' | 'show'; id: number; members: number[] };
+  | { verb: 'bundle'; action: 'add' | 'remove' | 'show' | 'approve'; id: number; members: number[] };
 
 export type Verb = ReleaseCommand['verb'];
 export type CommandOf<V extends Verb> = Extract<ReleaseCommand, { verb: V }>;

@@ -23,10 +23,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('added_by', 'text', (c) => c.notNull())
     .addColumn('added_at', 'timestamptz', (c) => c.notNull())
     .execute();
+  // One approval request covers the bundle; an approval counts for the revision it was given on.
+  await db.schema
+    .createTable('bundle_approvals')
+    .addColumn('bundle_id', 'integer', (c) => c.notNull().references('bundles.id').onDelete('cascade'))
+    .addColumn('revision', 'integer', (c) => c.notNull())
+    .addColumn('approver', 'text', (c) => c.notNull())
+    .addColumn('decided_at', 'timestamptz', (c) => c.notNull())
+    .addPrimaryKeyConstraint('bundle_approvals_pk', ['bundle_id', 'revision', 'approver'])
+    .execute();
   await sql`CREATE UNIQUE INDEX bundle_members_order ON bundle_members (bundle_id, position)`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  await db.schema.dropTable('bundle_approvals').execute();
   await db.schema.dropTable('bundle_members').execute();
   await db.schema.dropTable('bundles').execute();
 }

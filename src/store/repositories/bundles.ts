@@ -97,3 +97,18 @@ export async function bundleSizeOf(db: Db, releaseId: number): Promise<number> {
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
+
+/** Records an approval once per approver and revision; false when it was already there. */
+export async function recordBundleApproval(db: Db, bundleId: number, revision: number, approver: string, at: Date): Promise<boolean> {
+  const rows = await db.insertInto('bundle_approvals').values({ bundle_id: bundleId, revision, approver, decided_at: at }).onConflict((oc) => oc.doNothing()).returning('approver').execute();
+  return rows.length > 0;
+}
+
+export async function bundleApprovals(db: Db, bundleId: number, revision: number): Promise<string[]> {
+  return (await db.selectFrom('bundle_approvals').select('approver').where('bundle_id', '=', bundleId).where('revision', '=', revision).orderBy('decided_at').execute()).map((r) => r.approver);
+}
+
+export async function setBundleState(db: Db, bundleId: number, from: string, to: string): Promise<boolean> {
+  const result = await db.updateTable('bundles').set({ state: to }).where('id', '=', bundleId).where('state', '=', from).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -1,4 +1,4 @@
-import { addToBundle, createBundle, removeFromBundle, showBundle, type BundleView } from '../../../core/usecases/bundles.ts';
+import { approveBundle, addToBundle, createBundle, removeFromBundle, showBundle, type BundleView } from '../../../core/usecases/bundles.ts';
 import { parseBundleRef } from '../../../core/bundles.ts';
 import { parseReleaseKey } from '../../../core/release.ts';
 import { isDomainError } from '../../../core/errors.ts';
@@ -8,7 +8,7 @@ import { CommandError } from '../command-error.ts';
 import { parseWhen } from '../when.ts';
 import { verb } from '../types.ts';
 
-const USAGE = '`/release bundle new "<name>" [--at <when>]`, `bundle add BUN-1 REL-12 REL-13`, `bundle remove BUN-1 REL-12`, `bundle show BUN-1`';
+const USAGE = '`/release bundle new "<name>" [--at <when>]`, `bundle add BUN-1 REL-12 REL-13`, `bundle remove BUN-1 REL-12`, `bundle show BUN-1`, `bundle approve BUN-1`';
 
 function bundleArg(token: string | undefined, action: string): number {
   if (!token) throw new CommandError(`\`bundle ${action}\` needs a bundle like BUN-3: ${USAGE}.`);
@@ -41,7 +41,7 @@ function renderBundle(view: BundleView, lead: string): string {
 export const bundleVerb = verb({
   names: ['bundle', 'bundles'],
   verbs: ['bundle'],
-  help: () => '• `bundle new "Payments train" [--at <when>]`, `bundle add BUN-1 REL-12 REL-13` (run in that order), `bundle remove BUN-1 REL-12`, `bundle show BUN-1`: ship releases as one unit with one approval',
+  help: () => '• `bundle new "Payments train" [--at <when>]`, `bundle add BUN-1 REL-12 REL-13` (run in that order), `bundle remove BUN-1 REL-12`, `bundle show BUN-1`, `bundle approve BUN-1`: ship releases as one unit with one approval',
   readsTime: (args) => args.some((a) => /^--at/i.test(a)),
   parse(_name, args, reading) {
     const action = args[0]?.toLowerCase();
@@ -59,8 +59,9 @@ export const bundleVerb = verb({
       if (action === 'remove' && members.length !== 1) throw new CommandError(`\`bundle remove\` takes one release: \`/release bundle remove BUN-${id} REL-12\`.`);
       return { verb: 'bundle', action, id, members };
     }
+    if (action === 'approve') return { verb: 'bundle', action: 'approve', id: bundleArg(args[1], 'approve'), members: [] };
     if (action === 'show') return { verb: 'bundle', action: 'show', id: bundleArg(args[1], 'show'), members: [] };
-    throw new CommandError(`\`bundle\` takes new, add, remove or show: ${USAGE}.`);
+    throw new CommandError(`\`bundle\` takes new, add, remove, show or approve: ${USAGE}.`);
   },
   async run(deps, caller, command) {
     if (command.action === 'new') {
@@ -69,6 +70,11 @@ export const bundleVerb = verb({
     }
     if (command.action === 'add') return renderBundle(await addToBundle(deps.ctx, caller.user, command.id, command.members), ':package: Added. ');
     if (command.action === 'remove') return renderBundle(await removeFromBundle(deps.ctx, caller.user, command.id, command.members[0]!), ':package: Removed. ');
+    if (command.action === 'approve') {
+      const view = await approveBundle(deps.ctx, caller.user, command.id);
+      const lead = view.approval.approved ? ':white_check_mark: Approved: every member\'s rule is met. ' : `:hourglass: Approval recorded; still short: ${view.approval.short.map((s) => `REL-${s.releaseId} needs ${s.missing} more`).join(', ')}. `;
+      return renderBundle(view, lead);
+    }
     return renderBundle(await showBundle(deps.ctx, command.id), '');
   },
 });
