@@ -39,7 +39,7 @@ function renderBundle(view: BundleView, lead: string): string {
 }
 
 export const bundleVerb = verb({
-  names: ['bundle', 'bundles'],
+  names: ['bundle'],
   verbs: ['bundle'],
   help: () => '• `bundle new "Payments train" [--at <when>]`, `bundle add BUN-1 REL-12 REL-13` (run in that order), `bundle remove BUN-1 REL-12`, `bundle show BUN-1`, `bundle approve BUN-1`: ship releases as one unit with one approval',
   readsTime: (args) => args.some((a) => /^--at/i.test(a)),
