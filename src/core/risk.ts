@@ -14,6 +14,8 @@ export interface RiskRules {
   targets?: { over: number; points: number };
   /** Points when it rolls out in more than `over` waves. */
   waves?: { over: number; points: number };
+  /** Points when the release ships in a bundle of more than `over` releases (a bigger train is riskier). */
+  bundle?: { over: number; points: number };
   /** Points when the plan has no test evidence. */
   noTestEvidence: number;
   /** Points for each of the service's releases that failed or were rolled back within `withinMs`. */
@@ -34,6 +36,8 @@ export interface RiskInput {
   testEvidence: string;
   /** The service's failed or rolled-back releases within the rules' period. */
   recentFailures: number;
+  /** How many releases its bundle holds; 0 when it is in none. */
+  bundleSize?: number;
   plannedStart: Date | null;
   calendar: Calendar;
 }
@@ -58,6 +62,7 @@ export function assessRisk(rules: RiskRules, input: RiskInput): RiskAssessment {
   add('type', rules.types[input.type], `${input.type} release`);
   if (rules.targets && input.targets > rules.targets.over) add('targets', rules.targets.points, `${input.targets} targets (more than ${rules.targets.over})`);
   if (rules.waves && input.waves > rules.waves.over) add('waves', rules.waves.points, `${input.waves} waves (more than ${rules.waves.over})`);
+  if (rules.bundle && (input.bundleSize ?? 0) > rules.bundle.over) add('bundle', rules.bundle.points, `in a bundle of ${input.bundleSize} releases (more than ${rules.bundle.over})`);
   if (!input.testEvidence.trim()) add('no_test_evidence', rules.noTestEvidence, 'no test evidence');
   if (rules.recentFailures && input.recentFailures > 0) {
     const counted = rules.recentFailures.max ? Math.min(input.recentFailures, rules.recentFailures.max) : input.recentFailures;

@@ -196,6 +196,9 @@ export interface DB {
   reviews: ReviewsTable;
   installation: InstallationTable;
   deploy_locks: DeployLocksTable;
+  bundles: BundlesTable;
+  bundle_members: BundleMembersTable;
+  bundle_approvals: BundleApprovalsTable;
 }
 
 /** The one row naming this database (see the installation migration). */
@@ -273,4 +276,29 @@ export interface ReviewsTable {
   edits: Generated<number>;
   /** Generated from the text columns (never written). */
   search: ColumnType<string, never, never>;
+}
+
+export interface BundlesTable {
+  id: Generated<number>;
+  name: string;
+  created_by: string;
+  created_at: Timestamp;
+  planned_start: Timestamp | null;
+  state: Generated<string>;
+  revision: Generated<number>;
+}
+
+export interface BundleMembersTable {
+  release_id: number;
+  bundle_id: number;
+  position: number;
+  added_by: string;
+  added_at: Timestamp;
+}
+
+export interface BundleApprovalsTable {
+  bundle_id: number;
+  revision: number;
+  approver: string;
+  decided_at: Timestamp;
 }

@@ -46,7 +46,9 @@ export type ReleaseCommand =
   | { verb: 'lock'; service: string; words: string[]; durationMs?: number }
   | { verb: 'unlock'; service: string; targets: string[] }
   | { verb: 'locks'; service?: string }
-  | { verb: 'whoami' };
+  | { verb: 'whoami' }
+  | { verb: 'bundle'; action: 'new'; name: string; at?: Date }
+  | { verb: 'bundle'; action: 'add' | 'remove' | 'show' | 'approve'; id: number; members: number[] };
 
 export type Verb = ReleaseCommand['verb'];
 export type CommandOf<V extends Verb> = Extract<ReleaseCommand, { verb: V }>;

@@ -7,6 +7,7 @@ import { releaseKey, type StoredRelease } from '../release.ts';
 import { assertIncreasing, normaliseVersion } from '../versions.ts';
 import { validateWaveOverride } from '../rollout.ts';
 import { liveVersions, lockService, updateReleaseIf } from '../../store/repositories/releases.ts';
+import { voidBundleOf } from '../../store/repositories/bundles.ts';
 import type { ReleaseUpdate } from '../../store/schema.ts';
 import { assertOwnerOrManager } from './access.ts';
 import { loadRelease } from './load.ts';
@@ -93,6 +94,7 @@ export async function replanRelease(ctx: CoreContext, actor: string, id: number,
 
     const release = await updateReleaseIf(trx, id, current.state, { ...update, state: to, revision: current.revision + 1, updated_at: now });
     if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed while you were editing it; look again with \`/release show ${releaseKey(id)}\`.`);
+    await voidBundleOf(trx, id);
     const before = await conflictsForRelease(ctx, trx, current);
     const conflicts = await conflictsForRelease(ctx, trx, release);
     const reapproval = current.state === 'submitted' || current.state === 'approved' || current.state === 'scheduled';

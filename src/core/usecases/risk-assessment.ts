@@ -7,6 +7,7 @@ import { assessRisk, type RiskAssessment } from '../risk.ts';
 import { wavesOf } from '../rollout.ts';
 import { policyOf } from '../settings.ts';
 import { recentFailureCount } from '../../store/repositories/releases.ts';
+import { bundleSizeOf } from '../../store/repositories/bundles.ts';
 
 type PlanFacts = Pick<Release, 'service' | 'type' | 'deploymentModel' | 'waves' | 'testEvidence' | 'plannedStart'>;
 
@@ -16,6 +17,8 @@ export async function assessPlan(ctx: CoreContext, db: Kysely<DB> | Transaction<
   const rules = policy.risk;
   if (!rules) return null;
   const waves = wavesOf(ctx.settings, plan);
+  // A release already planned may be in a bundle; a new plan is in none yet.
+  const bundleSize = rules.bundle && 'id' in plan && typeof plan.id === 'number' ? await bundleSizeOf(db, plan.id) : 0;
   const failures = rules.recentFailures ? await recentFailureCount(db, plan.service, new Date(now.getTime() - rules.recentFailures.withinMs)) : 0;
   return assessRisk(rules, {
     type: plan.type,
@@ -23,6 +26,7 @@ export async function assessPlan(ctx: CoreContext, db: Kysely<DB> | Transaction<
     waves: waves.length,
     testEvidence: plan.testEvidence,
     recentFailures: failures,
+    bundleSize,
     plannedStart: plan.plannedStart,
     calendar: policy.calendar,
   });

@@ -6,6 +6,7 @@ import { policyOf } from '../settings.ts';
 import { releaseKey, type StoredRelease } from '../release.ts';
 import { nextAllowedSlot } from '../windows.ts';
 import { updateReleaseIf } from '../../store/repositories/releases.ts';
+import { voidBundleOf } from '../../store/repositories/bundles.ts';
 import { assertOwnerOrManager } from './access.ts';
 import { loadRelease } from './load.ts';
 import { slotWarnings, validatePlannedStart } from './plan.ts';
@@ -45,6 +46,7 @@ export async function scheduleRelease(ctx: CoreContext, actor: string, id: numbe
       updated_at: now,
     });
     if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed at the same moment; try again.`);
+    if (moved) await voidBundleOf(trx, id);
     const onCalendar = to === 'scheduled';
     const before = await conflictsForRelease(ctx, trx, current);
     const conflicts = await conflictsForRelease(ctx, trx, release);

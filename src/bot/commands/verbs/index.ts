@@ -10,6 +10,7 @@ import { muteVerbs } from './mute.ts';
 import { lessonsVerb, reviewVerb } from './review.ts';
 import { lockVerb, locksVerb, unlockVerb } from './locks.ts';
 import { whoamiVerb } from './whoami.ts';
+import { bundleVerb } from './bundle.ts';
 
 const helpVerb = verb({
   names: ['help', '?'],
@@ -45,6 +46,7 @@ export const VERBS: readonly VerbSpec<any>[] = [
   unlockVerb,
   locksVerb,
   whoamiVerb,
+  bundleVerb,
 ];
 
 const BY_NAME = new Map(VERBS.flatMap((spec) => spec.names.map((name) => [name, spec] as const)));

@@ -1,0 +1,120 @@
+import { DomainError } from './errors.ts';
+import type { ReleaseState } from './release.ts';
+
+/**
+ * A bundle (release train): releases shipped as one unit under one approval request.
+ *
+ * The strictest rule: the bundle is approved only when EVERY member's own rule is met by the bundle's
+ * approvals. An approval counts for a member when the approver is one of that member's eligible
+ * approvers; a member needing 2 from `leads` is met only by 2 leads, whatever other members need.
+ * Where all members share one approver set this is simply the maximum of their required counts.
+ * The request goes to the union of the members' approvers; nobody who owns (requested) any member may
+ * approve the bundle, since an approval covers every member, their own included.
+ */
+export interface BundleMemberRule {
+  releaseId: number;
+  owner: string;
+  required: number;
+  eligible: ReadonlySet<string>;
+}
+
+export interface BundleApprovalState {
+  approved: boolean;
+  /** Per member, how many more approvals from its approvers it needs (only members still short). */
+  short: { releaseId: number; missing: number }[];
+  /** Who the request goes to: every member's approvers, less every member's owner. */
+  askable: string[];
+}
+
+export function bundleOwners(members: readonly BundleMemberRule[]): Set<string> {
+  return new Set(members.map((m) => m.owner));
+}
+
+/** Refuses an approval from someone who owns any member or who is eligible for no member. */
+export function assertMayApproveBundle(members: readonly BundleMemberRule[], approver: string): void {
+  if (bundleOwners(members).has(approver)) {
+    throw new DomainError('self_approval', 'You own a release in this bundle, so you cannot approve the bundle.');
+  }
+  if (!members.some((m) => m.eligible.has(approver))) {
+    throw new DomainError('not_authorised', 'You are not an approver for any release in this bundle.');
+  }
+}
+
+export function bundleApprovalState(members: readonly BundleMemberRule[], approvals: readonly string[]): BundleApprovalState {
+  const owners = bundleOwners(members);
+  const valid = [...new Set(approvals)].filter((a) => !owners.has(a));
+  const short = members
+    .map((m) => ({ releaseId: m.releaseId, missing: Math.max(0, m.required - valid.filter((a) => m.eligible.has(a)).length) }))
+    .filter((s) => s.missing > 0);
+  const askable = new Set<string>();
+  for (const m of members) for (const u of m.eligible) if (!owners.has(u)) askable.add(u);
+  return { approved: members.length > 0 && short.length === 0, short, askable: [...askable].sort() };
+}
+
+/** The states in which a release may still join or leave a bundle: not yet approved or started. */
+const JOINABLE: readonly ReleaseState[] = ['draft', 'submitted', 'scheduled'];
+export const OPEN_BUNDLE_STATES = ['open'] as const;
+
+export interface MemberCandidate {
+  releaseId: number;
+  state: ReleaseState;
+  /** The bundle the release is in already, if any. */
+  bundleId: number | null;
+}
+
+/** Checks a set of releases may be added to a bundle; refuses the whole set on any fault. */
+export function assertMayAdd(bundle: { id: number; state: string }, candidates: readonly (MemberCandidate | { releaseId: number; missing: true })[]): void {
+  if (bundle.state !== 'open') {
+    throw new DomainError('illegal_transition', `BUN-${bundle.id} is ${bundle.state.replace('_', ' ')}; members can only be added while it is open (not yet approved or started).`);
+  }
+  for (const c of candidates) {
+    if ('missing' in c) throw new DomainError('not_found', `REL-${c.releaseId} does not exist; nothing was added.`, { field: 'releases' });
+    if (c.bundleId === bundle.id) throw new DomainError('invalid_input', `REL-${c.releaseId} is already in BUN-${bundle.id}; nothing was added.`);
+    if (c.bundleId !== null) throw new DomainError('conflict', `REL-${c.releaseId} is in BUN-${c.bundleId}; a release can be in one bundle only. Nothing was added.`);
+    if (!JOINABLE.includes(c.state)) throw new DomainError('illegal_transition', `REL-${c.releaseId} is ${c.state.replace('_', ' ')}; only releases not yet approved or started can join a bundle. Nothing was added.`);
+  }
+}
+
+/** Parses a bundle reference `BUN-n` (or `n`). A `REL-n` given where a bundle is wanted is refused. */
+export function parseBundleRef(text: string): number {
+  const m = /^(?:BUN-)?(\d{1,9})$/i.exec(text.trim());
+  if (!m) {
+    if (/^REL-\d+$/i.test(text.trim())) throw new DomainError('invalid_input', `${text.trim()} is a release, not a bundle; a bundle cannot contain itself or be added to another. Use a BUN-n id.`);
+    throw new DomainError('invalid_input', `"${text.trim()}" is not a bundle id; write BUN-n.`);
+  }
+  return Number(m[1]);
+}
+
+export type MemberProgress = 'waiting' | 'running' | 'completed' | 'failed' | 'rolled_back';
+
+export interface BundleMemberProgress {
+  releaseId: number;
+  position: number;
+  progress: MemberProgress;
+}
+
+/** The next member to start: the first not yet completed, once every earlier one has completed. */
+export function nextMember(members: readonly BundleMemberProgress[]): number | null {
+  for (const m of [...members].sort((a, b) => a.position - b.position)) {
+    if (m.progress === 'completed') continue;
+    return m.progress === 'waiting' ? m.releaseId : null;
+  }
+  return null;
+}
+
+/** Rolling a bundle back rolls back its started members, the last started first. */
+export function rollbackOrder(members: readonly BundleMemberProgress[]): number[] {
+  return [...members]
+    .filter((m) => m.progress === 'running' || m.progress === 'completed' || m.progress === 'failed')
+    .sort((a, b) => b.position - a.position)
+    .map((m) => m.releaseId);
+}
+
+/** Moves `releaseId` to just after `afterId` in the member order (`--after REL-n`). */
+export function reorderAfter(order: readonly number[], releaseId: number, afterId: number): number[] {
+  if (releaseId === afterId) throw new DomainError('invalid_input', `REL-${releaseId} cannot run after itself.`);
+  if (!order.includes(releaseId) || !order.includes(afterId)) throw new DomainError('invalid_input', `Both REL-${releaseId} and REL-${afterId} must be members of the bundle.`);
+  const rest = order.filter((id) => id !== releaseId);
+  rest.splice(rest.indexOf(afterId) + 1, 0, releaseId);
+  return rest;
+}
