@@ -19,6 +19,7 @@ import * as homeViews from './2026-12-02T11-00-home-views.ts';
 import * as ratingComments from './2026-12-02T11-10-rating-comments.ts';
 import * as coordination from './2026-12-02T06-00-coordination.ts';
 import * as outboxByRelease from './2026-12-02T12-00-outbox-by-release.ts';
+import * as kpiFacts from './2026-12-02T13-00-kpi-facts.ts';
 
 /** Every migration, keyed by its ISO-dated name; Kysely's Migrator runs them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T11-00-home-views': homeViews,
   '2026-12-02T11-10-rating-comments': ratingComments,
   '2026-12-02T12-00-outbox-by-release': outboxByRelease,
+  '2026-12-02T13-00-kpi-facts': kpiFacts,
 };
