@@ -50,6 +50,14 @@ export interface ReleasesTable {
   risk_reason: string | null;
   /** The release manager who started it past a conflicting rollout (`start --force`). */
   forced_by: string | null;
+  /** KPI facts kept by the releases_kpi_facts trigger (see the kpi-facts migration); never written by relm's code. */
+  revised_after_submit: Generated<number>;
+  revised_after_approval: Generated<number>;
+  rejections: Generated<number>;
+  /** When its rollout first failed (a failed wave, or the rollback asked for), set when it finishes. */
+  failed_at: Generated<Date | null>;
+  /** Person-minutes of its manual steps (step start to last checklist tick, times the people who ticked), set when it finishes. */
+  manual_minutes: Generated<number | null>;
 }
 
 export interface RiskFactorRecord {
@@ -77,6 +85,17 @@ export interface IncidentsTable {
   ref: string;
   source: 'slack' | 'jira';
   recorded_by: string;
+  recorded_at: Timestamp;
+  resolved_at: Timestamp | null;
+}
+
+/** The commits a release ships (GitHub's compare of the previous tag), for the lead time for changes. */
+export interface ReleaseCommitsTable {
+  release_id: number;
+  base: string;
+  head: string;
+  commits: number;
+  first_commit_at: Timestamp | null;
   recorded_at: Timestamp;
 }
 
@@ -199,6 +218,7 @@ export interface DB {
   bundles: BundlesTable;
   bundle_members: BundleMembersTable;
   bundle_approvals: BundleApprovalsTable;
+  release_commits: ReleaseCommitsTable;
 }
 
 /** The one row naming this database (see the installation migration). */

@@ -215,7 +215,7 @@ export async function searchPastLessons(ctx: CoreContext, words: string, options
 }
 
 /** Reviews done and due among releases finished in [from, to), by each service's own `require_review` (for the KPIs). */
-export async function reviewCountsFor(ctx: CoreContext, filter: { from: Date; to: Date; services?: string[] }): Promise<{ done: number; due: number }> {
+export async function reviewCountsFor(ctx: Pick<CoreContext, 'db' | 'settings'>, filter: { from: Date; to: Date; services?: string[] }): Promise<{ done: number; due: number }> {
   const rules: ReviewRule[] = Object.keys(ctx.settings.services).flatMap((service) => {
     try {
       return [{ service, requireReview: policyOf(ctx.settings, service).requireReview ?? DEFAULT_REQUIRE_REVIEW }];

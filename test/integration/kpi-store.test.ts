@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, migrateToLatest, type Database } from '../../src/store/database.ts';
+import { insertRelease } from '../../src/store/repositories/releases.ts';
+import { insertIncident } from '../../src/store/repositories/incidents.ts';
+import { loadRelmFile } from '../../src/config/relm-file.ts';
+import { figure } from '../../src/core/kpi/definitions.ts';
+import { kpiReport } from '../../src/core/usecases/kpi.ts';
+import { FIXTURE_CONFIG } from '../support/harness.ts';
+import { createTestDatabase } from '../support/postgres.ts';
+
+const at = (day: number, hour = 12) => new Date(Date.UTC(2026, 10, day, hour));
+
+function row(version: string, state: string, finished: Date, o: { type?: string; planned?: Date; started?: Date; reschedules?: number } = {}) {
+  const planned = o.planned ?? new Date(finished.getTime() - 3_600_000);
+  return {
+    service: 'payments', version, type: o.type ?? 'minor', title: version, description: '', risk: 'low', planned_start: planned,
+    deployment_model: 'two-waves', rollback_plan: 'redeploy', test_evidence: 'ci', training_needed: false, requester: 'U0DEV', state,
+    card_channel: null, card_ts: null, created_at: new Date(planned.getTime() - 86_400_000), updated_at: finished,
+    submitted_at: new Date(planned.getTime() - 43_200_000), approved_at: new Date(planned.getTime() - 7_200_000),
+    started_at: o.started ?? planned, finished_at: finished, reschedule_count: o.reschedules ?? 0,
+  };
+}
+
+describe.each(['postgres', 'pglite'] as const)('KPIs on a hand-built history on %s', (kind) => {
+  let db: Database;
+  let drop: (() => Promise<void>) | undefined;
+  const settings = loadRelmFile(FIXTURE_CONFIG).settings;
+
+  beforeAll(async () => {
+    if (kind === 'postgres') {
+      const database = await createTestDatabase();
+      drop = database.drop;
+      db = createDatabase({ url: database.url, dataDir: '' });
+    } else db = createDatabase({ dataDir: '', memory: true });
+    await migrateToLatest(db);
+    // Period [Nov 11, Nov 21): on schedule; rescheduled; rolled-back emergency with an incident.
+    await insertRelease(db, row('1.0.0', 'completed', at(12)));
+    await insertRelease(db, row('1.1.0', 'completed', at(13), { reschedules: 1 }));
+    const rolled = await insertRelease(db, row('1.2.0', 'rolled_back', at(14), { type: 'emergency' }));
+    await insertIncident(db, rolled.id, { ref: 'INC-1', source: 'slack', recordedBy: 'U0DEV', recordedAt: at(14) });
+    // On the boundary: ends exactly at `to`, so it belongs to no period here; one in the previous period.
+    await insertRelease(db, row('1.3.0', 'completed', at(21, 0)));
+    await insertRelease(db, row('0.9.0', 'completed', at(5)));
+  }, 60_000);
+
+  afterAll(async () => {
+    await db?.destroy();
+    await drop?.();
+  });
+
+  it('counts each release once in its own period', async () => {
+    const report = await kpiReport({ db, settings }, { from: at(11, 0), to: at(21, 0), services: ['payments'], label: 'test' });
+    expect(figure(report, 'releases')).toMatchObject({ value: 3, previous: 1, direction: 'up' });
+    expect(figure(report, 'on_schedule').value).toBeCloseTo(100 / 3);
+    expect(figure(report, 'rescheduled_or_delayed').value).toBeCloseTo(100 / 3);
+    expect(figure(report, 'backed_out').value).toBeCloseTo(100 / 3);
+    expect(figure(report, 'emergency_share').value).toBeCloseTo(100 / 3);
+    expect(figure(report, 'change_failure_rate').value).toBeCloseTo(100 / 3);
+    expect(figure(report, 'incidents').value).toBe(1);
+    expect(figure(report, 'deployment_frequency').value).toBeCloseTo(2 / 10);
+    expect(figure(report, 'on_schedule').previous).toBe(100);
+  });
+});
