@@ -124,6 +124,12 @@ describe('a digest that fires: the figures and the chart, once however many work
     expect(message.text).toContain('team money');
     expect(message.text).toContain('5 releases ended: 3 completed · 1 failed · 1 rolled back');
     expect(JSON.stringify(message.blocks)).toContain('*5* releases ended');
+    // The KPIs of the period, by the same definitions as /release kpi: backed out 1 of 5, failed 1 of 5.
+    const rendered = JSON.stringify(message.blocks);
+    expect(rendered).toContain('*ITIL release management*');
+    expect(rendered).toContain('*DORA*');
+    expect(rendered).toMatch(/Backed out \(rolled back\)\*\\n20(\.0)?%/);
+    expect(rendered).toMatch(/\*Failed\*\\n20(\.0)?%/);
 
     const file = h.slack.sharedFiles('C0PAY')[0]!;
     expect(file.filename).toMatch(/^digest-[0-9a-f]{16}-\d{4}-.*\.png$/);

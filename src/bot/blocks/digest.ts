@@ -2,6 +2,7 @@ import type { KnownBlock } from '@slack/types';
 import { DateTime } from 'luxon';
 import { TREND_OUTCOMES, type DigestContent, type TrendOutcome } from '../../core/usecases/digest.ts';
 import { escapeText } from './format.ts';
+import { kpiBlocks } from './kpi.ts';
 
 const OUTCOME_LABEL: Record<TrendOutcome, string> = { completed: 'completed', failed: 'failed', rolled_back: 'rolled back', cancelled: 'cancelled', rejected: 'rejected' };
 
@@ -37,6 +38,8 @@ export function renderDigest(content: DigestContent): { text: string; blocks: Kn
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: `Release digest: ${content.scope}`.slice(0, 150) } },
       { type: 'section', text: { type: 'mrkdwn', text: `${period}\n*${content.ended}* release${content.ended === 1 ? '' : 's'} ended: ${outcomes}` } },
+      // The KPI report without its own header: the digest's header already says what it covers.
+      ...(content.report ? kpiBlocks(content.report).slice(1) : []),
       { type: 'context', elements: [{ type: 'mrkdwn', text: 'The chart below shows each week’s releases by outcome, with the change failure rate as a line.' }] },
     ],
   };

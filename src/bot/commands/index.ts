@@ -10,6 +10,7 @@ export function registerCommands(app: App, deps: BotDeps): void {
     const zone = readsTime(command.text ?? '') ? ((await deps.slack.userTimezone(command.user_id)) ?? deps.ctx.settings.timezone) : deps.ctx.settings.timezone;
     const parsed = parseReleaseCommand(command.text ?? '', { zone, now: deps.ctx.clock() });
     const answer = await runCommand(deps, { user: command.user_id, channel: command.channel_id, triggerId: command.trigger_id }, parsed);
-    if (answer) await respond({ response_type: 'ephemeral', text: answer });
+    if (typeof answer === 'string') await respond({ response_type: 'ephemeral', text: answer });
+    else if (answer) await respond({ response_type: 'ephemeral', text: answer.text, blocks: answer.blocks });
   });
 }

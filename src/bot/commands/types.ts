@@ -1,5 +1,6 @@
 import type { ReleaseState, ReleaseType, Risk } from '../../core/release.ts';
 import type { Settings } from '../../core/settings.ts';
+import type { KnownBlock } from '@slack/types';
 import type { BotDeps } from '../deps.ts';
 
 /** The plan fields a command may set: `new` plans with them, `edit REL-n` changes just these. */
@@ -47,10 +48,14 @@ export type ReleaseCommand =
   | { verb: 'unlock'; service: string; targets: string[] }
   | { verb: 'locks'; service?: string }
   | { verb: 'whoami' }
+  | { verb: 'kpi'; words: string }
   | { verb: 'bundle'; action: 'new'; name: string; at?: Date }
   | { verb: 'bundle'; action: 'add' | 'remove' | 'show' | 'approve'; id: number; members: number[] };
 
 export type Verb = ReleaseCommand['verb'];
+
+/** A command's ephemeral answer: text, or Block Kit with its text fallback; null when a modal answers instead. */
+export type CommandAnswer = string | { text: string; blocks: KnownBlock[] } | null;
 export type CommandOf<V extends Verb> = Extract<ReleaseCommand, { verb: V }>;
 
 /** What a command is read against: the typing user's timezone and the moment it was typed. */
@@ -88,7 +93,7 @@ export interface VerbSpec<V extends Verb = Verb> {
   /** True when these words hold a time the typing user wrote, to be read in their own timezone. */
   readsTime?(args: string[]): boolean;
   /** Runs it; the ephemeral answer, or null when a modal answers instead. */
-  run(deps: BotDeps, caller: CommandCaller, command: CommandOf<V>): Promise<string | null>;
+  run(deps: BotDeps, caller: CommandCaller, command: CommandOf<V>): Promise<CommandAnswer>;
 }
 
 /** Keeps each spec's verb types while collecting them in one list. */

@@ -1,6 +1,8 @@
 import type { CoreContext } from '../context.ts';
 import { digestRange, digestScope, type DigestSettings } from '../digest.ts';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
+import type { KpiReport } from '../kpi/definitions.ts';
+import { kpiReport } from './kpi.ts';
 import { TREND_OUTCOMES, weeklyOutcomes, type TrendOutcome, type TrendWeek } from '../../store/repositories/release-trend.ts';
 
 export { TREND_OUTCOMES, type TrendOutcome, type TrendWeek };
@@ -15,6 +17,8 @@ export interface DigestContent {
   trend: TrendWeek[];
   /** Releases that ended in the period, whatever their outcome; 0 says so instead of an empty chart. */
   ended: number;
+  /** The KPIs of the period, as `/release kpi` computes them (absent when nothing ended). */
+  report?: KpiReport;
 }
 
 /** The outbox key of one digest's post for one firing: the same firing twice (two workers, a retried job) is one post. */
@@ -41,5 +45,8 @@ export async function fireDigest(ctx: CoreContext, digestId: string, occurrence:
 export async function digestContent(ctx: CoreContext, digest: DigestSettings, from: Date, to: Date): Promise<DigestContent> {
   const trend = await weeklyOutcomes(ctx.db, { from, to, timezone: digest.tz, services: digest.services });
   const ended = trend.reduce((sum, week) => sum + TREND_OUTCOMES.reduce((n, outcome) => n + week.counts[outcome], 0), 0);
-  return { digest, from, to, scope: digestScope(digest), trend, ended };
+  const scope = digestScope(digest);
+  // The same definitions as the command and the export: one KPI report, computed for the digest's period.
+  const report = ended ? await kpiReport(ctx, { from, to, services: digest.services, label: scope }) : undefined;
+  return { digest, from, to, scope, trend, ended, ...(report ? { report } : {}) };
 }

@@ -11,6 +11,7 @@ import { lessonsVerb, reviewVerb } from './review.ts';
 import { lockVerb, locksVerb, unlockVerb } from './locks.ts';
 import { whoamiVerb } from './whoami.ts';
 import { bundleVerb } from './bundle.ts';
+import { kpiVerb } from './kpi.ts';
 
 const helpVerb = verb({
   names: ['help', '?'],
@@ -47,6 +48,7 @@ export const VERBS: readonly VerbSpec<any>[] = [
   locksVerb,
   whoamiVerb,
   bundleVerb,
+  kpiVerb,
 ];
 
 const BY_NAME = new Map(VERBS.flatMap((spec) => spec.names.map((name) => [name, spec] as const)));
