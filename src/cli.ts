@@ -9,6 +9,8 @@ import { runDoctor } from './doctor.ts';
 import type { Settings } from './core/settings.ts';
 import { parseArgs } from 'node:util';
 import { describeAuditCheck, exportAuditLog, verifyAuditFile } from './audit-cli.ts';
+import { kpiExport } from './report-cli.ts';
+import { DomainError } from './core/errors.ts';
 
 const USAGE = `usage: relm <command>
 
@@ -20,6 +22,8 @@ const USAGE = `usage: relm <command>
   doctor    check every configured dependency and say how to fix what is wrong
   audit export [--out FILE]   the audit log as NDJSON with each entry's hash and the chain heads
   audit verify FILE           check such a file offline: exit 0, or 1 naming the first broken line
+  report --from DATE --to DATE [--service S | --team T] --format csv|json
+                              the KPIs of a period and the releases they come from
 `;
 
 function fatal(message: string): never {
@@ -88,6 +92,29 @@ async function audit(env: Env, args: string[]): Promise<void> {
   }
 }
 
+async function report(env: Env, args: string[]): Promise<void> {
+  const usage = 'usage: relm report --from <date> --to <date> [--service <service> | --team <team>] --format csv|json';
+  let values: Record<string, string | undefined>;
+  try {
+    values = parseArgs({ args, options: { from: { type: 'string' }, to: { type: 'string' }, service: { type: 'string' }, team: { type: 'string' }, format: { type: 'string' } }, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    fatal(`relm: ${(error as Error).message}\n${usage}`);
+  }
+  if (!values.from || !values.to) fatal(`relm: report needs --from and --to\n${usage}`);
+  if (values.format !== 'csv' && values.format !== 'json') fatal(`relm: --format is csv or json\n${usage}`);
+  if (values.service && values.team) fatal(`relm: give --service or --team, not both\n${usage}`);
+  const settings = loadSettings(env);
+  const db = createDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR });
+  try {
+    process.stdout.write(await kpiExport(db, settings, { from: values.from, to: values.to, service: values.service, team: values.team, format: values.format, now: new Date() }));
+  } catch (error) {
+    if (error instanceof DomainError) fatal(`relm: ${error.message}`);
+    throw error;
+  } finally {
+    await db.destroy();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command = 'start'] = argv;
   let env: Env;
@@ -126,6 +153,8 @@ async function main(argv: string[]): Promise<void> {
       process.exit(await runDoctor(env, process.stdout));
     case 'audit':
       return audit(env, argv.slice(1));
+    case 'report':
+      return report(env, argv.slice(1));
     case 'help':
     case '--help':
     case '-h':

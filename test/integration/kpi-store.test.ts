@@ -7,6 +7,8 @@ import { figure } from '../../src/core/kpi/definitions.ts';
 import { kpiReport } from '../../src/core/usecases/kpi.ts';
 import { FIXTURE_CONFIG } from '../support/harness.ts';
 import { createTestDatabase } from '../support/postgres.ts';
+import { kpiExport } from '../../src/report-cli.ts';
+import { parse as parseCsv } from 'csv-parse/sync';
 
 const at = (day: number, hour = 12) => new Date(Date.UTC(2026, 10, day, hour));
 
@@ -41,6 +43,8 @@ describe.each(['postgres', 'pglite'] as const)('KPIs on a hand-built history on 
     // On the boundary: ends exactly at `to`, so it belongs to no period here; one in the previous period.
     await insertRelease(db, row('1.3.0', 'completed', at(21, 0)));
     await insertRelease(db, row('0.9.0', 'completed', at(5)));
+    // A version a spreadsheet would run as a formula if it were not escaped.
+    await insertRelease(db, row('=HYPERLINK("http://evil")', 'failed', at(15)));
   }, 60_000);
 
   afterAll(async () => {
@@ -50,14 +54,35 @@ describe.each(['postgres', 'pglite'] as const)('KPIs on a hand-built history on 
 
   it('counts each release once in its own period', async () => {
     const report = await kpiReport({ db, settings }, { from: at(11, 0), to: at(21, 0), services: ['payments'], label: 'test' });
-    expect(figure(report, 'releases')).toMatchObject({ value: 3, previous: 1, direction: 'up' });
-    expect(figure(report, 'on_schedule').value).toBeCloseTo(100 / 3);
-    expect(figure(report, 'rescheduled_or_delayed').value).toBeCloseTo(100 / 3);
-    expect(figure(report, 'backed_out').value).toBeCloseTo(100 / 3);
-    expect(figure(report, 'emergency_share').value).toBeCloseTo(100 / 3);
-    expect(figure(report, 'change_failure_rate').value).toBeCloseTo(100 / 3);
+    // Four ended: on schedule, rescheduled, a rolled-back emergency, a failure.
+    expect(figure(report, 'releases')).toMatchObject({ value: 4, previous: 1, direction: 'up' });
+    expect(figure(report, 'on_schedule').value).toBeCloseTo(100 / 4);
+    expect(figure(report, 'rescheduled_or_delayed').value).toBeCloseTo(100 / 4);
+    expect(figure(report, 'backed_out').value).toBeCloseTo(100 / 4);
+    expect(figure(report, 'failed').value).toBeCloseTo(100 / 4);
+    expect(figure(report, 'emergency_share').value).toBeCloseTo(100 / 4);
     expect(figure(report, 'incidents').value).toBe(1);
-    expect(figure(report, 'deployment_frequency').value).toBeCloseTo(2 / 10);
     expect(figure(report, 'on_schedule').previous).toBe(100);
+  });
+
+  it('exports the figures and the releases behind them as JSON and as spreadsheet-safe CSV', async () => {
+    const options = { from: '2026-11-11', to: '2026-11-20', service: 'payments', now: at(25) };
+    const json = JSON.parse(await kpiExport(db, settings, { ...options, format: 'json' }));
+    expect(json.releases.map((r: { version: string }) => r.version).sort()).toEqual(['1.0.0', '1.1.0', '1.2.0', '=HYPERLINK("http://evil")']);
+    expect(json.report.figures.find((f: { key: string }) => f.key === 'releases').value).toBe(4);
+
+    const csv = await kpiExport(db, settings, { ...options, format: 'csv' });
+    const [figures, releases] = csv.split('\n\n');
+    const figureRows = parseCsv(figures!, { relaxColumnCount: true }) as string[][];
+    expect(figureRows[1]).toEqual(['key', 'name', 'group', 'unit', 'value', 'previous', 'direction', 'change', 'responses']);
+    expect(figureRows.find((r) => r[0] === 'releases')!.slice(4, 6)).toEqual(['4', '1']);
+    const releaseRows = parseCsv(releases!, { columns: true }) as Record<string, string>[];
+    expect(releaseRows).toHaveLength(4);
+    expect(releaseRows.map((r) => r.version)).toContain(`'=HYPERLINK("http://evil")`);
+    expect(csv).not.toMatch(/(^|,)=HYPERLINK/m);
+  });
+
+  it('refuses an unknown service in the export with what it takes', async () => {
+    await expect(kpiExport(db, settings, { from: '2026-11-11', to: '2026-11-20', service: 'nosuch', format: 'csv', now: at(25) })).rejects.toThrow('"nosuch" is neither a service nor a team');
   });
 });

@@ -1,0 +1,57 @@
+import { stringify } from 'csv-stringify/sync';
+import type { Kysely } from 'kysely';
+import type { DB } from './store/schema.ts';
+import type { Settings } from './core/settings.ts';
+import { definitionOf } from './core/kpi/definitions.ts';
+import { kpiReport, kpiRows, resolveKpiQuery, type KpiReleaseRow, type KpiReport } from './core/usecases/kpi.ts';
+
+export type ReportFormat = 'csv' | 'json';
+
+export interface ReportOptions {
+  from: string;
+  to: string;
+  service?: string;
+  team?: string;
+  format: ReportFormat;
+  now: Date;
+}
+
+/**
+ * A spreadsheet runs a cell that starts with =, +, -, @ (or a tab or carriage return) as a formula
+ * (OWASP's CSV injection): text cells are prefixed with a quote so a version or title stays text.
+ */
+export function spreadsheetSafe(value: unknown): unknown {
+  return typeof value === 'string' && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : '');
+
+function figureRows(report: KpiReport): unknown[][] {
+  return report.figures.map((f) => {
+    const d = definitionOf(f.key);
+    return [f.key, d.name, d.group, d.unit, f.value ?? '', f.previous ?? '', f.direction, f.improved === null ? '' : f.improved ? 'better' : 'worse', f.n ?? ''];
+  });
+}
+
+function releaseRows(rows: KpiReleaseRow[]): { header: string[]; rows: unknown[][] } {
+  const header = rows[0] ? Object.keys(rows[0]) : ['id', 'service', 'version', 'type', 'state', 'finishedAt'];
+  return { header, rows: rows.map((row) => header.map((key) => { const value = (row as unknown as Record<string, unknown>)[key]; return value instanceof Date ? iso(value) : typeof value === 'boolean' ? String(value) : value ?? ''; })) };
+}
+
+/** `relm report`: the KPIs of a period and the per-release rows they come from, as CSV or JSON. */
+export async function kpiExport(db: Kysely<DB>, settings: Settings, options: ReportOptions): Promise<string> {
+  const words = ['--from', options.from, '--to', options.to, ...(options.service ? ['--service', options.service] : []), ...(options.team ? ['--team', options.team] : [])];
+  const query = resolveKpiQuery(settings, words.join(' '), options.now);
+  const ctx = { db, settings };
+  const [report, rows] = await Promise.all([kpiReport(ctx, query), kpiRows(ctx, query)]);
+  if (options.format === 'json') return `${JSON.stringify({ report, releases: rows }, null, 2)}\n`;
+  // Two tables one after the other, each with its header: the figures, then the releases behind them.
+  const releases = releaseRows(rows);
+  const cell = (row: unknown[]) => row.map(spreadsheetSafe);
+  return [
+    stringify([[`KPIs ${report.label}`, iso(report.period.from), iso(report.period.to), 'previous', iso(report.previousPeriod.from), iso(report.previousPeriod.to)]].map(cell)),
+    stringify([['key', 'name', 'group', 'unit', 'value', 'previous', 'direction', 'change', 'responses'], ...figureRows(report)].map(cell)),
+    '\n',
+    stringify([releases.header, ...releases.rows].map(cell)),
+  ].join('');
+}
