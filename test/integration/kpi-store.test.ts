@@ -62,6 +62,9 @@ describe.each(['postgres', 'pglite'] as const)('KPIs on a hand-built history on 
     expect(figure(report, 'failed').value).toBeCloseTo(100 / 4);
     expect(figure(report, 'emergency_share').value).toBeCloseTo(100 / 4);
     expect(figure(report, 'incidents').value).toBe(1);
+    // Rolled back (with its incident) and failed, once each, of four; two completed in ten days.
+    expect(figure(report, 'change_failure_rate').value).toBeCloseTo(100 / 2);
+    expect(figure(report, 'deployment_frequency').value).toBeCloseTo(2 / 10);
     expect(figure(report, 'on_schedule').previous).toBe(100);
   });
 
