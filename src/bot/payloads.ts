@@ -72,6 +72,7 @@ export const ViewMetadataSchema = z.strictObject({
   channel: z.string().max(255).optional(),
   service: z.string().max(255).optional(),
   home: z.boolean().optional(),
+  bundleId: z.number().int().min(1).max(2_147_483_647).optional(),
 });
 
 const privateMetadata = z

@@ -19,6 +19,9 @@ import type { DigestContent } from '../core/usecases/digest.ts';
 import type { RolloutStep } from '../core/rollout.ts';
 import type { StoredRelease } from '../core/release.ts';
 
+import { renderBundleCard } from './blocks/bundle-card.ts';
+import type { BundleCard } from '../core/usecases/bundles.ts';
+
 type Message = { text: string; blocks?: KnownBlock[]; threadTs?: string; broadcast?: boolean };
 
 /**
@@ -58,6 +61,17 @@ export class SlackPublisher implements Publisher {
     if (!channel) throw new Error(`release ${detail.release.id} has no release channel`);
     const { ref, earlier } = await this.#findOrPost(channel, key, retry, rendered);
     // A card found from an earlier attempt may show an older state.
+    if (earlier) await this.#slack.update(ref, rendered);
+    return ref;
+  }
+
+  async upsertBundleCard(view: BundleCard, channel: string, card: PostedRef | null, key: string, retry: boolean): Promise<PostedRef> {
+    const rendered = renderBundleCard(view);
+    if (card) {
+      await this.#slack.update(card, rendered);
+      return card;
+    }
+    const { ref, earlier } = await this.#findOrPost(channel, key, retry, rendered);
     if (earlier) await this.#slack.update(ref, rendered);
     return ref;
   }

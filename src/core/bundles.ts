@@ -85,7 +85,46 @@ export function parseBundleRef(text: string): number {
   return Number(m[1]);
 }
 
-export type MemberProgress = 'waiting' | 'running' | 'completed' | 'failed' | 'rolled_back';
+/** A member's rollout as the store has it (see memberRollouts). */
+export interface MemberRollout {
+  releaseId: number;
+  position: number;
+  state: ReleaseState;
+  direction: 'forward' | 'rollback';
+  /** The bundle was told to go on past it (`bundle continue`) after it failed. */
+  passed: boolean;
+  /** Its latest live step failed: a failed wave leaves a release paused, waiting for a decision. */
+  lastStepFailed: boolean;
+  service: string;
+  version: string;
+  requester: string;
+}
+
+/**
+ * Where a member stands in its bundle's run: `failed` holds the bundle until someone retries it, goes past
+ * it or rolls the bundle back; `passed` is a failed member the bundle went past; `skipped` one cancelled
+ * before it started.
+ */
+export type MemberProgress = 'waiting' | 'running' | 'failed' | 'passed' | 'skipped' | 'completed' | 'rolling_back' | 'rolled_back';
+
+export function memberProgress(m: Pick<MemberRollout, 'state' | 'direction' | 'passed' | 'lastStepFailed'>): MemberProgress {
+  switch (m.state) {
+    case 'rolled_back':
+      return 'rolled_back';
+    case 'cancelled':
+      return 'skipped';
+    case 'completed':
+      return 'completed';
+    case 'failed':
+      return m.passed ? 'passed' : 'failed';
+    case 'in_progress':
+    case 'paused':
+      if (m.direction === 'rollback') return 'rolling_back';
+      return m.state === 'paused' && m.lastStepFailed ? 'failed' : 'running';
+    default:
+      return 'waiting';
+  }
+}
 
 export interface BundleMemberProgress {
   releaseId: number;
@@ -93,21 +132,50 @@ export interface BundleMemberProgress {
   progress: MemberProgress;
 }
 
-/** The next member to start: the first not yet completed, once every earlier one has completed. */
+export function progressOf(members: readonly MemberRollout[]): BundleMemberProgress[] {
+  return members.map((m) => ({ releaseId: m.releaseId, position: m.position, progress: memberProgress(m) }));
+}
+
+/** Done with, as far as the members after it are concerned. */
+const BEHIND: ReadonlySet<MemberProgress> = new Set(['completed', 'passed', 'skipped']);
+
+/** The next member to start: the first not yet done with, once every earlier one is. */
 export function nextMember(members: readonly BundleMemberProgress[]): number | null {
   for (const m of [...members].sort((a, b) => a.position - b.position)) {
-    if (m.progress === 'completed') continue;
+    if (BEHIND.has(m.progress)) continue;
     return m.progress === 'waiting' ? m.releaseId : null;
   }
   return null;
 }
 
+/** The earliest member still ahead of `releaseId` in the run, or null when it is its turn. */
+export function memberAhead(members: readonly BundleMemberProgress[], releaseId: number): BundleMemberProgress | null {
+  const me = members.find((m) => m.releaseId === releaseId);
+  if (!me) return null;
+  return [...members].sort((a, b) => a.position - b.position).find((m) => m.position < me.position && !BEHIND.has(m.progress)) ?? null;
+}
+
 /** Rolling a bundle back rolls back its started members, the last started first. */
 export function rollbackOrder(members: readonly BundleMemberProgress[]): number[] {
   return [...members]
-    .filter((m) => m.progress === 'running' || m.progress === 'completed' || m.progress === 'failed')
+    .filter((m) => m.progress === 'running' || m.progress === 'completed' || m.progress === 'failed' || m.progress === 'passed' || m.progress === 'rolling_back')
     .sort((a, b) => b.position - a.position)
     .map((m) => m.releaseId);
+}
+
+export type BundleRun = 'waiting' | 'running' | 'held' | 'completed';
+
+/** What the members' progress makes of a bundle going forward: held by a failed member, or done. */
+export function bundleRun(members: readonly BundleMemberProgress[]): BundleRun {
+  if (members.some((m) => m.progress === 'failed')) return 'held';
+  if (members.length > 0 && members.every((m) => BEHIND.has(m.progress))) return 'completed';
+  if (members.some((m) => m.progress !== 'waiting')) return 'running';
+  return 'waiting';
+}
+
+/** The bundle states in which its members may start (each in its turn). */
+export function bundleLetsStart(bundle: { state: string; plannedStart: Date | null }, now: Date): boolean {
+  return bundle.state === 'in_progress' || (bundle.state === 'approved' && bundle.plannedStart !== null && bundle.plannedStart <= now);
 }
 
 /** Moves `releaseId` to just after `afterId` in the member order (`--after REL-n`). */

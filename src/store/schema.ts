@@ -306,6 +306,12 @@ export interface BundlesTable {
   planned_start: Timestamp | null;
   state: Generated<string>;
   revision: Generated<number>;
+  channel: string | null;
+  card_channel: string | null;
+  card_ts: string | null;
+  rollout_note: string | null;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
 }
 
 export interface BundleMembersTable {
@@ -314,6 +320,8 @@ export interface BundleMembersTable {
   position: number;
   added_by: string;
   added_at: Timestamp;
+  passed_by: string | null;
+  passed_at: Timestamp | null;
 }
 
 export interface BundleApprovalsTable {

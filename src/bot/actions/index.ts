@@ -5,6 +5,7 @@ import { registerEdit } from './edit.ts';
 import { registerLifecycleButtons } from './lifecycle.ts';
 import { registerRolloutButtons } from './rollout.ts';
 import { registerRating } from './rate.ts';
+import { registerBundleButtons } from './bundle.ts';
 
 export function registerActions(app: App, deps: BotDeps): void {
   registerDecisions(app, deps);
@@ -12,4 +13,5 @@ export function registerActions(app: App, deps: BotDeps): void {
   registerLifecycleButtons(app, deps);
   registerRolloutButtons(app, deps);
   registerRating(app, deps);
+  registerBundleButtons(app, deps);
 }

@@ -19,6 +19,15 @@ export const ACTIONS = {
   rateComment: 'relm_rate_comment',
 } as const;
 
+/** The bundle card's buttons; each carries the bundle's id. */
+export const BUNDLE_ACTIONS = {
+  approve: 'relm_bundle_approve',
+  start: 'relm_bundle_start',
+  retry: 'relm_bundle_retry',
+  continue: 'relm_bundle_continue',
+  rollback: 'relm_bundle_rollback',
+} as const;
+
 export const VIEWS = {
   plan: 'relm_plan',
   reject: 'relm_reject_reason',
@@ -26,6 +35,7 @@ export const VIEWS = {
   abort: 'relm_abort_reason',
   rateComment: 'relm_rate_comment_form',
   review: 'relm_review',
+  bundleRollback: 'relm_bundle_rollback_reason',
 } as const;
 
 /** Block ids of the planning modal's inputs; each holds one element with action id "value". */

@@ -35,6 +35,8 @@ export interface ViewContext {
   channel?: string;
   /** Opened from a button in App Home: the answer goes to Home, which is republished. */
   home?: boolean;
+  /** A bundle's form (the reason of a bundle rollback). */
+  bundleId?: number;
 }
 
 function option(text: string, value: string): PlainTextOption {
@@ -160,6 +162,19 @@ export function rejectModal(releaseId: number, revision: number | undefined, con
     submit: { type: 'plain_text', text: 'Reject' },
     close: { type: 'plain_text', text: 'Back' },
     blocks: [text(REJECT_FIELDS.reason, 'Why? The team sees this.', { multiline: true, max: 2000 })],
+  };
+}
+
+/** Asks why a bundle is rolled back: every started member is rolled back, the last started first. */
+export function bundleRollbackModal(bundleId: number, context: ViewContext): View {
+  return {
+    type: 'modal',
+    callback_id: VIEWS.bundleRollback,
+    private_metadata: JSON.stringify({ ...context, bundleId }),
+    title: { type: 'plain_text', text: `Roll back BUN-${bundleId}`.slice(0, 24) },
+    submit: { type: 'plain_text', text: 'Roll back' },
+    close: { type: 'plain_text', text: 'Back' },
+    blocks: [text(REJECT_FIELDS.reason, 'Why roll back every started release of the bundle? The team sees this.', { multiline: true, max: 2000 })],
   };
 }
 

@@ -50,7 +50,9 @@ export type ReleaseCommand =
   | { verb: 'whoami' }
   | { verb: 'kpi'; words: string }
   | { verb: 'bundle'; action: 'new'; name: string; at?: Date }
-  | { verb: 'bundle'; action: 'add' | 'remove' | 'show' | 'approve'; id: number; members: number[] };
+  | { verb: 'bundle'; action: 'add' | 'remove' | 'show' | 'approve' | 'start' | 'retry' | 'continue'; id: number; members: number[] }
+  | { verb: 'bundle'; action: 'rollback'; id: number; reason: string }
+  | { verb: 'bundle'; action: 'order'; id: number; release: number; after: number };
 
 export type Verb = ReleaseCommand['verb'];
 

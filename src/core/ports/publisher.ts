@@ -5,6 +5,7 @@ import type { RolloutStep } from '../rollout.ts';
 import type { ReleaseDetail } from '../usecases/queries.ts';
 import type { HomeData } from '../usecases/home.ts';
 import type { DigestContent } from '../usecases/digest.ts';
+import type { BundleCard } from '../usecases/bundles.ts';
 
 /** A message relm posted: where it is, so it can be updated or replied to. */
 export interface PostedRef {
@@ -66,5 +67,7 @@ export interface Publisher {
   postReviewReminder(detail: ReleaseDetail, user: string, round: number, key: string, retry: boolean): Promise<PostedRef>;
   /** A KPI digest in its channel: the message with the figures, then the trend chart as an uploaded PNG (none for a period without releases). */
   postDigest(content: DigestContent, key: string, retry: boolean): Promise<PostedRef & { file?: string }>;
+  /** A bundle's one card in `channel`: posted when `card` is null (looked for first on a retry), else updated. */
+  upsertBundleCard(view: BundleCard, channel: string, card: PostedRef | null, key: string, retry: boolean): Promise<PostedRef>;
   updateChecklist(release: StoredRelease, checklist: PostedRef, step: RolloutStep, ticks: { item: number; actor: string; at: Date }[]): Promise<void>;
 }

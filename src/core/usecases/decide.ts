@@ -78,7 +78,7 @@ export async function approveRelease(ctx: CoreContext, actor: string, id: number
 }
 
 /** Moves a submitted release whose approvals are complete to approved (or straight onto the calendar). */
-async function markApproved(ctx: CoreContext, trx: Transaction<DB>, current: StoredRelease, status: ApprovalStatus, actor: string, now: Date): Promise<StoredRelease> {
+export async function markApproved(ctx: CoreContext, trx: Transaction<DB>, current: StoredRelease, status: ApprovalStatus, actor: string, now: Date): Promise<StoredRelease> {
   const id = current.id;
   {
     // An approved release with a planned start goes straight onto the calendar.

@@ -1,5 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { DB } from '../schema.ts';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { BundlesTable, DB } from '../schema.ts';
+import type { MemberRollout } from '../../core/bundles.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -10,6 +11,17 @@ export interface StoredBundle {
   plannedStart: Date | null;
   state: string;
   revision: number;
+  /** The channel it was created in, where its card is posted. */
+  channel: string | null;
+  cardChannel: string | null;
+  cardTs: string | null;
+  rolloutNote: string | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+function toBundle(row: Selectable<BundlesTable>): StoredBundle {
+  return { id: row.id, name: row.name, createdBy: row.created_by, plannedStart: row.planned_start, state: row.state, revision: row.revision, channel: row.channel, cardChannel: row.card_channel, cardTs: row.card_ts, rolloutNote: row.rollout_note, startedAt: row.started_at, finishedAt: row.finished_at };
 }
 
 export interface StoredBundleMember {
@@ -21,20 +33,20 @@ export interface StoredBundleMember {
   requestedBy: string;
 }
 
-export async function insertBundle(db: Db, bundle: { name: string; createdBy: string; at: Date; plannedStart: Date | null }): Promise<StoredBundle> {
+export async function insertBundle(db: Db, bundle: { name: string; createdBy: string; at: Date; plannedStart: Date | null; channel: string | null }): Promise<StoredBundle> {
   const row = await db
     .insertInto('bundles')
-    .values({ name: bundle.name, created_by: bundle.createdBy, created_at: bundle.at, planned_start: bundle.plannedStart })
+    .values({ name: bundle.name, created_by: bundle.createdBy, created_at: bundle.at, planned_start: bundle.plannedStart, channel: bundle.channel })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return { id: row.id, name: row.name, createdBy: row.created_by, plannedStart: row.planned_start, state: row.state, revision: row.revision };
+  return toBundle(row);
 }
 
 export async function findBundle(db: Db, id: number, options: { lock?: boolean } = {}): Promise<StoredBundle | undefined> {
   let query = db.selectFrom('bundles').selectAll().where('id', '=', id);
   if (options.lock) query = query.forUpdate();
   const row = await query.executeTakeFirst();
-  return row && { id: row.id, name: row.name, createdBy: row.created_by, plannedStart: row.planned_start, state: row.state, revision: row.revision };
+  return row && toBundle(row);
 }
 
 /** Members in run order, with what the bundle card and the rules need of each release. */
@@ -111,4 +123,84 @@ export async function bundleApprovals(db: Db, bundleId: number, revision: number
 export async function setBundleState(db: Db, bundleId: number, from: string, to: string): Promise<boolean> {
   const result = await db.updateTable('bundles').set({ state: to }).where('id', '=', bundleId).where('state', '=', from).executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+/** Moves a bundle from one rollout state to another, with the columns that go with it; false if it was not in `from`. */
+export async function updateBundleIf(db: Db, bundleId: number, from: string, changes: { state?: string; rollout_note?: string | null; started_at?: Date; finished_at?: Date }): Promise<boolean> {
+  const result = await db.updateTable('bundles').set(changes).where('id', '=', bundleId).where('state', '=', from).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/**
+ * Each member as its rollout stands, in run order: its state and direction, whether the bundle went
+ * past it, and whether its latest live step failed (a failed wave leaves the release paused).
+ */
+export async function memberRollouts(db: Db, bundleId: number): Promise<MemberRollout[]> {
+  const rows = await db
+    .selectFrom('bundle_members as m')
+    .innerJoin('releases as r', 'r.id', 'm.release_id')
+    .select((eb) => [
+      'm.release_id',
+      'm.position',
+      'm.passed_at',
+      'r.state',
+      'r.rollout_direction',
+      'r.service',
+      'r.version',
+      'r.requester',
+      eb
+        .selectFrom('rollout_steps as s')
+        .select('s.state')
+        .whereRef('s.release_id', '=', 'r.id')
+        .where('s.state', '<>', 'cancelled')
+        .orderBy('s.id', 'desc')
+        .limit(1)
+        .as('last_step'),
+    ])
+    .where('m.bundle_id', '=', bundleId)
+    .orderBy('m.position')
+    .execute();
+  return rows.map((r) => ({
+    releaseId: r.release_id,
+    position: r.position,
+    state: r.state as MemberRollout['state'],
+    direction: r.rollout_direction === 'rollback' ? 'rollback' : 'forward',
+    passed: r.passed_at !== null,
+    lastStepFailed: r.last_step === 'failed',
+    service: r.service,
+    version: r.version,
+    requester: r.requester,
+  }));
+}
+
+/** The bundle a release is in, with every member's rollout; undefined when it is in none. */
+export async function bundleOfRelease(db: Db, releaseId: number): Promise<{ bundle: StoredBundle; members: MemberRollout[] } | undefined> {
+  const row = await db.selectFrom('bundle_members').select('bundle_id').where('release_id', '=', releaseId).executeTakeFirst();
+  if (!row) return undefined;
+  const bundle = await findBundle(db, row.bundle_id);
+  return bundle && { bundle, members: await memberRollouts(db, bundle.id) };
+}
+
+export async function markPassed(db: Db, bundleId: number, releaseId: number, by: string, at: Date): Promise<void> {
+  await db.updateTable('bundle_members').set({ passed_by: by, passed_at: at }).where('bundle_id', '=', bundleId).where('release_id', '=', releaseId).execute();
+}
+
+/** Claims the first post of a bundle's card: `from` is what the card column held (null, or a stale marker). */
+export async function claimBundleCard(db: Db, bundleId: number, from: string | null, to: string | null): Promise<boolean> {
+  const query = db.updateTable('bundles').set({ card_ts: to }).where('id', '=', bundleId);
+  const result = await (from === null ? query.where('card_ts', 'is', null) : query.where('card_ts', '=', from)).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function setBundleCard(db: Db, bundleId: number, channel: string, ts: string): Promise<void> {
+  await db.updateTable('bundles').set({ card_channel: channel, card_ts: ts }).where('id', '=', bundleId).execute();
+}
+
+/** Puts the members in this order (every member, each once), keeping the positions unique throughout. */
+export async function reorderMembers(db: Db, bundleId: number, order: number[]): Promise<void> {
+  // Negative first, so no two members hold a position at once under the unique index.
+  await sql`UPDATE bundle_members SET position = -position WHERE bundle_id = ${bundleId}`.execute(db);
+  for (const [i, id] of order.entries()) {
+    await db.updateTable('bundle_members').set({ position: i + 1 }).where('bundle_id', '=', bundleId).where('release_id', '=', id).execute();
+  }
 }

@@ -22,6 +22,9 @@ import { isReleaseManager } from '../access.ts';
 import { conflictsForRelease, otherCards } from '../conflicts.ts';
 import { timeMark } from '../../text.ts';
 import type { OutboxMessage } from '../../effect.ts';
+import { bundleLetsStart, memberAhead, progressOf } from '../../bundles.ts';
+import { bundleOfRelease } from '../../../store/repositories/bundles.ts';
+import { bundleCardEffect, bundleSyncEffect, bundleSyncFor } from '../bundle-sync-effect.ts';
 
 const ACTOR = 'relm';
 
@@ -190,9 +193,42 @@ async function nextStep(t: Tick, all: RolloutStep[]): Promise<RolloutStep | 'don
   return createStep(t, create);
 }
 
+/**
+ * A member of a bundle starts only in its turn, once the bundle may run (approved and due, or started);
+ * otherwise it waits, saying for what. Returns the bundle's id when the member may start now, `held`
+ * when it must wait, and null when the release is in no bundle.
+ */
+async function bundleGate(t: Tick): Promise<number | 'held' | null> {
+  const of = await bundleOfRelease(t.trx, t.release.id);
+  if (!of) return null;
+  const { bundle } = of;
+  const key = `BUN-${bundle.id}`;
+  let note: string | null = null;
+  let wakeAt: Date | null = null;
+  if (!bundleLetsStart(bundle, t.now)) {
+    if (bundle.state === 'open') note = `Waits for ${key} “${bundle.name}” to be approved: one approval covers the bundle.`;
+    else if (bundle.state === 'approved' && bundle.plannedStart) {
+      note = `Waits for ${key} “${bundle.name}” to start at ${timeMark(bundle.plannedStart)}.`;
+      wakeAt = bundle.plannedStart;
+    } else if (bundle.state === 'approved') note = `Waits for ${key} “${bundle.name}” to be started: \`/release bundle start ${key}\`.`;
+    else note = `Waits: ${key} “${bundle.name}” is ${bundle.state.replace('_', ' ')}.`;
+  } else {
+    const ahead = memberAhead(progressOf(of.members), t.release.id);
+    if (ahead) note = `Waits for ${releaseKey(ahead.releaseId)}, before it in ${key} “${bundle.name}”, to finish.`;
+  }
+  if (note === null) return bundle.id;
+  if (t.release.rolloutNote !== note) {
+    setNote(t, note);
+    if (wakeAt) t.outbox.push(wakeEffect(t.release.id, wakeAt));
+  }
+  return 'held';
+}
+
 async function finish(t: Tick): Promise<void> {
   // Rollouts waiting to start behind this one may go now, and the cards that showed it overlapping stop.
   t.outbox.push(...(await wakeWaitingFor(t.ctx, t.trx, t.release, t.now)), ...otherCards(t.release.id, await conflictsForRelease(t.ctx, t.trx, t.release), [], t.now));
+  // A bundle it is in starts its next member, or rolls back the one before it, or finishes.
+  t.outbox.push(...(await bundleSyncFor(t.trx, t.release.id, t.release.rolloutDirection === 'forward' ? 'completed' : 'rolled-back', t.now)));
   if (t.release.rolloutDirection === 'forward') {
     await moveRelease(t, 'complete', 'rollout_completed', { finished_at: t.now, rollout_note: null }, [
       { kind: 'announce', releaseId: t.release.id, dedupeKey: `announce:completed:${t.release.id}`, payload: { releaseId: t.release.id, event: 'completed' } },
@@ -301,6 +337,8 @@ async function tick(t: Tick): Promise<void> {
       t.outbox.push(wakeEffect(t.release.id, t.release.plannedStart));
       return;
     }
+    const bundle = await bundleGate(t);
+    if (bundle === 'held') return;
     const auth = authorised(t);
     if (!auth.ok) {
       // Lapsed before the rollout began: ask again, on a new revision so earlier approvers can decide afresh.
@@ -308,7 +346,14 @@ async function tick(t: Tick): Promise<void> {
       await change(t, 'submitted', { revision: t.release.revision, reason: auth.reason }, [approvalRequestEffect(t.release)]);
       return;
     }
-    await moveRelease(t, 'start', 'rollout_started', { started_at: t.now });
+    await moveRelease(t, 'start', 'rollout_started', { started_at: t.now, rollout_note: null }, bundle === null ? [] : [bundleSyncEffect(bundle, `rel-${t.release.id}-started`, t.now), bundleCardEffect(bundle, `rel-${t.release.id}-started`, t.now)]);
+  } else if (t.release.state === 'approved') {
+    // An approved release without a planned start waits for `start`, unless its bundle starts it in turn.
+    const bundle = await bundleGate(t);
+    if (bundle === null || bundle === 'held') return;
+    const auth = authorised(t);
+    if (!auth.ok) return;
+    await moveRelease(t, 'start', 'rollout_started', { started_at: t.now, rollout_note: null }, [bundleSyncEffect(bundle, `rel-${t.release.id}-started`, t.now), bundleCardEffect(bundle, `rel-${t.release.id}-started`, t.now)]);
   }
   if (t.release.state !== 'in_progress') return;
 

@@ -17,6 +17,8 @@ import { authorisation, blockingRollouts, wakeWaitingFor } from './gate.ts';
 import { rolloutsUnderWay, type CalendarRelease } from '../../../store/repositories/releases.ts';
 import { conflictsForRelease, otherCards } from '../conflicts.ts';
 import type { OutboxMessage } from '../../effect.ts';
+import { bundleSyncFor } from '../bundle-sync-effect.ts';
+import { bundlesOf } from '../../../store/repositories/bundles.ts';
 
 /** Rollout controls are for the release's owner, its approvers and the release managers. */
 export async function assertMayControl(ctx: CoreContext, trx: Kysely<DB> | Transaction<DB>, release: StoredRelease, actor: string, options: { installers?: boolean } = {}): Promise<void> {
@@ -28,7 +30,7 @@ export async function assertMayControl(ctx: CoreContext, trx: Kysely<DB> | Trans
   throw new DomainError('not_authorised', `Only ${whoMark(release.requester)}, ${who}the approvers of ${releaseKey(release.id)} or a release manager can ${options.installers ? 'work its checklists' : 'control its rollout'}.`);
 }
 
-interface ControlSpec {
+export interface ControlSpec {
   event: LifecycleEvent;
   action: string;
   columns?: (release: StoredRelease, now: Date) => ReleaseUpdate;
@@ -45,20 +47,26 @@ interface ControlSpec {
 
 async function control(ctx: CoreContext, actor: string, id: number, spec: ControlSpec): Promise<StoredRelease> {
   const now = ctx.clock();
-  const result = await changeTransaction(ctx, async (trx) => {
-    const current = await loadRelease(trx, id, { lock: true });
-    await assertMayControl(ctx, trx, current, actor);
-    const to = transition(current, spec.event);
-    await spec.check?.(trx, current, now);
-    await spec.steps?.(trx, current, now);
-    const release = await updateReleaseIf(trx, id, current.state, { state: to, updated_at: now, ...(spec.columns?.(current, now) ?? {}) });
-    if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed at the same moment; look again with \`/release show ${releaseKey(id)}\`.`);
-    const effects: OutboxMessage[] = [...(spec.wake ? [wakeEffect(id, now)] : []), ...((await spec.more?.(trx, release, now)) ?? [])];
-    const change = await recordChange(trx, { release, actor, action: spec.action, before: snapshot(current), after: { ...snapshot(release), reason: spec.reason ?? null, ...(spec.audit ?? {}) }, at: now, effects });
-    return { release, outbox: change.outboxIds };
-  });
+  const result = await changeTransaction(ctx, (trx) => controlIn(ctx, trx, actor, id, spec, now));
   await ctx.effects.dispatch(result.outbox);
   return result.release;
+}
+
+/**
+ * The body of a control, inside the caller's transaction (a bundle moves its members under its own lock).
+ * `system` is relm acting for a bundle a person controls: the person's right was checked on the bundle.
+ */
+export async function controlIn(ctx: CoreContext, trx: Transaction<DB>, actor: string, id: number, spec: ControlSpec, now: Date, options: { system?: boolean } = {}): Promise<{ release: StoredRelease; outbox: number[] }> {
+  const current = await loadRelease(trx, id, { lock: true });
+  if (!options.system) await assertMayControl(ctx, trx, current, actor);
+  const to = transition(current, spec.event);
+  await spec.check?.(trx, current, now);
+  await spec.steps?.(trx, current, now);
+  const release = await updateReleaseIf(trx, id, current.state, { state: to, updated_at: now, ...(spec.columns?.(current, now) ?? {}) });
+  if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed at the same moment; look again with \`/release show ${releaseKey(id)}\`.`);
+  const effects: OutboxMessage[] = [...(spec.wake ? [wakeEffect(id, now)] : []), ...((await spec.more?.(trx, release, now)) ?? [])];
+  const change = await recordChange(trx, { release, actor, action: spec.action, before: snapshot(current), after: { ...snapshot(release), reason: spec.reason ?? null, ...(spec.audit ?? {}) }, at: now, effects });
+  return { release, outbox: change.outboxIds };
 }
 
 async function cancelInFlight(trx: Transaction<DB>, release: StoredRelease, now: Date): Promise<void> {
@@ -94,6 +102,8 @@ export async function startRollout(ctx: CoreContext, actor: string, id: number, 
     wake: true,
     audit: options.force ? { forced: true } : undefined,
     check: async (trx, release, now) => {
+      const bundle = (await bundlesOf(trx, [release.id])).get(release.id);
+      if (bundle !== undefined) throw new DomainError('illegal_transition', `${releaseKey(id)} is in BUN-${bundle}: its members start in order with the bundle, \`/release bundle start BUN-${bundle}\`.`);
       const auth = await authorisation(ctx, trx, release, now);
       if (!auth.ok) throw new DomainError('not_authorised', `${releaseKey(id)} is not authorised to go live: ${auth.reason}.`);
     },
@@ -174,25 +184,33 @@ export function continueRollout(ctx: CoreContext, actor: string, id: number): Pr
 /** Stops the rollout where it is, without rolling back: the release ends failed. */
 export function abortRollout(ctx: CoreContext, actor: string, id: number, reason: string): Promise<StoredRelease> {
   if (!reason.trim()) throw new DomainError('invalid_input', `Say why you abort: \`/release abort ${releaseKey(id)} <reason>\`.`);
-  return control(ctx, actor, id, {
+  return control(ctx, actor, id, abortSpec(ctx, actor, id, reason));
+}
+
+export function abortSpec(ctx: CoreContext, actor: string, id: number, reason: string): ControlSpec {
+  return {
     event: 'abort',
     action: 'rollout_aborted',
     reason,
     columns: (_r, now) => ({ rollout_note: `Aborted by ${whoMark(actor)}: ${reason.trim()}`, finished_at: now }),
     steps: cancelInFlight,
-    more: async (trx, release, now) => [...(await wakeWaitingFor(ctx, trx, release, now)), ...otherCards(id, await conflictsForRelease(ctx, trx, { ...release, state: 'in_progress' }), [], now)],
-  });
+    more: async (trx, release, now) => [...(await wakeWaitingFor(ctx, trx, release, now)), ...otherCards(id, await conflictsForRelease(ctx, trx, { ...release, state: 'in_progress' }), [], now), ...(await bundleSyncFor(trx, id, 'aborted', now))],
+  };
 }
 
 /** Rolls back every wave that started, newest first, with each wave's rollback steps; ends rolled_back. */
 export function rollbackRollout(ctx: CoreContext, actor: string, id: number, reason: string): Promise<StoredRelease> {
   if (!reason.trim()) throw new DomainError('invalid_input', `Say why you roll back: \`/release rollback ${releaseKey(id)} <reason>\`.`);
-  return control(ctx, actor, id, {
+  return control(ctx, actor, id, rollbackSpec(reason));
+}
+
+export function rollbackSpec(reason: string): ControlSpec {
+  return {
     event: 'back_out',
     action: 'rollback_requested',
     reason,
     wake: true,
     columns: () => ({ rollout_direction: 'rollback', rollout_note: `Rolling back: ${reason.trim()}` }),
     steps: cancelInFlight,
-  });
+  };
 }

@@ -13,6 +13,7 @@ import { recordStepOutcome } from '../configuration-records.ts';
 import { assertMayControl } from './control.ts';
 import { changeTransaction, recordChange, snapshot } from '../record-change.ts';
 import { checklistRefreshEffect, wakeEffect } from './effects.ts';
+import { bundleSyncFor } from '../bundle-sync-effect.ts';
 
 export const VERIFY_INTERVAL_MS = 2_000;
 
@@ -57,7 +58,7 @@ async function completeStepIn(ctx: CoreContext, trx: Transaction<DB>, stepId: nu
       const paused = await updateReleaseIf(trx, release.id, 'in_progress', { state: transition(release, 'pause'), rollout_note: note, updated_at: now });
       current = paused ?? release;
     }
-    await recordChange(trx, { release: current, actor, action: step.kind === 'deploy' ? 'wave_failed' : 'rollback_step_failed', before: snapshot(release), after: { ...snapshot(current), wave: step.waveName, detail }, at: now, effects: closeChecklist(step, 'failed') });
+    await recordChange(trx, { release: current, actor, action: step.kind === 'deploy' ? 'wave_failed' : 'rollback_step_failed', before: snapshot(release), after: { ...snapshot(current), wave: step.waveName, detail }, at: now, effects: [...closeChecklist(step, 'failed'), ...(await bundleSyncFor(trx, release.id, `failed-${stepId}`, now))] });
   } else {
     const verify = step.kind === 'deploy' ? wave?.verify : undefined;
     const bakeMs = step.kind === 'deploy' ? (wave?.bakeMs ?? 0) : 0;
