@@ -312,6 +312,7 @@ export interface BundlesTable {
   rollout_note: string | null;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  jira_key: string | null;
 }
 
 export interface BundleMembersTable {

@@ -93,6 +93,31 @@ function bundleCard(bundle: number): EmulatedMessage | undefined {
   return h.slack.channelMessages('C0TRAIN').find((m) => m.blocks[0]?.text?.text?.startsWith(`*BUN-${bundle} `));
 }
 
+describe('the bundle card', () => {
+  it('is the one approval request: it names the approvers, its button approves for every member, and owners are refused', async () => {
+    const [ledger, payments] = [await draft('ledger'), await draft('payments')];
+    const bundle = idOf((await h.command('U0DEV', 'bundle new "Card <train>"', { channel: 'C0TRAIN' })).reply!.text, 'BUN');
+    await h.command('U0DEV', `bundle add BUN-${bundle} REL-${ledger} REL-${payments}`, { channel: 'C0TRAIN' });
+    const card = await waitFor(() => bundleCard(bundle), 'the bundle card');
+    expect(card.blocks[0].text.text).toContain('Card &lt;train&gt;');
+    expect(JSON.stringify(card.blocks)).toContain('Approvers: <@U0APP1>, <@U0APP2>');
+    expect(buttonsOf(card).map((b) => b.action_id)).toEqual([BUNDLE_ACTIONS.approve]);
+    const own = await h.click('U0DEV', BUNDLE_ACTIONS.approve, String(bundle), card);
+    expect(own.reply!.text).toContain('You own a release in this bundle');
+    const approved = await h.click('U0APP2', BUNDLE_ACTIONS.approve, String(bundle), card);
+    expect(approved.reply!.text).toContain(`BUN-${bundle} is approved`);
+    expect([await state(ledger!), await state(payments!)]).toEqual(['approved', 'approved']);
+    const decisions = await h.relm.db.selectFrom('decisions').select(['release_id', 'approver', 'comment']).where('release_id', 'in', [ledger!, payments!]).orderBy('release_id').execute();
+    expect(decisions).toEqual([
+      { release_id: ledger, approver: 'U0APP2', comment: `via BUN-${bundle}` },
+      { release_id: payments, approver: 'U0APP2', comment: `via BUN-${bundle}` },
+    ]);
+    // No member sent an approval request of its own: the bundle's card was the one request.
+    expect(h.slack.messages.filter((m) => m.text.startsWith(`Approval requested for REL-${ledger} `) || m.text.startsWith(`Approval requested for REL-${payments} `))).toEqual([]);
+    await waitFor(() => (buttonsOf(bundleCard(bundle)!).map((b) => b.action_id).join() === BUNDLE_ACTIONS.start ? true : undefined), 'the card to offer Start');
+  });
+});
+
 describe('a bundle rolls out its members in order', () => {
   it('runs the next member only when the one before completes; a failed second member pauses the bundle, the first stays; continue goes on', async () => {
     const [ledger, payments, search] = [await draft('ledger'), await draft('payments'), await draft('search')];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bundleCard } from '../usecases/bundles.ts';
 import { syncBundle } from '../usecases/bundle-rollout.ts';
+import { bundleTicket } from '../usecases/bundle-ticket.ts';
 import { claimBundleCard, findBundle, setBundleCard } from '../../store/repositories/bundles.ts';
 import { latestAuditSeq } from '../../store/repositories/audit.ts';
 import { POSTING } from '../usecases/card-ref.ts';
@@ -59,4 +60,12 @@ export const bundleCardEffect = effect({
     }
     return { ...posted };
   },
+});
+
+/** The bundle's ticket in Jira, listing its members' changes (see usecases/bundle-ticket.ts). */
+export const bundleTicketEffect = effect({
+  kinds: ['jira_bundle'],
+  payload: OfBundle,
+  traits: { syncs: 'jira' },
+  perform: (ctx, ports, _kind, { bundleId }) => bundleTicket(ctx, ports, bundleId),
 });

@@ -13,7 +13,7 @@ import { approvalEscalationEffect, approvalExpiryWarningEffect, approvalReminder
 import { jiraFollowUpEffect, reviewReminderEffect } from './review.ts';
 import { deploymentReviewEffect } from './deployment-review.ts';
 import { digestEffect } from './digest.ts';
-import { bundleCardEffect, bundleSyncEffect } from './bundle.ts';
+import { bundleCardEffect, bundleSyncEffect, bundleTicketEffect } from './bundle.ts';
 import { checklistRefreshEffect, deployStepEffect, githubPollEffect, verifyStepEffect, wakeEffect } from './rollout.ts';
 
 /** Every kind of side effect relm performs. A new kind is one file and one line here. */
@@ -48,6 +48,7 @@ export const EFFECTS = [
   digestEffect,
   bundleSyncEffect,
   bundleCardEffect,
+  bundleTicketEffect,
 ] as const;
 
 /** The name of every effect kind, as the outbox stores it. */

@@ -13,7 +13,7 @@ import { isReleaseManager } from './access.ts';
 import { changeTransaction } from './record-change.ts';
 import { abortSpec, controlIn, retryWave, rollbackSpec } from './rollout/control.ts';
 import { wakeEffect } from './rollout/effects.ts';
-import { bundleCardEffect, bundleSyncEffect } from './bundle-sync-effect.ts';
+import { bundleCardEffect, bundleSyncEffect, bundleTicketEffects } from './bundle-sync-effect.ts';
 
 /**
  * A bundle's rollout: its members roll out one after another in their order, each with its own waves,
@@ -75,7 +75,7 @@ export function startBundle(ctx: CoreContext, actor: string, id: number): Promis
 export function syncBundle(ctx: CoreContext, id: number): Promise<StoredBundle> {
   return underBundle(ctx, id, async (trx, bundle, members, progress, now) => {
     const effects: OutboxMessage[] = [];
-    const card = () => effects.push(bundleCardEffect(bundle.id, `sync-${bundle.state}`, now));
+    const card = () => effects.push(bundleCardEffect(bundle.id, `sync-${bundle.state}`, now), ...bundleTicketEffects(Boolean(ctx.jira), bundle.id, `sync-${bundle.state}`, now));
     if (bundle.state === 'rolling_back') {
       if (progress.some((m) => m.progress === 'rolling_back')) return [];
       const next = rollbackOrder(progress).find((memberId) => progress.find((m) => m.releaseId === memberId)!.progress !== 'rolled_back');

@@ -16,6 +16,11 @@ export function bundleCardEffect(bundleId: number, why: string, at: Date): Outbo
   return { kind: 'bundle_card', releaseId: null, dedupeKey: `bundle:card:${bundleId}:${why}:${at.getTime()}`, payload: { bundleId } };
 }
 
+/** The bundle's ticket in Jira follows it (raised at approval); none when Jira is not configured. */
+export function bundleTicketEffects(jira: boolean, bundleId: number, why: string, at: Date): OutboxMessage[] {
+  return jira ? [{ kind: 'jira_bundle', releaseId: null, dedupeKey: `bundle:jira:${bundleId}:${why}:${at.getTime()}`, payload: { bundleId } }] : [];
+}
+
 /** A sync of the bundle this release is in, if it is in one. */
 export async function bundleSyncFor(db: Kysely<DB> | Transaction<DB>, releaseId: number, why: string, at: Date): Promise<OutboxMessage[]> {
   const bundleId = (await bundlesOf(db, [releaseId])).get(releaseId);

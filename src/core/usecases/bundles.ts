@@ -18,7 +18,7 @@ import { changeTransaction, recordChange, snapshot } from './record-change.ts';
 import { missingForSubmission } from './submit.ts';
 import { transition } from '../lifecycle.ts';
 import { updateReleaseIf } from '../../store/repositories/releases.ts';
-import { bundleCardEffect, bundleSyncEffect } from './bundle-sync-effect.ts';
+import { bundleCardEffect, bundleSyncEffect, bundleTicketEffects } from './bundle-sync-effect.ts';
 import type { DB } from '../../store/schema.ts';
 
 export interface BundleView {
@@ -155,6 +155,7 @@ export async function approveBundle(ctx: CoreContext, actor: string, bundleId: n
     if (approval.approved) {
       await setBundleState(trx, bundle.id, 'open', 'approved');
       for (const rule of rules) outbox.push(...(await authoriseMember(ctx, trx, bundle.id, rule, approvers, actor, now)));
+      outbox.push(...(await enqueueOutbox(trx, bundleTicketEffects(Boolean(ctx.jira), bundle.id, 'approved', now), now)));
       // The bundle starts at its time (or at once when that is past); without one it waits for `bundle start`.
       if (bundle.plannedStart) outbox.push(...(await enqueueOutbox(trx, [bundleSyncEffect(bundle.id, 'approved', now, bundle.plannedStart > now ? bundle.plannedStart : undefined)], now)));
     }

@@ -12,6 +12,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('rollout_note', 'text')
     .addColumn('started_at', 'timestamptz')
     .addColumn('finished_at', 'timestamptz')
+    // The bundle's own ticket in Jira, listing its members' changes.
+    .addColumn('jira_key', 'text')
     .execute();
   await db.schema.alterTable('bundle_members').addColumn('passed_by', 'text').addColumn('passed_at', 'timestamptz').execute();
 }
@@ -20,6 +22,7 @@ export async function down(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('bundle_members').dropColumn('passed_at').dropColumn('passed_by').execute();
   await db.schema
     .alterTable('bundles')
+    .dropColumn('jira_key')
     .dropColumn('finished_at')
     .dropColumn('started_at')
     .dropColumn('rollout_note')

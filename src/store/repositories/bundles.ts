@@ -18,10 +18,12 @@ export interface StoredBundle {
   rolloutNote: string | null;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** The bundle's ticket in Jira, once raised. */
+  jiraKey: string | null;
 }
 
 function toBundle(row: Selectable<BundlesTable>): StoredBundle {
-  return { id: row.id, name: row.name, createdBy: row.created_by, plannedStart: row.planned_start, state: row.state, revision: row.revision, channel: row.channel, cardChannel: row.card_channel, cardTs: row.card_ts, rolloutNote: row.rollout_note, startedAt: row.started_at, finishedAt: row.finished_at };
+  return { id: row.id, name: row.name, createdBy: row.created_by, plannedStart: row.planned_start, state: row.state, revision: row.revision, channel: row.channel, cardChannel: row.card_channel, cardTs: row.card_ts, rolloutNote: row.rollout_note, startedAt: row.started_at, finishedAt: row.finished_at, jiraKey: row.jira_key };
 }
 
 export interface StoredBundleMember {
@@ -203,4 +205,8 @@ export async function reorderMembers(db: Db, bundleId: number, order: number[]):
   for (const [i, id] of order.entries()) {
     await db.updateTable('bundle_members').set({ position: i + 1 }).where('bundle_id', '=', bundleId).where('release_id', '=', id).execute();
   }
+}
+
+export async function setBundleTicket(db: Db, bundleId: number, key: string): Promise<void> {
+  await db.updateTable('bundles').set({ jira_key: key }).where('id', '=', bundleId).execute();
 }
