@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, waitFor, type Harness } from '../support/harness.ts';
-import { buttonsOf } from '../support/slack-views.ts';
-import { BUNDLE_ACTIONS, REJECT_FIELDS, VALUE } from '../../src/bot/blocks/ids.ts';
+import { buttonsOf, planValues } from '../support/slack-views.ts';
+import { BUNDLE_ACTIONS, PLAN_FIELDS, REJECT_FIELDS, VALUE } from '../../src/bot/blocks/ids.ts';
 import { completeStep } from '../../src/core/usecases/rollout/steps.ts';
 import type { EmulatedMessage } from '../../src/console/slack-emulator.ts';
 
@@ -53,6 +53,7 @@ let version = 0;
 async function draft(service: string): Promise<number> {
   version++;
   const reply = await h.command('U0DEV', `new ${service} 1.${version}.0 --type minor --rollback "Redeploy the previous version" --tests "CI green"`, { channel: 'C0TRAIN' });
+  if (!/REL-\d+/.test(reply.reply?.text ?? '')) throw new Error(`not planned: ${JSON.stringify(reply)}`);
   return idOf(reply.reply!.text);
 }
 
@@ -115,6 +116,28 @@ describe('the bundle card', () => {
     // No member sent an approval request of its own: the bundle's card was the one request.
     expect(h.slack.messages.filter((m) => m.text.startsWith(`Approval requested for REL-${ledger} `) || m.text.startsWith(`Approval requested for REL-${payments} `))).toEqual([]);
     await waitFor(() => (buttonsOf(bundleCard(bundle)!).map((b) => b.action_id).join() === BUNDLE_ACTIONS.start ? true : undefined), 'the card to offer Start');
+  });
+});
+
+describe('the planning form', () => {
+  it('offers the open bundles, joins the chosen one, and shows the bundle when the plan is edited', async () => {
+    const bundle = idOf((await h.command('U0DEV', 'bundle new "Form train"', { channel: 'C0TRAIN' })).reply!.text, 'BUN');
+    const opened = await h.command('U0DEV', 'new', { channel: 'C0TRAIN' });
+    const block = opened.view.blocks.find((b: any) => b.block_id === PLAN_FIELDS.bundle);
+    expect(block.optional).toBe(true);
+    expect(block.element.options.map((o: any) => o.text.text)).toContain(`BUN-${bundle} Form train`);
+    const values = {
+      ...planValues({ service: 'search', version: '0.0.1', model: 'one', rollback: 'Redeploy', evidence: 'CI green' }),
+      [PLAN_FIELDS.bundle]: { [VALUE]: { type: 'static_select', selected_option: { text: { type: 'plain_text', text: `BUN-${bundle} Form train` }, value: String(bundle) } } },
+    };
+    expect((await h.submitView('U0DEV', opened.view, values)).body).toBeUndefined();
+    const reply = await waitFor(() => h.slack.ephemerals.find((e) => e.text.includes(`Added to BUN-${bundle}`)), 'the answer');
+    const id = idOf(reply.text);
+    const members = await h.relm.db.selectFrom('bundle_members').select('release_id').where('bundle_id', '=', bundle).execute();
+    expect(members.map((m) => m.release_id)).toEqual([id]);
+    const edit = await h.command('U0DEV', `edit REL-${id}`, { channel: 'C0TRAIN' });
+    expect(JSON.stringify(edit.view.blocks)).toContain(`In bundle BUN-${bundle}`);
+    expect(edit.view.blocks.some((b: any) => b.block_id === PLAN_FIELDS.bundle)).toBe(false);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
 import type { BotDeps } from '../deps.ts';
+import { bundleChoices } from '../../core/usecases/bundles.ts';
 import { ACTIONS } from '../blocks/ids.ts';
 import { planModal } from '../blocks/modals.ts';
 import { loadRelease } from '../../core/usecases/load.ts';
@@ -39,6 +40,7 @@ export async function openEditModal(deps: BotDeps, releaseId: number, triggerId:
     waves: r.waves ? formatWaveOverride(r.waves) : undefined,
     assets: r.assets?.map((a) => `${a.name} ${a.sha256}`).join('\n'),
     nextSlot: nextSlotFor(deps, r.service),
+    bundles: await bundleChoices(deps.ctx, r.id),
   };
   await deps.slack.client.views.open({ trigger_id: triggerId, view: planModal(deps.ctx.settings, defaults, { channel, revision: r.revision }) });
 }

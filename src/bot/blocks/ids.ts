@@ -40,6 +40,7 @@ export const VIEWS = {
 
 /** Block ids of the planning modal's inputs; each holds one element with action id "value". */
 export const PLAN_FIELDS = {
+  bundle: 'bundle',
   service: 'service',
   version: 'version',
   type: 'type',

@@ -26,6 +26,8 @@ export interface PlanDefaults {
   trainingLinks?: string[];
   impact?: string;
   contact?: string;
+  /** Open bundles the release may join, and the one it is in. */
+  bundles?: { open: { id: number; name: string }[]; current: number | null };
 }
 
 /** Kept in the view so the submission knows where to answer; never a source of release state. */
@@ -79,6 +81,15 @@ function defaultModel(settings: Settings, service: string | undefined): string |
   return models.length === 1 ? models[0] : undefined;
 }
 
+/** The bundle a release joins from the form: a choice of the open ones; one it is in already is shown, not offered. */
+function bundleBlocks(bundles: PlanDefaults['bundles']): KnownBlock[] {
+  if (!bundles) return [];
+  if (bundles.current !== null) return [{ type: 'context', elements: [{ type: 'mrkdwn', text: `In bundle BUN-${bundles.current}: \`/release bundle show BUN-${bundles.current}\`` }] }];
+  if (bundles.open.length === 0) return [];
+  const options = bundles.open.map((b) => option(`BUN-${b.id} ${b.name}`, String(b.id)));
+  return [{ ...select(PLAN_FIELDS.bundle, 'Bundle (release train)', options, undefined, true), hint: { type: 'plain_text', text: 'Ship it with others as one unit: one approval, members rolling out in order.' } } as KnownBlock];
+}
+
 /** The planning modal, empty for `/release new` or pre-filled from the command or the plan being edited. */
 export function planModal(settings: Settings, defaults: PlanDefaults, context: ViewContext): View {
   const services = Object.values(settings.services).map((s) => option(`${s.name} (${s.key})`, s.key));
@@ -122,6 +133,7 @@ export function planModal(settings: Settings, defaults: PlanDefaults, context: V
     text(PLAN_FIELDS.impact, 'Impact on users', { initial: defaults.impact, multiline: true, optional: true, max: 1000, placeholder: 'What users will notice; expected downtime', hint: 'Told to the audience with the schedule.' }),
     text(PLAN_FIELDS.contact, 'Contact during early life support', { initial: defaults.contact, optional: true, max: 100, placeholder: 'C0123ABCD or U0123ABCD', hint: 'A channel or a person, by Slack id (Copy link or Copy member ID); whom users ask after the change.' }),
     text(PLAN_FIELDS.trainingLinks, 'Training material', { initial: defaults.trainingLinks?.join('\n'), multiline: true, optional: true, max: 2000, placeholder: 'https://wiki.example.com/new-checkout', hint: 'Links, one per line: what users or support should read or watch before the change.' }),
+    ...bundleBlocks(defaults.bundles),
   ];
   return {
     type: 'modal',

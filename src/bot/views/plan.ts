@@ -1,6 +1,7 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import type { BotDeps } from '../deps.ts';
-import { VIEWS } from '../blocks/ids.ts';
+import { PLAN_FIELDS, VALUE, VIEWS } from '../blocks/ids.ts';
+import { addToBundle } from '../../core/usecases/bundles.ts';
 import { plainTime } from '../blocks/format.ts';
 import { renderPlanned, renderReplanned } from '../blocks/replies.ts';
 import { replaceTimeMarks } from '../../core/text.ts';
@@ -38,7 +39,18 @@ export function registerPlanView(app: App, deps: BotDeps): void {
     await ack();
     (context as { ackTimer?: () => void }).ackTimer?.();
     const { release, warnings, verb } = outcome;
-    const text = verb === 'Planned' ? renderPlanned(release, warnings) : renderReplanned(release, warnings);
+    let text = verb === 'Planned' ? renderPlanned(release, warnings) : renderReplanned(release, warnings);
+    const bundle = Number(view.state.values[PLAN_FIELDS.bundle]?.[VALUE]?.selected_option?.value ?? NaN);
+    if (Number.isInteger(bundle) && bundle > 0) {
+      // The plan is saved either way; joining may be refused (the bundle was approved meanwhile), and says why.
+      try {
+        await addToBundle(deps.ctx, user, bundle, [release.id]);
+        text += `\n:package: Added to BUN-${bundle}.`;
+      } catch (error) {
+        if (!isDomainError(error)) throw error;
+        text += `\n:warning: Not added to BUN-${bundle}: ${error.message}`;
+      }
+    }
     await replyEphemeral(deps.slack, replyTargetOf(body as unknown as Record<string, unknown>), text);
   });
 }

@@ -7,7 +7,7 @@ import { effectiveRisk } from '../release.ts';
 import type { ReleaseState } from '../release.ts';
 import { appendAuditEntries } from '../../store/repositories/audit.ts';
 import { findRelease } from '../../store/repositories/releases.ts';
-import { bundleApprovals, recordBundleApproval, setBundleState, bumpRevision, bundleMembers, bundlesOf, deleteMember, findBundle, insertBundle, insertMembers, memberRollouts, reorderMembers, type StoredBundle, type StoredBundleMember } from '../../store/repositories/bundles.ts';
+import { bundleApprovals, recordBundleApproval, setBundleState, bumpRevision, bundleMembers, bundlesOf, deleteMember, findBundle, insertBundle, insertMembers, memberRollouts, openBundles, reorderMembers, type StoredBundle, type StoredBundleMember } from '../../store/repositories/bundles.ts';
 import type { Transaction } from 'kysely';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
 import { decisionsFor, recordDecision } from '../../store/repositories/decisions.ts';
@@ -211,4 +211,11 @@ export async function bundleCard(ctx: CoreContext, bundleId: number): Promise<Bu
     approval = bundleApprovalState(await memberRules(ctx, ctx.db, members), approvers);
   }
   return { bundle, members: members.map((m, i) => ({ ...m, progress: progress[i]!.progress })), approval, approvers };
+}
+
+/** What the planning form offers: the open bundles, and the one this release is in, if any. */
+export async function bundleChoices(ctx: CoreContext, releaseId?: number): Promise<{ open: { id: number; name: string }[]; current: number | null }> {
+  const open = await openBundles(ctx.db);
+  const current = releaseId === undefined ? null : ((await bundlesOf(ctx.db, [releaseId])).get(releaseId) ?? null);
+  return { open, current };
 }

@@ -210,3 +210,8 @@ export async function reorderMembers(db: Db, bundleId: number, order: number[]):
 export async function setBundleTicket(db: Db, bundleId: number, key: string): Promise<void> {
   await db.updateTable('bundles').set({ jira_key: key }).where('id', '=', bundleId).execute();
 }
+
+/** Bundles still taking members (open), newest first: what the planning form offers. */
+export async function openBundles(db: Db, limit = 100): Promise<{ id: number; name: string }[]> {
+  return db.selectFrom('bundles').select(['id', 'name']).where('state', '=', 'open').orderBy('id', 'desc').limit(limit).execute();
+}

@@ -1,3 +1,4 @@
+import { bundleChoices } from '../../../core/usecases/bundles.ts';
 import { planRelease } from '../../../core/usecases/plan.ts';
 import { replanRelease, type PlanChanges } from '../../../core/usecases/replan.ts';
 import { parseWaveOverride } from '../../../core/rollout.ts';
@@ -49,7 +50,7 @@ export const newVerb = verb({
   },
   async run(deps, caller, command) {
     if (!command.service || !command.version) {
-      const defaults = { service: command.service, version: command.version, type: command.type, title: command.title, description: command.description, risk: command.risk, riskReason: command.riskReason, plannedStart: command.at, model: command.model, waves: command.waves, rollbackPlan: command.rollback, testEvidence: command.tests, trainingNeeded: command.training?.needed, trainingLinks: command.training?.links, impact: command.impact, contact: command.contact ?? undefined, nextSlot: nextSlotFor(deps, command.service) };
+      const defaults = { service: command.service, version: command.version, type: command.type, title: command.title, description: command.description, risk: command.risk, riskReason: command.riskReason, plannedStart: command.at, model: command.model, waves: command.waves, rollbackPlan: command.rollback, testEvidence: command.tests, trainingNeeded: command.training?.needed, trainingLinks: command.training?.links, impact: command.impact, contact: command.contact ?? undefined, nextSlot: nextSlotFor(deps, command.service), bundles: await bundleChoices(deps.ctx) };
       await deps.slack.client.views.open({ trigger_id: caller.triggerId, view: planModal(deps.ctx.settings, defaults, { channel: caller.channel }) });
       return null;
     }
