@@ -11,6 +11,7 @@ import { updateReleaseIf } from '../../store/repositories/releases.ts';
 import { assertOwnerOrManager } from './access.ts';
 import { loadRelease } from './load.ts';
 import { changeTransaction, recordChange, snapshot } from './record-change.ts';
+import { bundleSyncFor } from './bundle-sync-effect.ts';
 import { closeApprovalRequestEffect } from './submit.ts';
 import { conflictsForRelease, otherCards } from './conflicts.ts';
 
@@ -31,7 +32,7 @@ async function cancelIn(ctx: CoreContext, trx: Transaction<DB>, current: StoredR
   const release = await updateReleaseIf(trx, current.id, current.state, { state: to, updated_at: now });
   if (!release) throw new DomainError('conflict', `${releaseKey(current.id)} changed while you were cancelling it.`);
   // The releases it overlapped no longer do: their cards say so.
-  const effects = [...(current.state === 'submitted' ? [closeApprovalRequestEffect(release, release.revision, 'cancelled')] : []), ...otherCards(current.id, await conflictsForRelease(ctx, trx, current), [], now)];
+  const effects = [...(current.state === 'submitted' ? [closeApprovalRequestEffect(release, release.revision, 'cancelled')] : []), ...otherCards(current.id, await conflictsForRelease(ctx, trx, current), [], now), ...(await bundleSyncFor(trx, current.id, 'cancelled', now))];
   const change = await recordChange(trx, { release, actor, action: 'cancelled', before: snapshot(current), after: { ...snapshot(release), reason: reason.trim() || null }, at: now, effects });
   return { release, outboxIds: change.outboxIds };
 }
