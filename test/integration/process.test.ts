@@ -82,7 +82,8 @@ describe('the relm process', () => {
     try {
       const run = relm(['start'], { SLACK_BOT_TOKEN: BOT_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl, PORT: '0', RELM_DATA_DIR: dir, RELM_QUEUE_PREFIX: `relmtest${randomBytes(4).toString('hex')}`, RELM_CONFIG: join(ROOT, 'relm.yml') });
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`relm did not start: ${JSON.stringify(run.output())}`)), 20_000);
+        // A cold start (Node 24, every migration on a fresh PGlite) takes seconds, more on a loaded machine.
+        const timer = setTimeout(() => reject(new Error(`relm did not start: ${JSON.stringify(run.output())}`)), 45_000);
         run.child.stdout.on('data', () => {
           if (run.output().stdout.includes('relm is running')) {
             clearTimeout(timer);
@@ -96,7 +97,7 @@ describe('the relm process', () => {
     } finally {
       await slack.stop();
     }
-  });
+  }, 60_000);
 
   it('runs the local console: plan, fill the modal, submit and approve as another user', async () => {
     const dir = tempDir();
