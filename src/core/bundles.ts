@@ -130,19 +130,27 @@ export interface BundleMemberProgress {
   releaseId: number;
   position: number;
   progress: MemberProgress;
+  /** The bundle was told to go on past it (a member rolled back on its own may be gone past too). */
+  passed?: boolean;
 }
 
 export function progressOf(members: readonly MemberRollout[]): BundleMemberProgress[] {
-  return members.map((m) => ({ releaseId: m.releaseId, position: m.position, progress: memberProgress(m) }));
+  return members.map((m) => ({ releaseId: m.releaseId, position: m.position, progress: memberProgress(m), passed: m.passed }));
 }
 
 /** Done with, as far as the members after it are concerned. */
-const BEHIND: ReadonlySet<MemberProgress> = new Set(['completed', 'passed', 'skipped']);
+const DONE: ReadonlySet<MemberProgress> = new Set(['completed', 'passed', 'skipped']);
+const BEHIND = { has: (m: BundleMemberProgress) => DONE.has(m.progress) || (m.progress === 'rolled_back' && m.passed === true) };
+
+/** Holds a bundle going forward: a failed member, or one rolled back on its own that nobody went past yet. */
+export function holdsBundle(m: BundleMemberProgress): boolean {
+  return m.progress === 'failed' || (m.progress === 'rolled_back' && !m.passed);
+}
 
 /** The next member to start: the first not yet done with, once every earlier one is. */
 export function nextMember(members: readonly BundleMemberProgress[]): number | null {
   for (const m of [...members].sort((a, b) => a.position - b.position)) {
-    if (BEHIND.has(m.progress)) continue;
+    if (BEHIND.has(m)) continue;
     return m.progress === 'waiting' ? m.releaseId : null;
   }
   return null;
@@ -152,7 +160,7 @@ export function nextMember(members: readonly BundleMemberProgress[]): number | n
 export function memberAhead(members: readonly BundleMemberProgress[], releaseId: number): BundleMemberProgress | null {
   const me = members.find((m) => m.releaseId === releaseId);
   if (!me) return null;
-  return [...members].sort((a, b) => a.position - b.position).find((m) => m.position < me.position && !BEHIND.has(m.progress)) ?? null;
+  return [...members].sort((a, b) => a.position - b.position).find((m) => m.position < me.position && !BEHIND.has(m)) ?? null;
 }
 
 /** Rolling a bundle back rolls back its started members, the last started first. */
@@ -167,8 +175,8 @@ export type BundleRun = 'waiting' | 'running' | 'held' | 'completed';
 
 /** What the members' progress makes of a bundle going forward: held by a failed member, or done. */
 export function bundleRun(members: readonly BundleMemberProgress[]): BundleRun {
-  if (members.some((m) => m.progress === 'failed')) return 'held';
-  if (members.length > 0 && members.every((m) => BEHIND.has(m.progress))) return 'completed';
+  if (members.some(holdsBundle)) return 'held';
+  if (members.length > 0 && members.every((m) => BEHIND.has(m))) return 'completed';
   if (members.some((m) => m.progress !== 'waiting')) return 'running';
   return 'waiting';
 }

@@ -226,6 +226,21 @@ describe('a bundle rolls out its members in order', () => {
     expect(await steps(search!)).toEqual([]);
   });
 
+  it('pauses on a member aborted by hand: retry is refused with what to do instead, continue goes on', async () => {
+    const [ledger, payments] = [await draft('ledger'), await draft('payments')];
+    const bundle = await approvedBundle([ledger!, payments!]);
+    await h.command('U0DEV', `bundle start BUN-${bundle}`, { channel: 'C0TRAIN' });
+    await waitFor(async () => ((await state(ledger!)) === 'in_progress' ? true : undefined), 'the first member to start');
+    await h.command('U0DEV', `abort REL-${ledger} wrong build`, { channel: 'C0TRAIN' });
+    await waitFor(async () => ((await bundleState(bundle)) === 'paused' ? true : undefined), 'the bundle to pause');
+    const retry = (await h.command('U0DEV', `bundle retry BUN-${bundle}`, { channel: 'C0TRAIN' })).reply!.text;
+    expect(retry).toContain(`REL-${ledger} is failed, so there is no failed wave to run again`);
+    await h.command('U0RM', `bundle continue BUN-${bundle}`, { channel: 'C0TRAIN' });
+    await finishStep(payments!, 'succeeded');
+    await waitFor(async () => ((await bundleState(bundle)) === 'completed' ? true : undefined), 'the bundle to complete');
+    expect(await state(ledger!)).toBe('failed');
+  });
+
   it('starts by itself at the bundle\'s time', async () => {
     const [ledger, payments] = [await draft('ledger'), await draft('payments')];
     const bundle = await approvedBundle([ledger!, payments!], new Date(Date.now() + 2_000));

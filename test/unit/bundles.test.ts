@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertMayAdd, assertMayApproveBundle, bundleApprovalState, nextMember, parseBundleRef, reorderAfter, rollbackOrder, type BundleMemberRule } from '../../src/core/bundles.ts';
+import { assertMayAdd, assertMayApproveBundle, bundleApprovalState, bundleLetsStart, bundleRun, memberAhead, memberProgress, nextMember, parseBundleRef, reorderAfter, rollbackOrder, type BundleMemberRule, type MemberProgress } from '../../src/core/bundles.ts';
 import { assessRisk } from '../../src/core/risk.ts';
 
 const ledger: BundleMemberRule = { releaseId: 1, owner: 'UOWNA', required: 1, eligible: new Set(['ULEAD1', 'ULEAD2', 'USRE']) };
@@ -68,6 +68,37 @@ describe('bundle rollout order', () => {
       { releaseId: 2, position: 2, progress: 'failed' },
       { releaseId: 3, position: 3, progress: 'waiting' },
     ])).toEqual([2, 1]);
+  });
+  it('reads each member\'s progress from its state, direction, failed wave and whether the bundle went past it', () => {
+    const m = (state: string, extra: Partial<Parameters<typeof memberProgress>[0]> = {}) => memberProgress({ state: state as never, direction: 'forward', passed: false, lastStepFailed: false, ...extra });
+    expect([m('draft'), m('submitted'), m('approved'), m('scheduled')]).toEqual(['waiting', 'waiting', 'waiting', 'waiting']);
+    expect(m('in_progress')).toBe('running');
+    expect(m('paused')).toBe('running'); // paused by hand
+    expect(m('paused', { lastStepFailed: true })).toBe('failed');
+    expect(m('paused', { direction: 'rollback', lastStepFailed: true })).toBe('rolling_back');
+    expect(m('failed')).toBe('failed');
+    expect(m('failed', { passed: true })).toBe('passed');
+    expect([m('completed'), m('cancelled'), m('rolled_back')]).toEqual(['completed', 'skipped', 'rolled_back']);
+  });
+  it('holds the bundle on a failed member or one rolled back on its own, until it is gone past', () => {
+    const member = (releaseId: number, progress: MemberProgress, passed = false) => ({ releaseId, position: releaseId, progress, passed });
+    expect(bundleRun([member(1, 'completed'), member(2, 'failed'), member(3, 'waiting')])).toBe('held');
+    expect(bundleRun([member(1, 'rolled_back'), member(2, 'waiting')])).toBe('held');
+    expect(bundleRun([member(1, 'rolled_back', true), member(2, 'waiting')])).toBe('running');
+    expect(nextMember([member(1, 'rolled_back', true), member(2, 'waiting')])).toBe(2);
+    expect(bundleRun([member(1, 'waiting'), member(2, 'waiting')])).toBe('waiting');
+    expect(bundleRun([member(1, 'completed'), member(2, 'passed'), member(3, 'skipped')])).toBe('completed');
+    expect(memberAhead([member(1, 'completed'), member(2, 'running'), member(3, 'waiting')], 3)).toMatchObject({ releaseId: 2 });
+    expect(memberAhead([member(1, 'completed'), member(2, 'skipped'), member(3, 'waiting')], 3)).toBeNull();
+  });
+  it('lets members start when the bundle is started, or approved and due', () => {
+    const now = new Date('2030-01-01T10:00:00Z');
+    expect(bundleLetsStart({ state: 'in_progress', plannedStart: null }, now)).toBe(true);
+    expect(bundleLetsStart({ state: 'approved', plannedStart: null }, now)).toBe(false);
+    expect(bundleLetsStart({ state: 'approved', plannedStart: new Date('2030-01-01T10:00:00Z') }, now)).toBe(true);
+    expect(bundleLetsStart({ state: 'approved', plannedStart: new Date('2030-01-01T10:00:01Z') }, now)).toBe(false);
+    expect(bundleLetsStart({ state: 'paused', plannedStart: null }, now)).toBe(false);
+    expect(bundleLetsStart({ state: 'open', plannedStart: null }, now)).toBe(false);
   });
 });
 

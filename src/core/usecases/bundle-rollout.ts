@@ -3,7 +3,7 @@ import type { DB } from '../../store/schema.ts';
 import type { CoreContext } from '../context.ts';
 import type { OutboxMessage } from '../effect.ts';
 import { DomainError } from '../errors.ts';
-import { bundleRun, nextMember, progressOf, rollbackOrder, type BundleMemberProgress, type MemberRollout } from '../bundles.ts';
+import { bundleRun, holdsBundle, nextMember, progressOf, rollbackOrder, type BundleMemberProgress, type MemberRollout } from '../bundles.ts';
 import { releaseKey } from '../release.ts';
 import { whoMark } from '../text.ts';
 import { appendAuditEntries } from '../../store/repositories/audit.ts';
@@ -104,8 +104,9 @@ export function syncBundle(ctx: CoreContext, id: number): Promise<StoredBundle> 
       card();
     }
     if (run === 'held') {
-      const failed = members.find((m) => progress.find((p) => p.releaseId === m.releaseId)!.progress === 'failed')!;
-      const note = `${releaseKey(failed.releaseId)} (${failed.service} ${failed.version}) failed: retry it, continue with the next release, or roll the bundle back.`;
+      const failed = members.find((m) => holdsBundle(progress.find((p) => p.releaseId === m.releaseId)!))!;
+      const what = failed.state === 'rolled_back' ? 'was rolled back on its own: continue with the next release, or roll the bundle back' : 'failed: retry it, continue with the next release, or roll the bundle back';
+      const note = `${releaseKey(failed.releaseId)} (${failed.service} ${failed.version}) ${what}.`;
       if (bundle.state !== 'paused') {
         await updateBundleIf(trx, bundle.id, bundle.state, { state: 'paused', rollout_note: note });
         await audit(trx, members, 'relm', 'bundle_paused', { bundle: bundle.id, failed: failed.releaseId }, now);
@@ -130,7 +131,7 @@ export function syncBundle(ctx: CoreContext, id: number): Promise<StoredBundle> 
 }
 
 function failedMember(bundle: StoredBundle, members: MemberRollout[], progress: BundleMemberProgress[]): MemberRollout {
-  const failed = members.find((m) => progress.find((p) => p.releaseId === m.releaseId)!.progress === 'failed');
+  const failed = members.find((m) => holdsBundle(progress.find((p) => p.releaseId === m.releaseId)!));
   if (bundle.state !== 'paused' || !failed) throw new DomainError('illegal_transition', `BUN-${bundle.id} is ${bundle.state.replace('_', ' ')}; retry and continue are for a bundle paused by a failed release.`);
   return failed;
 }
@@ -138,6 +139,7 @@ function failedMember(bundle: StoredBundle, members: MemberRollout[], progress: 
 /** `bundle retry BUN-n`: runs the failed member's failed wave again; the bundle goes on when it succeeds. */
 export async function retryBundle(ctx: CoreContext, actor: string, id: number): Promise<StoredBundle> {
   const { failed } = await checkControl(ctx, actor, id, 'retry');
+  if (failed.state !== 'paused') throw new DomainError('illegal_transition', `${releaseKey(failed.releaseId)} is ${failed.state.replace('_', ' ')}, so there is no failed wave to run again: \`/release bundle continue BUN-${id}\` goes on without it, \`/release bundle rollback BUN-${id} <reason>\` rolls the bundle back.`);
   await retryWave(ctx, actor, failed.releaseId);
   return syncBundle(ctx, id);
 }
@@ -159,7 +161,8 @@ export function continueBundle(ctx: CoreContext, actor: string, id: number): Pro
     assertMayControlBundle(ctx, bundle, members, actor, 'continue');
     const failed = failedMember(bundle, members, progress);
     const reason = `BUN-${bundle.id} went on past it (${whoMark(actor)})`;
-    const moved = await controlIn(ctx, trx, actor, failed.releaseId, abortSpec(ctx, actor, failed.releaseId, reason), now, { system: true });
+    // A member paused on its failed wave is stopped there; one already ended (aborted, rolled back) stays as it is.
+    const moved = failed.state === 'paused' ? await controlIn(ctx, trx, actor, failed.releaseId, abortSpec(ctx, actor, failed.releaseId, reason), now, { system: true }) : { outbox: [] as number[] };
     await markPassed(trx, bundle.id, failed.releaseId, actor, now);
     await updateBundleIf(trx, bundle.id, 'paused', { state: 'in_progress', rollout_note: null });
     await audit(trx, members, actor, 'bundle_continued', { bundle: bundle.id, past: failed.releaseId }, now);
