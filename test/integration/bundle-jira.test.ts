@@ -39,4 +39,14 @@ describe('a bundle in Jira', () => {
     const stored = await h.relm.db.selectFrom('bundles').select('jira_key').where('id', '=', bundle).executeTakeFirstOrThrow();
     expect(stored.jira_key).toBe(ticket.key);
   });
+
+  it('refuses a Slack approval of the bundle for a member whose policy approves in Jira, and records nothing', async () => {
+    const ledger = idOf((await h.command('U0DEV', 'new ledger 4.0.0 --type minor --rollback "Redeploy 3.9" --tests "CI green"', { channel: 'C0LEDG' })).reply!.text);
+    const bundle = idOf((await h.command('U0DEV', 'bundle new "Jira-approved"', { channel: 'C0LEDG' })).reply!.text, 'BUN');
+    await h.command('U0DEV', `bundle add BUN-${bundle} REL-${ledger}`, { channel: 'C0LEDG' });
+    const refused = (await h.command('U0APP1', `bundle approve BUN-${bundle}`, { channel: 'C0LEDG' })).reply!.text;
+    expect(refused).toContain(`REL-${ledger}'s policy takes its approval from Jira (approval_source: jira)`);
+    expect(await h.relm.db.selectFrom('bundle_approvals').selectAll().where('bundle_id', '=', bundle).execute()).toEqual([]);
+    expect((await h.relm.db.selectFrom('releases').select('state').where('id', '=', ledger).executeTakeFirstOrThrow()).state).toBe('draft');
+  });
 });

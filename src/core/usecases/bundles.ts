@@ -137,6 +137,11 @@ export async function approveBundle(ctx: CoreContext, actor: string, bundleId: n
     if (members.length === 0) throw new DomainError('invalid_input', `BUN-${bundle.id} has no members yet: \`/release bundle add BUN-${bundle.id} REL-12\`.`);
     const rejected = members.filter((m) => m.state === 'rejected');
     if (rejected.length) throw new DomainError('illegal_transition', `${rejected.map((m) => `REL-${m.releaseId}`).join(', ')} ${rejected.length > 1 ? 'were' : 'was'} rejected: revise it (\`/release edit REL-${rejected[0]!.releaseId}\`) or take it out of the bundle first.`);
+    for (const m of members.filter((m) => m.state === 'draft' || m.state === 'submitted')) {
+      // A Slack approval of the bundle cannot stand in for an approval its policy takes from Jira.
+      const source = policyOf(ctx.settings, m.service).approvalSource;
+      if (source !== 'slack') throw new DomainError('not_authorised', `REL-${m.releaseId}'s policy takes its approval from Jira (approval_source: ${source}): approve it on its change ticket first; the bundle's approval then covers the rest. Nothing was recorded.`);
+    }
     for (const m of members.filter((m) => m.state === 'draft')) {
       // A draft member is submitted by the bundle's approval, so its plan must be complete now.
       const release = await loadRelease(trx, m.releaseId);
