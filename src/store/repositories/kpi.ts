@@ -247,8 +247,3 @@ export async function recordReleaseCommits(db: Db, releaseId: number, commits: {
     .execute();
 }
 
-/** Marks an incident resolved (the time to restore counts from its recording to this). */
-export async function resolveIncident(db: Db, releaseId: number, ref: string, at: Date): Promise<boolean> {
-  const row = await db.updateTable('incidents').set({ resolved_at: at }).where('release_id', '=', releaseId).where('ref', '=', ref).where('resolved_at', 'is', null).returning('id').executeTakeFirst();
-  return row !== undefined;
-}
