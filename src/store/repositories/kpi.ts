@@ -238,6 +238,26 @@ export async function kpiReleaseRows(db: Db, filter: KpiFilter): Promise<KpiRele
   }));
 }
 
+/**
+ * The version of the service's release that completed last before `before`, other than this release and
+ * its version: the previous tag a release's commits are compared with.
+ */
+export async function previousCompletedVersion(db: Db, release: { id: number; service: string; version: string }, before: Date): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('releases')
+    .select('version')
+    .where('service', '=', release.service)
+    .where('state', '=', 'completed')
+    .where('finished_at', '<', before)
+    .where('id', '<>', release.id)
+    .where('version', '<>', release.version)
+    .orderBy('finished_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.version;
+}
+
 /** Records the commits a release ships (first one wins: a retry or a second start finds it there). */
 export async function recordReleaseCommits(db: Db, releaseId: number, commits: { base: string; head: string; count: number; firstCommitAt: Date | null }, at: Date): Promise<void> {
   await db
