@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
+import { calendarQuarter, quarterBefore } from './kpi/quarter.ts';
+import type { KpiPeriod } from './kpi/definitions.ts';
 
 /** One `digests:` entry of relm.yml, as relm runs it. */
 export interface DigestSettings {
@@ -11,7 +13,7 @@ export interface DigestSettings {
   tz: string;
   /** As written: `7d`, `30d`, `90d`, `quarter` or another duration. */
   period: string;
-  /** The period's length for a duration; null for `quarter` (three calendar months). */
+  /** The period's length for a duration; null for `quarter` (the last complete calendar quarter, see digestRange). */
   periodMs: number | null;
   /** The services it reports on: a team's, the listed ones, or null for all. */
   services: string[] | null;
@@ -28,10 +30,27 @@ export function digestId(entry: Omit<DigestSettings, 'id' | 'periodMs'>): string
   return `digest-${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
 }
 
-/** The period a digest that fires at `end` reports on: the duration before it, or the three calendar months before it. */
+/**
+ * The period a digest that fires at `end` reports on: the duration before it, or for `quarter` the
+ * last complete calendar quarter in the digest's timezone (the same quarters as `/release kpi
+ * quarter`, see calendarQuarter), so a digest posted on 1 January is about October to December.
+ */
 export function digestRange(digest: Pick<DigestSettings, 'periodMs' | 'tz'>, end: Date): { from: Date; to: Date } {
   if (digest.periodMs !== null) return { from: new Date(end.getTime() - digest.periodMs), to: end };
-  return { from: DateTime.fromJSDate(end, { zone: digest.tz }).minus({ months: 3 }).toJSDate(), to: end };
+  const { from, to } = calendarQuarter(end, digest.tz, 'complete');
+  return { from, to };
+}
+
+/** What a digest's period is compared with: the same span before it, or for a quarter the whole quarter before. */
+export function digestPreviousPeriod(digest: Pick<DigestSettings, 'periodMs' | 'tz'>, from: Date): KpiPeriod | undefined {
+  return digest.periodMs === null ? quarterBefore(from, digest.tz) : undefined;
+}
+
+/** A quarter digest's period by name ("Q4 2026"), or undefined for a duration. */
+export function digestQuarterLabel(digest: Pick<DigestSettings, 'periodMs' | 'tz'>, from: Date): string | undefined {
+  if (digest.periodMs !== null) return undefined;
+  const start = DateTime.fromJSDate(from, { zone: digest.tz });
+  return `Q${start.quarter} ${start.year}`;
 }
 
 /** Who a digest is about, in words: the team, the services, or every service. */

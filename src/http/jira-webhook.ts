@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CoreContext } from '../core/context.ts';
 import { jiraDecision } from '../core/usecases/decide.ts';
-import { jiraIssueLinked, jiraIssueUnlinked } from '../core/usecases/incidents.ts';
+import { jiraIncidentResolved, jiraIssueLinked, jiraIssueUnlinked } from '../core/usecases/incidents.ts';
 import { jiraCancelled } from '../core/usecases/cancel.ts';
 import { replyJson } from './respond.ts';
 import { webhookRoute } from './webhook-route.ts';
@@ -18,9 +18,28 @@ export function verifyJiraSignature(secret: string, body: string, header: string
 }
 
 /**
+ * When an issue update says the issue is resolved: its status category is done (Jira's "Done" column,
+ * whatever the status is called) or it has a resolution. The time is Jira's `resolutiondate`, else the
+ * webhook's own timestamp, else undefined (relm's clock decides).
+ */
+export function jiraResolution(payload: any): { at?: Date } | undefined {
+  if (payload?.webhookEvent !== 'jira:issue_updated') return undefined;
+  const fields = payload?.issue?.fields;
+  const done = fields?.status?.statusCategory?.key === 'done';
+  const resolution = fields?.resolution !== null && typeof fields?.resolution === 'object';
+  if (!done && !resolution) return undefined;
+  for (const value of [fields?.resolutiondate, payload?.timestamp]) {
+    const at = typeof value === 'string' || typeof value === 'number' ? new Date(value) : undefined;
+    if (at && !Number.isNaN(at.getTime())) return { at };
+  }
+  return {};
+}
+
+/**
  * POST /webhooks/jira: a change ticket approved or declined in Jira counts as a decision where the
  * release's policy takes Jira as an approval source; an issue linked to a change ticket
- * (`issuelink_created`) may be an incident caused by the release. Each webhook delivery is processed once.
+ * (`issuelink_created`) may be an incident caused by the release, and such an incident resolved in
+ * Jira is resolved in relm. Each webhook delivery is processed once.
  */
 export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, statuses: JiraStatuses) {
   return webhookRoute({
@@ -47,7 +66,13 @@ export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, s
       const status = (items.find((i) => (i as { field?: unknown } | null)?.field === 'status') as { toString?: unknown } | undefined)?.toString ?? payload?.issue?.fields?.status?.name;
       if (typeof key !== 'string' || typeof status !== 'string') return replyJson(res, 202, { ignored: 'no issue status' });
       const releaseId = await releaseIdByJiraKey(ctx.db, key);
-      if (releaseId === undefined) return replyJson(res, 202, { ignored: `${key} is not a relm change ticket` });
+      if (releaseId === undefined) {
+        // Not a change ticket: perhaps an incident a release caused, now resolved.
+        const resolution = jiraResolution(payload);
+        const outcome = resolution ? await jiraIncidentResolved(ctx, key, resolution.at ?? ctx.clock(), delivery) : undefined;
+        if (outcome && !('ignored' in outcome)) return replyJson(res, 200, outcome);
+        return replyJson(res, 202, { ignored: `${key} is not a relm change ticket${resolution ? ' nor an open incident' : ''}` });
+      }
       const who = String(payload?.user?.displayName ?? 'someone');
       const means = jiraStatusMeans(statuses, status);
       if (means === 'cancel') return replyJson(res, 200, { release: releaseId, outcome: await jiraCancelled(ctx, releaseId, who, delivery) });

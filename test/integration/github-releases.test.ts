@@ -89,6 +89,22 @@ describe('GitHub releases', () => {
   }, 30_000);
 });
 
+describe('the lead time for changes from GitHub', () => {
+  it('records the commits a completed release shipped since the previous released tag, once its release is published', async () => {
+    const now = h.relm.ctx.clock().getTime();
+    // v1.0.0 (completed above) is the previous release of hooks; 1.8.0's three commits were written 3 days to 1 hour ago.
+    const [, tagged] = github.addCommits('acme/hooks', [{ authoredAt: new Date(now - 10 * 86_400_000) }, { authoredAt: new Date(now - 9 * 86_400_000) }]);
+    github.tag('acme/hooks', 'v1.0.0', tagged);
+    github.addCommits('acme/hooks', [{ authoredAt: new Date(now - 2 * 86_400_000) }, { authoredAt: new Date(now - 3 * 86_400_000) }, { authoredAt: new Date(now - 3_600_000) }]);
+    const id = await approve('1.8.0', new Date(now + 1_000));
+    await waitFor(async () => (await h.relm.db.selectFrom('releases').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state === 'completed', 'the rollout to complete', 20_000);
+    const commits = await waitFor(() => h.relm.db.selectFrom('release_commits').selectAll().where('release_id', '=', id).executeTakeFirst(), 'the commits to be recorded', 15_000);
+    // Publishing the draft made the tag v1.8.0 at the newest commit; compared with v1.0.0 there are three.
+    expect(commits).toMatchObject({ base: 'v1.0.0', head: 'v1.8.0', commits: 3, first_commit_at: new Date(Math.floor((now - 3 * 86_400_000) / 1000) * 1000) });
+    expect(github.calls.filter((c) => c.path === '/repos/acme/hooks/compare/v1.0.0...v1.8.0')).toHaveLength(1);
+  }, 40_000);
+});
+
 describe('the github deployer', () => {
   async function status(deploymentId: number, environment: string, state: string) {
     const { createHmac, randomUUID } = await import('node:crypto');

@@ -3,7 +3,13 @@ import { createDatabase, migrateToLatest, type Database } from '../../src/store/
 import { insertRelease } from '../../src/store/repositories/releases.ts';
 import { insertIncident } from '../../src/store/repositories/incidents.ts';
 import { weeklyOutcomes } from '../../src/store/repositories/release-trend.ts';
-import { digestRange } from '../../src/core/digest.ts';
+import { digestPreviousPeriod, digestRange, type DigestSettings } from '../../src/core/digest.ts';
+import { digestContent } from '../../src/core/usecases/digest.ts';
+import { kpiReport, resolveKpiQuery } from '../../src/core/usecases/kpi.ts';
+import { figure } from '../../src/core/kpi/definitions.ts';
+import { digestPeriodText } from '../../src/bot/blocks/digest.ts';
+import { loadRelmFile } from '../../src/config/relm-file.ts';
+import { FIXTURE_CONFIG } from '../support/harness.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 
 // Fixed dates: the query's subject is where weeks begin in a timezone, not today.
@@ -56,9 +62,37 @@ describe.each(['postgres', 'pglite'] as const)('the weekly outcome trend on %s',
     expect(tokyo.find((w) => w.week === '2026-12-07')!.counts).toMatchObject({ completed: 1, failed: 0 });
   });
 
-  it('a quarter is the three calendar months before the firing, in the digest’s timezone', () => {
-    const { from, to } = digestRange({ periodMs: null, tz: 'Europe/London' }, new Date('2027-01-01T09:00:00Z'));
-    expect([from.toISOString(), to.toISOString()]).toEqual(['2026-10-01T08:00:00.000Z', '2027-01-01T09:00:00.000Z']);
-    expect(digestRange({ periodMs: 7 * 86_400_000, tz: 'UTC' }, to).from.toISOString()).toBe('2026-12-25T09:00:00.000Z');
+  it('a quarter is the last complete calendar quarter before the firing, in the digest’s timezone', () => {
+    const london = { periodMs: null, tz: 'Europe/London' };
+    const iso = (r: { from: Date; to: Date }) => [r.from.toISOString(), r.to.toISOString()];
+    // Fired on 1 January at 09:00: October to December (1 October starts at 00:00 BST, 23:00 UTC the day before).
+    expect(iso(digestRange(london, new Date('2027-01-01T09:00:00Z')))).toEqual(['2026-09-30T23:00:00.000Z', '2027-01-01T00:00:00.000Z']);
+    // Fired mid-December: the quarter before, not the one still running.
+    expect(iso(digestRange(london, new Date('2026-12-15T09:00:00Z')))).toEqual(['2026-06-30T23:00:00.000Z', '2026-09-30T23:00:00.000Z']);
+    // Fired at the very first moment of April (00:00 BST): January to March is complete.
+    expect(iso(digestRange(london, new Date('2027-03-31T23:00:00Z')))).toEqual(['2027-01-01T00:00:00.000Z', '2027-03-31T23:00:00.000Z']);
+    // In Tokyo the quarter turned nine hours earlier.
+    expect(iso(digestRange({ periodMs: null, tz: 'Asia/Tokyo' }, new Date('2026-12-31T16:00:00Z')))).toEqual(['2026-09-30T15:00:00.000Z', '2026-12-31T15:00:00.000Z']);
+    // Compared with the whole quarter before (92 days of July to September, not the 92 days before October).
+    expect(digestPreviousPeriod(london, new Date('2026-09-30T23:00:00Z'))).toEqual({ from: new Date('2026-06-30T23:00:00Z'), to: new Date('2026-09-30T23:00:00Z') });
+    expect(digestRange({ periodMs: 7 * 86_400_000, tz: 'UTC' }, new Date('2027-01-01T09:00:00Z')).from.toISOString()).toBe('2026-12-25T09:00:00.000Z');
+  });
+
+  it('a quarter digest reports the same calendar quarter, by the same figures, as `/release kpi quarter` at its end', async () => {
+    const settings = loadRelmFile(FIXTURE_CONFIG).settings;
+    const digest: DigestSettings = { id: 'digest-q', channel: 'C0PAY', cron: '0 9 1 1,4,7,10 *', tz: 'Europe/London', period: 'quarter', periodMs: null, services: null, team: null };
+    const { from, to } = digestRange(digest, new Date('2027-01-01T09:00:00Z'));
+    const content = await digestContent({ db, settings }, digest, from, to);
+    expect(content.report!.period).toEqual({ from: new Date('2026-09-30T23:00:00Z'), to: new Date('2027-01-01T00:00:00Z') });
+    expect(content.report!.previousPeriod).toEqual({ from: new Date('2026-06-30T23:00:00Z'), to: new Date('2026-09-30T23:00:00Z') });
+    expect(digestPeriodText(content)).toBe('Q4 2026 (1 Oct – 31 Dec 2026, Europe/London)');
+    // The command an hour before the year ends: Q4 so far, which starts where the digest's quarter does.
+    const query = resolveKpiQuery(settings, 'quarter', new Date('2026-12-31T23:00:00Z'));
+    expect(query.from).toEqual(content.report!.period.from);
+    expect(query.label).toBe('Q4 2026 so far, all services');
+    const command = await kpiReport({ db, settings }, query);
+    // 1.0.0, 1.1.0, 1.2.0 and search's 2.0.0 ended in the quarter (not the cancelled one, nor the one rolling out).
+    expect(figure(content.report!, 'releases').value).toBe(4);
+    for (const key of ['releases', 'backed_out', 'failed', 'change_failure_rate', 'incidents'] as const) expect(figure(command, key).value, key).toEqual(figure(content.report!, key).value);
   });
 });

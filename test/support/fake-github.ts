@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { closeNow, listenLocally, readBody } from './local-server.ts';
@@ -24,6 +24,14 @@ interface FakeRelease {
 
 const REVIEW_SCHEMA = JSON.parse(readFileSync(new URL('../fixtures/github-review-custom-gates.schema.json', import.meta.url), 'utf8'));
 const validateReview = new Ajv({ strict: false, allErrors: true }).compile(REVIEW_SCHEMA);
+
+/** One commit of a repository's (linear) history, oldest first, with git's two dates. */
+export interface FakeCommit {
+  sha: string;
+  message: string;
+  author: { name: string; email: string; date: string };
+  committer: { name: string; email: string; date: string };
+}
 
 /** A review of a run's custom deployment protection rule, as GitHub received it. */
 export interface GateReviewCall {
@@ -73,6 +81,32 @@ export class FakeGitHub {
   readonly gateReviews: GateReviewCall[] = [];
   /** The commit each ref (tag or branch) of a repository points at: `owner/repo@ref` → sha. */
   readonly commits = new Map<string, string>();
+  /** Each repository's history on its default branch, oldest first: what compare lists. */
+  readonly history = new Map<string, FakeCommit[]>();
+
+  /** Adds commits to a repository's default branch (`main`, which then points at the newest); returns their shas. */
+  addCommits(repo: string, commits: { authoredAt: Date; committedAt?: Date; message?: string }[]): string[] {
+    const list = this.history.get(repo) ?? [];
+    this.history.set(repo, list);
+    const shas = commits.map((c) => {
+      const sha = createHash('sha1').update(`${repo}:${list.length}:${c.message ?? ''}`).digest('hex');
+      list.push({
+        sha,
+        message: c.message ?? `change ${list.length + 1}`,
+        author: { name: 'Dev', email: 'dev@example.com', date: c.authoredAt.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+        committer: { name: 'GitHub', email: 'noreply@github.com', date: (c.committedAt ?? c.authoredAt).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+      });
+      return sha;
+    });
+    if (list.length) this.commits.set(`${repo}@main`, list[list.length - 1]!.sha);
+    return shas;
+  }
+
+  /** Tags the newest commit of the default branch (or `sha`), as a push of the tag would. */
+  tag(repo: string, tag: string, sha?: string): void {
+    const history = this.history.get(repo) ?? [];
+    this.commits.set(`${repo}@${tag}`, sha ?? history[history.length - 1]!.sha);
+  }
 
   async start(): Promise<this> {
     this.#server = createServer(async (req, res) => {
@@ -115,6 +149,57 @@ export class FakeGitHub {
         if (!validateReview(body)) return send(422, { message: 'Invalid request.', errors: validateReview.errors, documentation_url: 'https://docs.github.com/rest/actions/workflow-runs#review-custom-deployment-protection-rules-for-a-workflow-run' });
         this.gateReviews.push({ repo: `${gate[1]}/${gate[2]}`, runId: Number(gate[3]), installationId, body: body as GateReviewCall['body'] });
         return send(204, undefined);
+      }
+      const compare = /^\/repos\/([^/]+)\/([^/]+)\/compare\/(.+)$/.exec(path);
+      if (compare && req.method === 'GET') {
+        // GitHub's "compare two commits": base...head, as git log base..head, oldest first.
+        const repo = `${compare[1]}/${compare[2]}`;
+        const basehead = decodeURIComponent(compare[3]!);
+        const [baseRef, headRef] = basehead.split('...');
+        const history = this.history.get(repo) ?? [];
+        const resolve = (ref: string | undefined) => (ref === undefined ? -1 : history.findIndex((c) => c.sha === (this.commits.get(`${repo}@${ref}`) ?? ref)));
+        const [base, head] = [resolve(baseRef), resolve(headRef)];
+        if (base < 0 || head < 0 || headRef === undefined) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/commits/commits#compare-two-commits', status: '404' });
+        const ahead = history.slice(base + 1, head + 1);
+        const query = new URL(req.url ?? '', 'http://x').searchParams;
+        const paged = query.has('page') || query.has('per_page');
+        const perPage = Math.min(100, Number(query.get('per_page') ?? 30));
+        const page = Math.max(1, Number(query.get('page') ?? 1));
+        // Without paging, the 250 newest; with it, pages of the whole comparison from the oldest.
+        const listed = paged ? ahead.slice((page - 1) * perPage, page * perPage) : ahead.slice(-250);
+        const last = Math.max(1, Math.ceil(ahead.length / perPage));
+        const link = (p: number) => `<${this.url}${full}?per_page=${perPage}&page=${p}>`;
+        const headers: Record<string, string> = paged && page < last ? { link: `${link(page + 1)}; rel="next", ${link(last)}; rel="last"` } : {};
+        const shapeCommit = (c: FakeCommit) => ({
+          sha: c.sha,
+          node_id: `C_${c.sha.slice(0, 10)}`,
+          commit: { author: c.author, committer: c.committer, message: c.message, tree: { sha: c.sha, url: '' }, url: `${this.url}/repos/${repo}/git/commits/${c.sha}`, comment_count: 0, verification: { verified: false, reason: 'unsigned', signature: null, payload: null } },
+          url: `${this.url}/repos/${repo}/commits/${c.sha}`,
+          html_url: `https://github.example/${repo}/commit/${c.sha}`,
+          comments_url: `${this.url}/repos/${repo}/commits/${c.sha}/comments`,
+          author: { login: 'dev' },
+          committer: { login: 'web-flow' },
+          parents: history.indexOf(c) > 0 ? [{ sha: history[history.indexOf(c) - 1]!.sha, url: `${this.url}/repos/${repo}/commits/${history[history.indexOf(c) - 1]!.sha}` }] : [],
+        });
+        return send(
+          200,
+          {
+            url: `${this.url}/repos/${repo}/compare/${basehead}`,
+            html_url: `https://github.example/${repo}/compare/${basehead}`,
+            permalink_url: `https://github.example/${repo}/compare/${basehead}`,
+            diff_url: `https://github.example/${repo}/compare/${basehead}.diff`,
+            patch_url: `https://github.example/${repo}/compare/${basehead}.patch`,
+            base_commit: shapeCommit(history[base]!),
+            merge_base_commit: shapeCommit(history[Math.min(base, head)]!),
+            status: head === base ? 'identical' : head > base ? 'ahead' : 'behind',
+            ahead_by: Math.max(0, head - base),
+            behind_by: Math.max(0, base - head),
+            total_commits: ahead.length,
+            commits: listed.map((c) => shapeCommit(c)),
+            files: page === 1 ? [] : undefined,
+          },
+          headers,
+        );
       }
       const commit = /^\/repos\/([^/]+)\/([^/]+)\/commits\/(.+)$/.exec(path);
       if (commit && req.method === 'GET') {
@@ -166,6 +251,10 @@ export class FakeGitHub {
         if (!release) return send(404, { message: 'Not Found' });
         if (req.method === 'GET') return send(200, shape(release, one[1]!, one[2]!));
         if (req.method === 'PATCH') {
+          // Publishing a release whose tag does not exist creates it at the default branch's newest commit.
+          const repo = `${one[1]}/${one[2]}`;
+          const main = this.commits.get(`${repo}@main`);
+          if (body.draft === false && main && !this.commits.has(`${repo}@${release.tag_name}`)) this.commits.set(`${repo}@${release.tag_name}`, main);
           if (body.draft !== undefined) release.draft = body.draft;
           if (body.body !== undefined) release.body = body.body;
           return send(200, shape(release, one[1]!, one[2]!));

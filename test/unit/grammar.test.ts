@@ -275,6 +275,16 @@ describe('parseReleaseCommand: commands on one release', () => {
     expect(errorOf('incident REL-3').message).toContain('`incident` needs the incident');
   });
 
+  it('incident resolve names the release and the incident, and leaves `incident REL-n resolve …` a record', () => {
+    expect(parse('incident resolve REL-3 INC-42')).toEqual({ verb: 'incident', id: 3, ref: 'INC-42', resolve: true });
+    expect(parse('INCIDENT Resolve rel-3 checkout errors in eu-1')).toEqual({ verb: 'incident', id: 3, ref: 'checkout errors in eu-1', resolve: true });
+    // An incident whose words start with "resolve" is still recorded, as before.
+    expect(parse('incident REL-3 resolve timeouts')).toEqual({ verb: 'incident', id: 3, ref: 'resolve timeouts' });
+    expect(errorOf('incident resolve').message).toBe('`incident resolve` needs a release like REL-12: `/release incident resolve REL-12 <ticket or text>`.');
+    expect(errorOf('incident resolve INC-42').message).toContain('`incident resolve` needs a release like REL-12');
+    expect(errorOf('incident resolve REL-3').message).toContain('`incident resolve` needs the incident, as it was recorded');
+  });
+
   it('review names a release; lessons takes words, a quoted phrase kept as a phrase', () => {
     expect(parse('review rel-9')).toEqual({ verb: 'review', id: 9 });
     expect(parse('lessons database migration')).toEqual({ verb: 'lessons', words: 'database migration' });

@@ -369,7 +369,7 @@ describe('digests:', () => {
     );
     const [first, second] = parseRelmFile(text).settings.digests;
     expect(first).toMatchObject({ cron: '0 9 * * MON', tz: 'America/New_York', period: '30d', periodMs: 30 * 86_400_000, team: 'platform', services: ['demo'] });
-    // The file's timezone when the entry gives none; a quarter is three calendar months.
+    // The file's timezone when the entry gives none; a quarter is a calendar quarter (no fixed length).
     expect(second).toMatchObject({ tz: 'Europe/London', period: 'quarter', periodMs: null, team: null, services: ['demo'] });
     expect(first!.id).not.toBe(second!.id);
     expect(parseRelmFile(text).settings.digests.map((d) => d.id)).toEqual([first!.id, second!.id]);

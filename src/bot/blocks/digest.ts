@@ -1,15 +1,24 @@
 import type { KnownBlock } from '@slack/types';
 import { DateTime } from 'luxon';
 import { TREND_OUTCOMES, type DigestContent, type TrendOutcome } from '../../core/usecases/digest.ts';
+import { digestQuarterLabel } from '../../core/digest.ts';
 import { escapeText } from './format.ts';
 import { kpiBlocks } from './kpi.ts';
 
 const OUTCOME_LABEL: Record<TrendOutcome, string> = { completed: 'completed', failed: 'failed', rolled_back: 'rolled back', cancelled: 'cancelled', rejected: 'rejected' };
 
-/** The period in the digest's timezone, e.g. "25 Nov – 2 Dec 2026" (the end is the firing time, not included). */
+/**
+ * The period in the digest's timezone, e.g. "25 Nov – 2 Dec 2026 09:00" (the end is the firing time,
+ * not included), or for a quarter its name and days, "Q4 2026 (1 Oct – 31 Dec 2026)".
+ */
 export function digestPeriodText(content: Pick<DigestContent, 'from' | 'to' | 'digest'>): string {
   const from = DateTime.fromJSDate(content.from, { zone: content.digest.tz });
   const to = DateTime.fromJSDate(content.to, { zone: content.digest.tz });
+  const quarter = digestQuarterLabel(content.digest, content.from);
+  if (quarter) {
+    const last = to.minus({ days: 1 });
+    return `${quarter} (${from.toFormat(from.year === last.year ? 'd LLL' : 'd LLL yyyy')} – ${last.toFormat('d LLL yyyy')}, ${content.digest.tz})`;
+  }
   return `${from.toFormat(from.year === to.year ? 'd LLL' : 'd LLL yyyy')} – ${to.toFormat('d LLL yyyy HH:mm')} (${content.digest.tz})`;
 }
 

@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import type { HomeData, PendingApproval } from '../../core/usecases/home.ts';
+import { HOME_KPI_DAYS, type HomeData, type PendingApproval } from '../../core/usecases/home.ts';
+import { kpiSummaryLine } from './kpi.ts';
 import { releaseKey, type StoredRelease } from '../../core/release.ts';
 import { decisionButtons } from './approval-request.ts';
 import { clip, escapeText, mention, slackTime, stateLabel } from './format.ts';
@@ -80,6 +81,7 @@ export function renderHome(home: HomeData, notice?: string): HomeView {
     { type: 'header', text: { type: 'plain_text', text: 'relm: your releases' } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: `As of ${slackTime(home.at)} · \`/release help\` for everything else` }] },
   ];
+  if (home.kpi) blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `*Last ${HOME_KPI_DAYS} days* (all services): ${kpiSummaryLine(home.kpi)} · \`/release kpi\` for every figure` }] });
   if (notice) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: notice.slice(0, SECTION_MAX_CHARS) } });
   blocks.push({ type: 'divider' }, title('Waiting for your approval', home.pendingApprovals.length));
   blocks.push(...(home.pendingApprovals.length ? pendingBlocks(home.pendingApprovals) : [none('Nothing waits for your decision.')]));

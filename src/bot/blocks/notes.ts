@@ -3,10 +3,18 @@ import type { ReleaseDetail } from '../../core/usecases/queries.ts';
 import { releaseKey } from '../../core/release.ts';
 import { clip, escapeText, mention, slackTime, stateLabel } from './format.ts';
 import { releaseHeadline } from './card.ts';
+import { formatKpiValue } from '../../core/kpi/format.ts';
 
 function field(value: unknown, key: string): string | undefined {
   const v = (value as Record<string, unknown> | null)?.[key];
   return typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+}
+
+/** ", restored 2.5 h after it was recorded": the time to restore an incident counts for the KPIs. */
+function restoreText(recordedAt: string | undefined, resolvedAt: string | undefined): string {
+  if (!recordedAt || !resolvedAt) return '';
+  const hours = (Date.parse(resolvedAt) - Date.parse(recordedAt)) / 3_600_000;
+  return Number.isFinite(hours) ? `, ${formatKpiValue('hours', hours)} after it was recorded` : '';
 }
 
 /** One line in the card's thread for each audit entry: the detail behind the card. */
@@ -70,6 +78,13 @@ export function renderThreadNote(entry: AuditEntry): string {
       return field(entry.after, 'source') === 'jira'
         ? `:rotating_light: Incident ${escapeText(ref)} was linked to the change ticket in Jira: it counts as caused by this release.`
         : `:rotating_light: ${who} recorded an incident caused by this release: "${clip(ref, 300)}"`;
+    }
+    case 'incident_resolved': {
+      const ref = field(entry.after, 'ref') ?? '';
+      const took = restoreText(field(entry.after, 'recordedAt'), field(entry.after, 'resolvedAt'));
+      return field(entry.after, 'source') === 'jira'
+        ? `:white_check_mark: Incident ${escapeText(ref)} was resolved in Jira${took}.`
+        : `:white_check_mark: ${who} resolved the incident "${clip(ref, 300)}"${took}.`;
     }
     case 'incident_removed':
       return `:link: ${escapeText(field(entry.after, 'ref') ?? '')} is no longer linked to the change ticket in Jira: it no longer counts as an incident of this release.`;

@@ -84,7 +84,7 @@ export function renderShow(detail: ReleaseDetail): string {
     r.impact ? `*Impact on users:* ${clip(r.impact, 600)}` : '',
     r.contact ? `*Contact during early life support:* ${contactRef(r.contact)}` : '',
     r.assets?.length ? `*Release assets:* ${r.assets.map((a) => `${escapeText(a.name)} (${a.sha256.slice(0, 12)}…)`).join(', ')} · ${r.assetsVerifiedAt ? `verified on GitHub ${slackTime(r.assetsVerifiedAt)}` : r.assetsProblem ? `:x: ${clip(r.assetsProblem, 300)}` : 'checked before the first wave'}` : '',
-    detail.incidents.length ? `:rotating_light: *Incidents caused by this release:* ${detail.incidents.length} (${detail.incidents.map((i) => clip(i.ref, 100)).join(', ')})` : '',
+    detail.incidents.length ? `:rotating_light: *Incidents caused by this release:* ${detail.incidents.length} (${detail.incidents.map((i) => `${clip(i.ref, 100)}${i.resolvedAt ? ' _resolved_' : ''}`).join(', ')})` : '',
     detail.unknownWorkItems.length ? `:grey_question: Linked work items Jira does not know: ${detail.unknownWorkItems.map((k) => escapeText(k)).join(', ')}` : '',
     ...detail.syncProblems.map((p) => `:warning: *${escapeText(p.kind.replace(/_/g, ' '))} failed:* ${clip(p.error, 300)}`),
     detail.heldNotices ? `:zzz: ${detail.heldNotices} audience notice${detail.heldNotices === 1 ? '' : 's'} waiting for their moment (reminders, and messages held through their readers' night)` : '',

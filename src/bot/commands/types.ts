@@ -39,7 +39,7 @@ export type ReleaseCommand =
   | { verb: 'abort' | 'rollback'; id: number; reason: string }
   | { verb: 'calendar'; days: number }
   | { verb: 'where'; service: string }
-  | { verb: 'incident'; id: number; ref: string }
+  | { verb: 'incident'; id: number; ref: string; resolve?: true }
   | { verb: 'audit'; id?: number }
   | { verb: 'mute' | 'unmute'; service: string }
   | { verb: 'review'; id: number }

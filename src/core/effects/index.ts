@@ -6,6 +6,7 @@ import { alertEffect, announceEffect } from './announce.ts';
 import { changeTicketEffect, jiraIncidentLinkEffect } from './jira.ts';
 import { githubAssetsEffect } from './github-assets.ts';
 import { githubReleaseEffect } from './github-release.ts';
+import { releaseCommitsEffect } from './release-commits.ts';
 import { audienceNoteEffect, audienceNoticeEffect } from './audience.ts';
 import { personalFanoutEffect, personalNoticeEffect } from './personal-notice.ts';
 import { homeFanoutEffect, homePublishEffect } from './home.ts';
@@ -28,6 +29,7 @@ export const EFFECTS = [
   jiraIncidentLinkEffect,
   githubAssetsEffect,
   githubReleaseEffect,
+  releaseCommitsEffect,
   wakeEffect,
   deployStepEffect,
   githubPollEffect,

@@ -3,6 +3,7 @@ import { DomainError } from '../errors.ts';
 import { fragment } from '../text.ts';
 import type { Settings } from '../settings.ts';
 import type { KpiPeriod } from './definitions.ts';
+import { calendarQuarter } from './quarter.ts';
 
 /** What a KPI report is asked for: a period [from, to), the services (null: all) and how to name it. */
 export interface KpiQuery {
@@ -52,13 +53,7 @@ export function resolveScope(settings: Settings, name: string | undefined): { se
 
 function period(word: string, zone: string, now: Date): { from: Date; to: Date; previous?: KpiPeriod; label: string } | undefined {
   const lower = word.toLowerCase();
-  if (lower === 'quarter') {
-    // The calendar quarter so far, against the same span of the quarter before.
-    const start = DateTime.fromJSDate(now, { zone }).startOf('quarter');
-    const elapsed = now.getTime() - start.toMillis();
-    const before = start.minus({ quarters: 1 });
-    return { from: start.toJSDate(), to: now, previous: { from: before.toJSDate(), to: new Date(Math.min(before.toMillis() + elapsed, start.toMillis())) }, label: `Q${start.quarter} ${start.year} so far` };
-  }
+  if (lower === 'quarter') return calendarQuarter(now, zone, 'so_far');
   const days = /^(\d{1,4})d$/.exec(lower);
   if (!days) return undefined;
   const n = Number(days[1]);

@@ -1,5 +1,26 @@
+/** One commit of a comparison, with git's two dates (null where the host gives none). */
+export interface ComparedCommit {
+  sha: string;
+  authoredAt: Date | null;
+  committedAt: Date | null;
+}
+
+/** What `head` has that `base` has not: every commit counted, and the commits themselves, oldest first. */
+export interface CommitComparison {
+  /** All commits in the comparison (GitHub's `total_commits`). */
+  total: number;
+  /** The commits read, oldest first: all of them, or the first `maxCommits` of a very large comparison. */
+  commits: ComparedCommit[];
+}
+
 /** Where released versions live (GitHub in relm): the definitive software library's releases. */
 export interface CodeHost {
+  /**
+   * The commits reachable from `head` and not from `base` (tags, branches or shas), as GitHub's compare
+   * of `base...head` lists them, paged through up to `maxCommits`; undefined when the repository has no
+   * such ref (or no such repository).
+   */
+  compareCommits(repo: string, base: string, head: string, options?: { maxCommits?: number }): Promise<CommitComparison | undefined>;
   /** The release for `tag`, created as a draft with generated notes unless one exists (a retry finds it). */
   ensureDraftRelease(repo: string, input: { tag: string; name: string; body: string }): Promise<{ id: number; url: string; created: boolean }>;
   /** Publishes a draft, optionally replacing its body. */

@@ -1,5 +1,5 @@
 import type { CoreContext } from '../context.ts';
-import { digestRange, digestScope, type DigestSettings } from '../digest.ts';
+import { digestPreviousPeriod, digestRange, digestScope, type DigestSettings } from '../digest.ts';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
 import type { KpiReport } from '../kpi/definitions.ts';
 import { kpiReport } from './kpi.ts';
@@ -42,11 +42,13 @@ export async function fireDigest(ctx: CoreContext, digestId: string, occurrence:
 }
 
 /** Everything a digest's message is made of, for the period [from, to). */
-export async function digestContent(ctx: CoreContext, digest: DigestSettings, from: Date, to: Date): Promise<DigestContent> {
+export async function digestContent(ctx: Pick<CoreContext, 'db' | 'settings'>, digest: DigestSettings, from: Date, to: Date): Promise<DigestContent> {
   const trend = await weeklyOutcomes(ctx.db, { from, to, timezone: digest.tz, services: digest.services });
   const ended = trend.reduce((sum, week) => sum + TREND_OUTCOMES.reduce((n, outcome) => n + week.counts[outcome], 0), 0);
   const scope = digestScope(digest);
-  // The same definitions as the command and the export: one KPI report, computed for the digest's period.
-  const report = ended ? await kpiReport(ctx, { from, to, services: digest.services, label: scope }) : undefined;
+  // The same definitions as the command and the export: one KPI report, computed for the digest's
+  // period, against the same span before it (for a quarter, the whole quarter before).
+  const previous = digestPreviousPeriod(digest, from);
+  const report = ended ? await kpiReport(ctx, { from, to, services: digest.services, label: scope, ...(previous ? { previous } : {}) }) : undefined;
   return { digest, from, to, scope, trend, ended, ...(report ? { report } : {}) };
 }

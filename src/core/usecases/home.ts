@@ -5,6 +5,9 @@ import { policyApproval } from '../approvals.ts';
 import { eligibleApprovers } from '../policy.ts';
 import { policyOf } from '../settings.ts';
 import { decisionsFor } from '../../store/repositories/decisions.ts';
+import { HOME_REFRESH_MS } from '../home.ts';
+import type { KpiReport } from '../kpi/definitions.ts';
+import { kpiReport, resolveKpiQuery } from './kpi.ts';
 import { listReleases } from '../../store/repositories/releases.ts';
 import {
   anyHomeOpened,
@@ -47,6 +50,30 @@ export interface HomeData {
   upcoming: StoredRelease[];
   /** Completed, failed and rolled-back releases of the last 14 days: theirs, or of their audience services. */
   outcomes: StoredRelease[];
+  /** The KPIs of the last HOME_KPI_DAYS days for every service, for the summary line (as `/release kpi 30d`). */
+  kpi?: KpiReport;
+}
+
+/** How far back App Home's KPI line looks, for every service. */
+export const HOME_KPI_DAYS = 30;
+
+/** The last KPI report Home computed, per database: the same for everyone, so computed once per refresh window. */
+const homeKpiCache = new WeakMap<object, { window: number; report: Promise<KpiReport> }>();
+
+/**
+ * Home's KPIs as of `at`, computed at most once per Home refresh window per database however many
+ * people's Home one change republishes. A change's refreshes run once the window they were asked in
+ * has ended, so the report they share is computed after the change and counts it.
+ */
+function homeKpis(ctx: CoreContext, at: Date): Promise<KpiReport> {
+  const window = Math.floor(at.getTime() / (ctx.homeRefreshMs ?? HOME_REFRESH_MS));
+  const cached = homeKpiCache.get(ctx.db);
+  if (cached?.window === window) return cached.report;
+  const report = kpiReport(ctx, resolveKpiQuery(ctx.settings, `${HOME_KPI_DAYS}d`, at));
+  homeKpiCache.set(ctx.db, { window, report });
+  // A failed report is not kept: the next Home asks again.
+  report.catch(() => homeKpiCache.get(ctx.db)?.report === report && homeKpiCache.delete(ctx.db));
+  return report;
 }
 
 /**
@@ -113,6 +140,7 @@ export async function homeFor(ctx: CoreContext, user: string): Promise<HomeData>
     myReleases: await releasesRequestedBy(ctx.db, user, ACTIVE, LIST_LIMIT),
     upcoming: await releasesPlannedBefore(ctx.db, services, UPCOMING, new Date(at.getTime() + HOME_HORIZON_MS), LIST_LIMIT),
     outcomes: await releasesEndedSince(ctx.db, { services, requester: user }, OUTCOMES, new Date(at.getTime() - HOME_HORIZON_MS), LIST_LIMIT),
+    kpi: await homeKpis(ctx, at),
   };
 }
 

@@ -2,7 +2,7 @@ import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { releaseKey } from '../release.ts';
 import { ChangeTrackerRejectedError } from '../ports/change-tracker.ts';
-import { insertIncident, removeIncident } from '../../store/repositories/incidents.ts';
+import { incidentsOf, insertIncident, openIncidentsByRef, removeIncident, resolveIncident } from '../../store/repositories/incidents.ts';
 import { enqueueOutbox, findOutbox } from '../../store/repositories/outbox.ts';
 import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { findRelease, releasesByJiraIssueIds } from '../../store/repositories/releases.ts';
@@ -10,6 +10,7 @@ import { loadRelease } from './load.ts';
 import { changeTransaction, recordChange } from './record-change.ts';
 import { PermanentEffectError } from '../effects/errors.ts';
 import { linkedWorkItems } from './jira-ticket.ts';
+import { fragment } from '../text.ts';
 import type { EffectPorts } from '../ports/effect-ports.ts';
 
 const MAX_REF = 300;
@@ -91,5 +92,61 @@ export async function jiraIssueUnlinked(ctx: CoreContext, linkId: string, delive
     if (!(await removeIncident(trx, releaseId, key, 'jira'))) return { ignored: `${key} is not an incident of ${releaseKey(releaseId)}` };
     await recordChange(trx, { release, actor: 'jira', action: 'incident_removed', after: { ref: key, source: 'jira' }, at: now });
     return { release: releaseId, removed: key };
+  });
+}
+
+/** What resolving an incident did: resolved now, or found resolved before; with its times. */
+export interface IncidentResolution {
+  ref: string;
+  resolved: boolean;
+  recordedAt: Date;
+  resolvedAt: Date;
+}
+
+/**
+ * `/release incident resolve REL-n <ref>`: the incident caused by the release is over. Its time to
+ * restore counts from its recording to now. Audited once; resolving it again changes nothing. A ref
+ * the release has no incident of is refused with the ones it has.
+ */
+export async function resolveIncidentOf(ctx: CoreContext, actor: string, id: number, ref: string): Promise<IncidentResolution> {
+  const text = ref.trim().replace(/\s+/g, ' ');
+  if (!text) throw new DomainError('invalid_input', 'Say which incident is resolved: its Jira key or the words it was recorded with.', { field: 'ref' });
+  const now = ctx.clock();
+  return changeTransaction(ctx, async (trx) => {
+    const release = await loadRelease(trx, id, { lock: true });
+    const done = await resolveIncident(trx, id, text, now);
+    if (!done) {
+      const known = await incidentsOf(trx, id);
+      const list = known.length ? `Its incidents: ${known.map((i) => `"${fragment(i.ref, 60)}"${i.resolvedAt ? ' (resolved)' : ''}`).join(', ')}.` : `It has none; \`/release incident ${releaseKey(id)} INC-42\` records one.`;
+      throw new DomainError('not_found', `${releaseKey(id)} has no incident "${fragment(text, 60)}". ${list}`, { field: 'ref' });
+    }
+    if (done.changed) await recordChange(trx, { release, actor, action: 'incident_resolved', after: { ref: done.ref, source: 'slack', recordedAt: done.recordedAt.toISOString(), resolvedAt: done.resolvedAt.toISOString() }, at: now });
+    return { ref: done.ref, resolved: done.changed, recordedAt: done.recordedAt, resolvedAt: done.resolvedAt };
+  });
+}
+
+/**
+ * Jira said an issue is resolved (its status category became done, or a resolution was set): when it is
+ * a recorded incident of a release (its key as the ref, in any case; linked from Jira or typed in
+ * Slack), the incident is resolved at `at`. Once per delivery and per incident; an issue that is no
+ * recorded incident is ignored.
+ */
+export async function jiraIncidentResolved(ctx: CoreContext, key: string, at: Date, delivery?: string): Promise<{ resolved: { release: number; ref: string }[] } | { ignored: string } | { duplicate: true }> {
+  const open = await openIncidentsByRef(ctx.db, key);
+  if (open.length === 0) return { ignored: `${key} is not an open incident of any release` };
+  const now = ctx.clock();
+  // Jira's resolution time where it gave one, but never a time relm has not reached yet.
+  const when = new Date(Math.min(at.getTime(), now.getTime()));
+  return changeTransaction(ctx, async (trx) => {
+    if (delivery && !(await firstDelivery(trx, delivery, now))) return { duplicate: true as const };
+    const resolved: { release: number; ref: string }[] = [];
+    for (const incident of open) {
+      const release = await loadRelease(trx, incident.releaseId, { lock: true });
+      const done = await resolveIncident(trx, incident.releaseId, incident.ref, when);
+      if (!done?.changed) continue;
+      await recordChange(trx, { release, actor: 'jira', action: 'incident_resolved', after: { ref: done.ref, source: 'jira', recordedAt: done.recordedAt.toISOString(), resolvedAt: done.resolvedAt.toISOString() }, at: now });
+      resolved.push({ release: incident.releaseId, ref: done.ref });
+    }
+    return { resolved };
   });
 }

@@ -10,6 +10,7 @@ import { own } from '../lookup.ts';
 import { quietHoursLength } from '../notice-time.ts';
 import { homeRefreshEffect } from '../home.ts';
 import { anyHomeOpened } from '../../store/repositories/home.ts';
+import { releaseCommitsEffects } from '../release-commits.ts';
 
 /** The facts of a release an audit entry keeps, before and after a change. */
 export function snapshot(release: StoredRelease): Record<string, unknown> {
@@ -170,7 +171,14 @@ async function flush(ctx: CoreContext, trx: Transaction<DB>, changes: PendingCha
   const homes = await anyHomeOpened(trx);
   changes.forEach((change, i) => {
     seqsOf.set(change.release.id, [...(seqsOf.get(change.release.id) ?? []), entries[i]!.seq]);
-    messages.push(...(change.effects ?? []), ...jiraEffects(ctx, change, entries[i]!.seq), ...audienceEffects(ctx, change, entries[i]!.seq), ...(homes ? homeEffects(change, entries[i]!.seq) : []));
+    messages.push(
+      ...(change.effects ?? []),
+      ...jiraEffects(ctx, change, entries[i]!.seq),
+      ...audienceEffects(ctx, change, entries[i]!.seq),
+      ...(homes ? homeEffects(change, entries[i]!.seq) : []),
+      // A completed release's commits, for the lead time for changes (GitHub's compare of the previous tag).
+      ...releaseCommitsEffects(ctx, change.release, change.action),
+    );
   });
   // Per release and transaction: one card refresh (the state as of commit) and one thread note that
   // tells every entry, which also keeps relm well inside Slack's per-channel posting rate.

@@ -3,7 +3,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import type { Logger } from 'pino';
 import type { CallObserver } from '../http/call-observer.ts';
-import { CodeHostRejectedError, type CodeHost, type DeploymentHost, type DeploymentRequest } from '../../core/ports/code-host.ts';
+import { CodeHostRejectedError, type CodeHost, type CommitComparison, type DeploymentHost, type DeploymentRequest } from '../../core/ports/code-host.ts';
 
 const RelmOctokit = Octokit.plugin(retry, throttling);
 
@@ -28,6 +28,10 @@ export interface GitHubOptions {
  * looks for what an earlier attempt made before it creates anything.
  */
 const NO_BLIND_RETRY = { request: { retries: 0 } } as const;
+
+/** Commits per page of a comparison (GitHub's largest page), and how many are read at most by default. */
+const COMPARE_PAGE = 100;
+const DEFAULT_MAX_COMPARED = 1_000;
 
 function split(repo: string): { owner: string; repo: string } {
   const [owner, name] = repo.split('/') as [string, string];
@@ -167,6 +171,29 @@ export class GitHubCodeHost implements CodeHost, DeploymentHost {
       if ([404, 422].includes((error as { status?: number }).status ?? 0)) return undefined;
       return call('read the commit', () => Promise.reject(error));
     }
+  }
+
+  async compareCommits(repo: string, base: string, head: string, options: { maxCommits?: number } = {}): Promise<CommitComparison | undefined> {
+    const max = Math.max(1, options.maxCommits ?? DEFAULT_MAX_COMPARED);
+    const date = (value: string | null | undefined) => (value ? new Date(value) : null);
+    const commits: CommitComparison['commits'] = [];
+    let total = 0;
+    // With a page parameter GitHub lists the comparison oldest first, page by page (without one it
+    // gives the newest 250 only); the changed files come with page 1 alone and are not read.
+    for (let page = 1; commits.length < max; page++) {
+      let data;
+      try {
+        ({ data } = await this.octokit.rest.repos.compareCommitsWithBasehead({ ...split(repo), basehead: `${base}...${head}`, per_page: COMPARE_PAGE, page }));
+      } catch (error) {
+        // A tag that is not there (yet): an answer, not a failure.
+        if ((error as { status?: number }).status === 404) return undefined;
+        return call('compare the commits', () => Promise.reject(error));
+      }
+      total = data.total_commits;
+      for (const c of data.commits.slice(0, max - commits.length)) commits.push({ sha: c.sha, authoredAt: date(c.commit.author?.date), committedAt: date(c.commit.committer?.date) });
+      if (data.commits.length < COMPARE_PAGE || commits.length >= total) break;
+    }
+    return { total, commits };
   }
 
   async annotateRelease(repo: string, id: number, note: string): Promise<void> {

@@ -22,6 +22,7 @@ import * as outboxByRelease from './2026-12-02T12-00-outbox-by-release.ts';
 import * as bundles from './2026-12-02T13-00-bundles.ts';
 import * as kpiFacts from './2026-12-02T13-00-kpi-facts.ts';
 import * as bundleRollout from './2026-12-03T00-00-bundle-rollout.ts';
+import * as incidentRefs from './2026-12-03T00-00-incident-refs.ts';
 
 /** Every migration, keyed by its ISO-dated name; Kysely's Migrator runs them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -48,4 +49,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T13-00-bundles': bundles,
   '2026-12-02T13-00-kpi-facts': kpiFacts,
   '2026-12-03T00-00-bundle-rollout': bundleRollout,
+  '2026-12-03T00-00-incident-refs': incidentRefs,
 };

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../schema.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -8,6 +8,8 @@ export interface Incident {
   source: 'slack' | 'jira';
   recordedBy: string;
   recordedAt: Date;
+  /** When it was resolved (in Jira, or by `/release incident resolve`), or null while it is open. */
+  resolvedAt?: Date | null;
 }
 
 /** Records an incident once per release and ref; returns false when it was recorded already. */
@@ -29,5 +31,47 @@ export async function removeIncident(db: Db, releaseId: number, ref: string, sou
 
 export async function incidentsOf(db: Db, releaseId: number): Promise<Incident[]> {
   const rows = await db.selectFrom('incidents').selectAll().where('release_id', '=', releaseId).orderBy('recorded_at').orderBy('id').execute();
-  return rows.map((r) => ({ ref: r.ref, source: r.source, recordedBy: r.recorded_by, recordedAt: r.recorded_at }));
+  return rows.map((r) => ({ ref: r.ref, source: r.source, recordedBy: r.recorded_by, recordedAt: r.recorded_at, resolvedAt: r.resolved_at }));
+}
+
+/** An incident as its resolution left it; `changed` is false when it had been resolved before. */
+export interface ResolvedIncident {
+  ref: string;
+  recordedAt: Date;
+  resolvedAt: Date;
+  changed: boolean;
+}
+
+/**
+ * Marks a release's incident resolved at `at`, once: the ref in any case, never before the incident was
+ * recorded (the time to restore is never negative). Undefined when the release has no such incident.
+ */
+export async function resolveIncident(trx: Transaction<DB>, releaseId: number, ref: string, at: Date): Promise<ResolvedIncident | undefined> {
+  const row = await trx
+    .selectFrom('incidents')
+    .select(['id', 'ref', 'recorded_at', 'resolved_at'])
+    .where('release_id', '=', releaseId)
+    .where(sql<string>`upper(ref)`, '=', ref.toUpperCase())
+    // An open one first, should the same ref be recorded twice in different case.
+    .orderBy(sql`resolved_at IS NOT NULL`)
+    .orderBy('id')
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) return undefined;
+  if (row.resolved_at) return { ref: row.ref, recordedAt: row.recorded_at, resolvedAt: row.resolved_at, changed: false };
+  const resolvedAt = new Date(Math.max(at.getTime(), row.recorded_at.getTime()));
+  await trx.updateTable('incidents').set({ resolved_at: resolvedAt }).where('id', '=', row.id).execute();
+  return { ref: row.ref, recordedAt: row.recorded_at, resolvedAt, changed: true };
+}
+
+/** The releases with an open incident of this ref (a Jira key), in any case. */
+export async function openIncidentsByRef(db: Db, ref: string): Promise<{ releaseId: number; ref: string }[]> {
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['release_id', 'ref'])
+    .where(sql<string>`upper(ref)`, '=', ref.toUpperCase())
+    .where('resolved_at', 'is', null)
+    .orderBy('release_id')
+    .execute();
+  return rows.map((r) => ({ releaseId: r.release_id, ref: r.ref }));
 }

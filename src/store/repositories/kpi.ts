@@ -238,6 +238,26 @@ export async function kpiReleaseRows(db: Db, filter: KpiFilter): Promise<KpiRele
   }));
 }
 
+/**
+ * The version of the service's release that completed last before `before`, other than this release and
+ * its version: the previous tag a release's commits are compared with.
+ */
+export async function previousCompletedVersion(db: Db, release: { id: number; service: string; version: string }, before: Date): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('releases')
+    .select('version')
+    .where('service', '=', release.service)
+    .where('state', '=', 'completed')
+    .where('finished_at', '<', before)
+    .where('id', '<>', release.id)
+    .where('version', '<>', release.version)
+    .orderBy('finished_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.version;
+}
+
 /** Records the commits a release ships (first one wins: a retry or a second start finds it there). */
 export async function recordReleaseCommits(db: Db, releaseId: number, commits: { base: string; head: string; count: number; firstCommitAt: Date | null }, at: Date): Promise<void> {
   await db
@@ -247,8 +267,3 @@ export async function recordReleaseCommits(db: Db, releaseId: number, commits: {
     .execute();
 }
 
-/** Marks an incident resolved (the time to restore counts from its recording to this). */
-export async function resolveIncident(db: Db, releaseId: number, ref: string, at: Date): Promise<boolean> {
-  const row = await db.updateTable('incidents').set({ resolved_at: at }).where('release_id', '=', releaseId).where('ref', '=', ref).where('resolved_at', 'is', null).returning('id').executeTakeFirst();
-  return row !== undefined;
-}
