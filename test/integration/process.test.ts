@@ -161,8 +161,9 @@ describe('the relm process', () => {
     await seen(/Submitted REL-1 for approval/);
     const before = run.output().stdout.length;
     type('/home');
-    // The Home view's own buttons, numbered like every other (the request's Approve may print in between).
-    const approve = (await seen(/⌂ Home of @U0BOB\n.*\n.*\n.*\n  Waiting for your approval \(1\)\n.*REL-1 · demo 1\.0\.0: Home <b>[^[]*\[(\d+)\] Approve/, before))[1]!;
+    // The Home view's own buttons, numbered like every other (the request's Approve may print in between),
+    // under the heading, its time and the KPI line.
+    const approve = (await seen(/⌂ Home of @U0BOB\n.*\n.*\n    Last 30 days \(all services\): Releases ended 0 · .*\n.*\n  Waiting for your approval \(1\)\n.*REL-1 · demo 1\.0\.0: Home <b>[^[]*\[(\d+)\] Approve/, before))[1]!;
     const pressed = run.output().stdout.length;
     type(approve);
     await seen(/Approve REL-1\? You authorise REL-1 \(revision \d+\) to go live as planned\. \(y\/N\)/, pressed);
