@@ -187,6 +187,10 @@ describe('a bundle rolls out its members in order', () => {
     const [ledger, payments] = [await draft('ledger'), await draft('payments')];
     const bundle = await approvedBundle([ledger!, payments!]);
     await h.command('U0DEV', `bundle start BUN-${bundle}`, { channel: 'C0TRAIN' });
+    // A member waiting its turn in a bundle that is rolling out keeps the plan its approvers saw.
+    const edit = (await h.command('U0DEV', `edit REL-${payments} --title "Something else"`, { channel: 'C0TRAIN' })).reply!.text;
+    expect(edit).toContain(`REL-${payments} is in BUN-${bundle}, which is in progress: its plan cannot change now`);
+    expect(await state(payments!)).toBe('approved');
     await finishStep(ledger!, 'failed');
     await waitFor(async () => ((await bundleState(bundle)) === 'paused' ? true : undefined), 'the bundle to pause');
     expect(await steps(payments!)).toEqual([]);

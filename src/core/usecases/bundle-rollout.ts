@@ -8,7 +8,7 @@ import { releaseKey } from '../release.ts';
 import { whoMark } from '../text.ts';
 import { appendAuditEntries } from '../../store/repositories/audit.ts';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
-import { findBundle, markPassed, memberRollouts, updateBundleIf, type StoredBundle } from '../../store/repositories/bundles.ts';
+import { findBundle, lockMembersOf, markPassed, memberRollouts, updateBundleIf, type StoredBundle } from '../../store/repositories/bundles.ts';
 import { isReleaseManager } from './access.ts';
 import { changeTransaction } from './record-change.ts';
 import { abortSpec, controlIn, retryWave, rollbackSpec } from './rollout/control.ts';
@@ -45,6 +45,7 @@ type Step = (trx: Transaction<DB>, bundle: StoredBundle, members: MemberRollout[
 async function underBundle(ctx: CoreContext, id: number, body: Step): Promise<StoredBundle> {
   const now = ctx.clock();
   const result = await changeTransaction(ctx, async (trx) => {
+    await lockMembersOf(trx, id);
     const bundle = await lockBundle(trx, id);
     const members = await memberRollouts(trx, bundle.id);
     const produced = await body(trx, bundle, members, progressOf(members), now);

@@ -7,7 +7,7 @@ import { effectiveRisk } from '../release.ts';
 import type { ReleaseState } from '../release.ts';
 import { appendAuditEntries } from '../../store/repositories/audit.ts';
 import { findRelease } from '../../store/repositories/releases.ts';
-import { bundleApprovals, recordBundleApproval, setBundleState, bumpRevision, bundleMembers, bundlesOf, deleteMember, findBundle, insertBundle, insertMembers, memberRollouts, openBundles, reorderMembers, type StoredBundle, type StoredBundleMember } from '../../store/repositories/bundles.ts';
+import { bundleApprovals, recordBundleApproval, setBundleState, bumpRevision, bundleMembers, bundlesOf, lockMembersOf, deleteMember, findBundle, insertBundle, insertMembers, memberRollouts, openBundles, reorderMembers, type StoredBundle, type StoredBundleMember } from '../../store/repositories/bundles.ts';
 import type { Transaction } from 'kysely';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
 import { decisionsFor, recordDecision } from '../../store/repositories/decisions.ts';
@@ -54,8 +54,9 @@ export async function addToBundle(ctx: CoreContext, actor: string, bundleId: num
   if (releaseIds.length === 0) throw new DomainError('invalid_input', `Name the releases to add: \`/release bundle add BUN-${bundleId} REL-12 REL-13\`.`);
   const now = ctx.clock();
   return ctx.db.transaction().execute(async (trx) => {
-    const bundle = await loadBundle(trx, bundleId, true);
     const unique = [...new Set(releaseIds)];
+    await lockMembersOf(trx, bundleId, unique);
+    const bundle = await loadBundle(trx, bundleId, true);
     const owners = await bundlesOf(trx, unique);
     const candidates: (MemberCandidate | { releaseId: number; missing: true })[] = [];
     for (const id of unique) {
@@ -82,6 +83,7 @@ function dispatched(ctx: CoreContext) {
 export async function removeFromBundle(ctx: CoreContext, actor: string, bundleId: number, releaseId: number): Promise<BundleView> {
   const now = ctx.clock();
   return ctx.db.transaction().execute(async (trx) => {
+    await lockMembersOf(trx, bundleId);
     const bundle = await loadBundle(trx, bundleId, true);
     if (bundle.state !== 'open') throw new DomainError('illegal_transition', `BUN-${bundle.id} is ${bundle.state.replace('_', ' ')}; members can only be removed while it is open.`);
     if (!(await deleteMember(trx, bundle.id, releaseId))) throw new DomainError('not_found', `REL-${releaseId} is not in BUN-${bundle.id}; nothing was removed.`);
@@ -95,6 +97,7 @@ export async function removeFromBundle(ctx: CoreContext, actor: string, bundleId
 export async function orderBundle(ctx: CoreContext, actor: string, bundleId: number, releaseId: number, afterId: number): Promise<BundleView> {
   const now = ctx.clock();
   return ctx.db.transaction().execute(async (trx) => {
+    await lockMembersOf(trx, bundleId);
     const bundle = await loadBundle(trx, bundleId, true);
     if (bundle.state !== 'open') throw new DomainError('illegal_transition', `BUN-${bundle.id} is ${bundle.state.replace('_', ' ')}; its order can only change while it is open (not yet approved or started).`);
     const order = (await bundleMembers(trx, bundle.id)).map((m) => m.releaseId);
@@ -131,6 +134,7 @@ async function memberRules(ctx: CoreContext, db: Transaction<DB> | CoreContext['
 export async function approveBundle(ctx: CoreContext, actor: string, bundleId: number): Promise<BundleView & { approval: BundleApprovalState }> {
   const now = ctx.clock();
   return changeTransaction(ctx, async (trx) => {
+    await lockMembersOf(trx, bundleId);
     const bundle = await loadBundle(trx, bundleId, true);
     if (bundle.state !== 'open') throw new DomainError('illegal_transition', `BUN-${bundle.id} is ${bundle.state.replace('_', ' ')}; only an open bundle can be approved.`);
     const members = await bundleMembers(trx, bundle.id);

@@ -94,7 +94,8 @@ export async function replanRelease(ctx: CoreContext, actor: string, id: number,
 
     const release = await updateReleaseIf(trx, id, current.state, { ...update, state: to, revision: current.revision + 1, updated_at: now });
     if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed while you were editing it; look again with \`/release show ${releaseKey(id)}\`.`);
-    await voidBundleOf(trx, id);
+    const bundle = await voidBundleOf(trx, id);
+    if (bundle?.refused) throw new DomainError('illegal_transition', `${releaseKey(id)} is in BUN-${bundle.id}, which is ${bundle.refused.replace('_', ' ')}: its plan cannot change now.`);
     const before = await conflictsForRelease(ctx, trx, current);
     const conflicts = await conflictsForRelease(ctx, trx, release);
     const reapproval = current.state === 'submitted' || current.state === 'approved' || current.state === 'scheduled';

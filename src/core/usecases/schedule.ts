@@ -46,7 +46,8 @@ export async function scheduleRelease(ctx: CoreContext, actor: string, id: numbe
       updated_at: now,
     });
     if (!release) throw new DomainError('conflict', `${releaseKey(id)} changed at the same moment; try again.`);
-    if (moved) await voidBundleOf(trx, id);
+    const bundle = moved ? await voidBundleOf(trx, id) : null;
+    if (bundle?.refused) throw new DomainError('illegal_transition', `${releaseKey(id)} is in BUN-${bundle.id}, which is ${bundle.refused.replace('_', ' ')}: its plan cannot change now.`);
     const onCalendar = to === 'scheduled';
     const before = await conflictsForRelease(ctx, trx, current);
     const conflicts = await conflictsForRelease(ctx, trx, release);

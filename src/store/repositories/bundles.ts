@@ -89,16 +89,38 @@ export async function bumpRevision(db: Db, bundleId: number): Promise<void> {
 
 /**
  * An edit or reschedule of a member changes what the bundle's approvers authorised: its revision goes
- * up (voiding approvals given so far) and an approved bundle is open again for a new request.
+ * up (voiding approvals given so far) and an approved bundle is open again for a new request. A bundle
+ * already rolling out (or done) is left as it is, and its state is returned so the caller refuses the change.
  */
-export async function voidBundleOf(db: Db, releaseId: number): Promise<number | null> {
-  const row = await db
+export async function voidBundleOf(db: Db, releaseId: number): Promise<{ id: number; refused: string | null } | null> {
+  const current = await db
+    .selectFrom('bundles')
+    .select(['id', 'state'])
+    .where('id', 'in', (eb) => eb.selectFrom('bundle_members').select('bundle_id').where('release_id', '=', releaseId))
+    .forUpdate()
+    .executeTakeFirst();
+  if (!current) return null;
+  if (current.state !== 'open' && current.state !== 'approved') return { id: current.id, refused: current.state };
+  await db
     .updateTable('bundles')
     .set((eb) => ({ revision: eb('revision', '+', 1), state: eb.case().when('state', '=', 'approved').then('open').else(eb.ref('state')).end() }))
-    .where('id', 'in', (eb) => eb.selectFrom('bundle_members').select('bundle_id').where('release_id', '=', releaseId))
-    .returning('id')
-    .executeTakeFirst();
-  return row?.id ?? null;
+    .where('id', '=', current.id)
+    .execute();
+  return { id: current.id, refused: null };
+}
+
+/**
+ * Locks the releases of a bundle (and any about to join it) in id order, before the bundle's own row:
+ * the order a member's edit takes them in (its release, then its bundle), so the two never deadlock.
+ */
+export async function lockMembersOf(db: Db, bundleId: number, extra: number[] = []): Promise<void> {
+  await db
+    .selectFrom('releases')
+    .select('id')
+    .where((eb) => eb.or([eb('id', 'in', eb.selectFrom('bundle_members').select('release_id').where('bundle_id', '=', bundleId)), ...(extra.length ? [eb('id', 'in', extra)] : [])]))
+    .orderBy('id')
+    .forUpdate()
+    .execute();
 }
 
 /** How many releases the bundle of this release holds; 0 when it is in none. */
