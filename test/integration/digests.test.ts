@@ -114,12 +114,16 @@ describe('a digest that fires: the figures and the chart, once however many work
     // One message and one chart per firing, with two workers taking the scheduler's jobs.
     expect(posts.map((m) => m.metadata!.event_payload.key).sort()).toEqual(moneyRows.map((r) => r.dedupe_key).sort());
     expect(new Set(posts.map((m) => m.metadata!.event_payload.key)).size).toBe(posts.length);
-    expect(h.slack.sharedFiles('C0PAY').map((f) => f.filename).sort()).toEqual(posts.map((m) => `${String(m.metadata!.event_payload.key).replace(/^digest:/, '').replace(/[^A-Za-z0-9]+/g, '-')}.png`).sort());
+    // A firing before the history below was inserted (relm's schedulers run from its start) found no
+    // releases and says so, without a chart; every other firing has exactly one chart.
+    const charted = posts.filter((m) => !m.text.includes('No releases ended in this period'));
+    expect(charted.length).toBeGreaterThanOrEqual(2);
+    expect(h.slack.sharedFiles('C0PAY').map((f) => f.filename).sort()).toEqual(charted.map((m) => `${String(m.metadata!.event_payload.key).replace(/^digest:/, '').replace(/[^A-Za-z0-9]+/g, '-')}.png`).sort());
     expect(digestRows.every((r) => r.state === 'done')).toBe(true);
     // Each firing on the cron's every-second-second.
     for (const row of moneyRows) expect(new Date(row.dedupe_key.split(':').slice(2).join(':')).getUTCSeconds() % 2).toBe(0);
 
-    const message = posts[0]!;
+    const message = charted[0]!;
     // 14 days of team money: payments and billing, not search; the release 20 days ago is outside.
     expect(message.text).toContain('team money');
     expect(message.text).toContain('5 releases ended: 3 completed · 1 failed · 1 rolled back');
