@@ -1,0 +1,26 @@
+import { sql, type Kysely } from 'kysely';
+
+// Indexes that let a KPI report read only the releases of its period, and only from indexes, however
+// long the history (bench:kpi: a million releases over three years). The ended releases by when they
+// ended, carrying every column the figures use, so a period is one index-only range scan instead of a
+// heap read per release (or, over a year, a sequential scan of the whole table); the few without test
+// evidence in their own index, since that text cannot be carried in one; and each release's ratings
+// and first commit, looked up once per release of the period without touching their tables.
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql`
+    CREATE INDEX releases_ended_kpi ON releases (finished_at)
+    INCLUDE (id, service, state, type, planned_start, started_at, created_at, submitted_at, approved_at, failed_at,
+      reschedule_count, revised_after_submit, revised_after_approval, rejections, manual_minutes)
+    WHERE state IN ('completed', 'failed', 'rolled_back')`.execute(db);
+  await sql`
+    CREATE INDEX releases_ended_without_test_evidence ON releases (finished_at) INCLUDE (service)
+    WHERE btrim(test_evidence) = '' AND state IN ('completed', 'failed', 'rolled_back')`.execute(db);
+  await sql`CREATE INDEX ratings_release_score ON ratings (release_id) INCLUDE (score)`.execute(db);
+  await sql`CREATE INDEX release_commits_first_commit ON release_commits (release_id) INCLUDE (first_commit_at)`.execute(db);
+}
+
+export async function down(db: Kysely<any>): Promise<void> {
+  for (const index of ['release_commits_first_commit', 'ratings_release_score', 'releases_ended_without_test_evidence', 'releases_ended_kpi']) {
+    await sql`DROP INDEX IF EXISTS ${sql.id(index)}`.execute(db);
+  }
+}
