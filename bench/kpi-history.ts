@@ -9,7 +9,10 @@
 // are written in the same INSERT: the trigger is BEFORE UPDATE, so an INSERT does not fire it, and
 // replaying each release's lifecycle as UPDATEs would cost minutes and leave 1,000,000 dead rows.
 // failed_at and manual_minutes are computed with the trigger's own formulas over the generated steps
-// and checklist ticks; `checkFactsAgainstTrigger` fires the real trigger on a sample and compares.
+// and checklist ticks. The counts the kpi-release-counts triggers keep (incidents, ratings, the first
+// commit, the review) are written the same way when the load runs without triggers (as a superuser, which also
+// skips the row-by-row foreign key checks). `checkFactsAgainstTrigger` fires the real triggers on a
+// sample and compares.
 import type pg from 'pg';
 
 export interface HistoryShape {
@@ -162,9 +165,70 @@ function factsSql(): string {
   GROUP BY st.release_id`;
 }
 
-function insertsSql(shape: HistoryShape): { table: string; sql: string }[] {
+/**
+ * Incidents, ratings and commits as temporary tables first, so the counts the kpi-release-counts
+ * triggers keep on each release can be written with it (when the load runs without triggers).
+ */
+function childrenSql(): { table: string; sql: string }[] {
   const epoch = (c: string) => ts(c);
-  const github = `g.m IN (0, 1)`;
+  return [
+    {
+      // 3% of completed releases, 45% of rolled-back and 25% of failed ones cause an incident (15% of those two); 85% resolved.
+      table: 'generate incidents, ratings, reviews, commits',
+      sql: `
+      CREATE TEMP TABLE it AS
+      SELECT g.id AS release_id, 'INC-' || (g.k * 2 + n.i) AS ref, CASE WHEN ${u(31)} < 0.4 THEN 'jira' ELSE 'slack' END AS source, 'U0OPS1' AS recorded_by,
+        ${epoch('r.at')} AS recorded_at, CASE WHEN ${u(32)} < 0.85 THEN ${epoch(`r.at + 3600 * (0.25 + 23.75 * power(${u(33)}, 2))`)} END AS resolved_at
+      FROM g
+      CROSS JOIN LATERAL generate_series(1, CASE WHEN ${u(34)} < 0.15 THEN 2 ELSE 1 END) AS n(i)
+      CROSS JOIN LATERAL (SELECT CASE WHEN g.fail_t IS NOT NULL AND g.state <> 'completed' THEN g.fail_t + 600 * n.i ELSE g.fin + 3600 * (0.5 + 47 * power(${u(35)}, 2)) + 600 * n.i END AS at) r
+      WHERE (g.state = 'completed' AND ${u(30)} < 0.03) OR (g.state = 'rolled_back' AND ${u(30)} < 0.45) OR (g.state = 'failed' AND ${u(30)} < 0.25)`,
+    },
+    {
+      // Rated three days after the rollout by one to four people: 30% of completed releases, 60% of the others.
+      table: 'generate incidents, ratings, reviews, commits',
+      sql: `
+      CREATE TEMP TABLE rt AS
+      SELECT g.id AS release_id, 'U0USER' || ((g.k * 7 + n.i) % 1000) AS rater,
+        (CASE WHEN g.state = 'completed' THEN 3 + floor(3 * ${u(41)}) ELSE 1 + floor(3 * ${u(41)}) END)::int AS score, ${epoch('g.fin + 259200 + 3600 * n.i')} AS rated_at,
+        CASE WHEN n.i = 1 AND ${u(42)} < 0.1 THEN 'Smooth, thanks' END AS comment, CASE WHEN n.i = 1 AND ${u(42)} < 0.1 THEN ${epoch('g.fin + 259200 + 3600 * n.i')} END AS commented_at
+      FROM g CROSS JOIN LATERAL generate_series(1, 1 + floor(4 * ${u(43)})::int) AS n(i)
+      WHERE g.state IN ('completed', 'rolled_back', 'failed') AND ${u(40)} < CASE WHEN g.state = 'completed' THEN 0.3 ELSE 0.6 END`,
+    },
+    {
+      // The policy default asks a review of failed, rolled-back and emergency releases: 75% of those have one, 1% of the others.
+      table: 'generate incidents, ratings, reviews, commits',
+      sql: `
+      CREATE TEMP TABLE vt AS
+      SELECT g.id AS release_id, 'U0DEV' || (g.k % 50) AS author, 'U0DEV' || (g.k % 50) AS editor, 'The canary caught it before most customers did' AS went_well,
+        CASE WHEN g.state = 'completed' THEN 'Nothing much' ELSE 'Wave ' || (g.f + 1) || ' failed its health check' END AS went_badly,
+        'Test the migration against a copy of production data' AS lessons, '["Add a smoke test"]'::jsonb AS actions, false AS raise_in_jira,
+        ${epoch('g.fin + 172800')} AS created_at, ${epoch('g.fin + 172800')} AS updated_at
+      FROM g
+      WHERE g.state IN ('completed', 'rolled_back', 'failed')
+        AND ${u(50)} < CASE WHEN g.state IN ('rolled_back', 'failed') OR g.type = 'emergency' THEN 0.75 ELSE 0.01 END`,
+    },
+    {
+      // Services with a GitHub repository (models 0 and 1) record the commits a release ships, mostly with the first one's time.
+      table: 'generate incidents, ratings, reviews, commits',
+      sql: `
+      CREATE TEMP TABLE ct AS
+      SELECT g.id AS release_id, 'v' || ((g.k - 1) / 1000) || '.' || ((g.k - 1) % 1000) || '.0' AS base, md5(g.k::text) AS head, 1 + floor(40 * ${u(60)})::int AS commits,
+        CASE WHEN ${u(61)} < 0.95 THEN ${epoch(`g.created - 86400 * (1 + 13 * ${u(62)})`)} END AS first_commit_at, ${epoch('g.s')} AS recorded_at
+      FROM g WHERE g.state IN ('completed', 'rolled_back', 'failed') AND g.m IN (0, 1)`,
+    },
+  ];
+}
+
+// Every column of reviews but its generated search vector.
+const REVIEW_COLUMNS = 'release_id, author, editor, went_well, went_badly, lessons, actions, raise_in_jira, created_at, updated_at';
+
+/** The inserts, parents first. `countsInInsert`: write the trigger-kept counts with each release (the triggers are off). */
+function insertsSql(countsInInsert: boolean): { table: string; sql: string }[] {
+  const epoch = (c: string) => ts(c);
+  const counts = countsInInsert
+    ? `coalesce(ic.n, 0), coalesce(rc.total, 0), coalesce(rc.n, 0), ct.first_commit_at, vt.release_id IS NOT NULL`
+    : `0, 0, 0, NULL, false`;
   return [
     {
       table: 'releases',
@@ -172,7 +236,7 @@ function insertsSql(shape: HistoryShape): { table: string; sql: string }[] {
       INSERT INTO releases (id, service, version, type, title, description, risk, planned_start, deployment_model, rollback_plan, test_evidence,
         training_needed, requester, state, revision, reschedule_count, card_channel, card_ts, created_at, updated_at, submitted_at, approved_at,
         rollout_direction, rollout_note, bypassed_freeze, started_at, finished_at, jira_key, impact, contact, assessed_risk,
-        revised_after_submit, revised_after_approval, rejections, failed_at, manual_minutes)
+        revised_after_submit, revised_after_approval, rejections, failed_at, manual_minutes, incident_count, rating_total, rating_count, first_commit_at, reviewed)
       SELECT g.id, g.service, (g.k / 1000) || '.' || (g.k % 1000) || '.0', g.type, 'Change ' || g.k || ' to ' || g.service,
         'What changes and why, as the requester wrote it.', g.risk, ${epoch('g.p')}, ${pick('g.m', BENCH_MODELS.map((x) => x.name))},
         'Redeploy the previous version', CASE WHEN g.no_evidence THEN '' ELSE 'CI run ' || g.k || ' green; smoke tests passed' END,
@@ -184,8 +248,13 @@ function insertsSql(shape: HistoryShape): { table: string; sql: string }[] {
         CASE WHEN g.state IN ('cancelled', 'rejected') THEN NULL ELSE ${epoch('g.s')} END, ${epoch('g.fin')},
         'CHG-' || g.k, 'Customers may see a short pause in ' || g.service, NULL, g.risk,
         g.after_submit, g.after_approval, g.rejections,
-        coalesce(fx.first_failed, fx.first_rollback), fx.manual_minutes
-      FROM g LEFT JOIN fx ON fx.release_id = g.id
+        coalesce(fx.first_failed, fx.first_rollback), fx.manual_minutes, ${counts}
+      FROM g
+      LEFT JOIN fx ON fx.release_id = g.id
+      LEFT JOIN (SELECT release_id, count(*)::int AS n FROM it GROUP BY release_id) ic ON ic.release_id = g.id
+      LEFT JOIN (SELECT release_id, sum(score)::int AS total, count(*)::int AS n FROM rt GROUP BY release_id) rc ON rc.release_id = g.id
+      LEFT JOIN ct ON ct.release_id = g.id
+      LEFT JOIN vt ON vt.release_id = g.id
       ORDER BY g.k`,
     },
     {
@@ -200,50 +269,10 @@ function insertsSql(shape: HistoryShape): { table: string; sql: string }[] {
       FROM st ORDER BY st.id`,
     },
     { table: 'checklist_ticks', sql: `INSERT INTO checklist_ticks (step_id, item, actor, at) SELECT step_id, item, actor, ${epoch('at')} FROM tk ORDER BY step_id, item` },
-    {
-      // 3% of completed releases, 45% of rolled-back and 25% of failed ones cause an incident (15% of those two); 85% resolved.
-      table: 'incidents',
-      sql: `
-      INSERT INTO incidents (release_id, ref, source, recorded_by, recorded_at, resolved_at)
-      SELECT g.id, 'INC-' || (g.k * 2 + n.i), CASE WHEN ${u(31)} < 0.4 THEN 'jira' ELSE 'slack' END, 'U0OPS1', ${epoch('r.at')},
-        CASE WHEN ${u(32)} < 0.85 THEN ${epoch(`r.at + 3600 * (0.25 + 23.75 * power(${u(33)}, 2))`)} END
-      FROM g
-      CROSS JOIN LATERAL generate_series(1, CASE WHEN ${u(34)} < 0.15 THEN 2 ELSE 1 END) AS n(i)
-      CROSS JOIN LATERAL (SELECT CASE WHEN g.fail_t IS NOT NULL AND g.state <> 'completed' THEN g.fail_t + 600 * n.i ELSE g.fin + 3600 * (0.5 + 47 * power(${u(35)}, 2)) + 600 * n.i END AS at) r
-      WHERE (g.state = 'completed' AND ${u(30)} < 0.03) OR (g.state = 'rolled_back' AND ${u(30)} < 0.45) OR (g.state = 'failed' AND ${u(30)} < 0.25)`,
-    },
-    {
-      // Rated three days after the rollout by one to four people: 30% of completed releases, 60% of the others.
-      table: 'ratings',
-      sql: `
-      INSERT INTO ratings (release_id, rater, score, rated_at, comment, commented_at)
-      SELECT g.id, 'U0USER' || ((g.k * 7 + n.i) % 1000),
-        CASE WHEN g.state = 'completed' THEN 3 + floor(3 * ${u(41)}) ELSE 1 + floor(3 * ${u(41)}) END, ${epoch('g.fin + 259200 + 3600 * n.i')},
-        CASE WHEN n.i = 1 AND ${u(42)} < 0.1 THEN 'Smooth, thanks' END, CASE WHEN n.i = 1 AND ${u(42)} < 0.1 THEN ${epoch('g.fin + 259200 + 3600 * n.i')} END
-      FROM g CROSS JOIN LATERAL generate_series(1, 1 + floor(4 * ${u(43)})::int) AS n(i)
-      WHERE g.state IN ('completed', 'rolled_back', 'failed') AND ${u(40)} < CASE WHEN g.state = 'completed' THEN 0.3 ELSE 0.6 END`,
-    },
-    {
-      // The policy default asks a review of failed, rolled-back and emergency releases: 75% of those have one, 1% of the others.
-      table: 'reviews',
-      sql: `
-      INSERT INTO reviews (release_id, author, editor, went_well, went_badly, lessons, actions, raise_in_jira, created_at, updated_at)
-      SELECT g.id, 'U0DEV' || (g.k % 50), 'U0DEV' || (g.k % 50), 'The canary caught it before most customers did',
-        CASE WHEN g.state = 'completed' THEN 'Nothing much' ELSE 'Wave ' || (g.f + 1) || ' failed its health check' END,
-        'Test the migration against a copy of production data', '["Add a smoke test"]', false, ${epoch('g.fin + 172800')}, ${epoch('g.fin + 172800')}
-      FROM g
-      WHERE g.state IN ('completed', 'rolled_back', 'failed')
-        AND ${u(50)} < CASE WHEN g.state IN ('rolled_back', 'failed') OR g.type = 'emergency' THEN 0.75 ELSE 0.01 END`,
-    },
-    {
-      // Services with a GitHub repository (models 0 and 1) record the commits a release ships, mostly with the first one's time.
-      table: 'release_commits',
-      sql: `
-      INSERT INTO release_commits (release_id, base, head, commits, first_commit_at, recorded_at)
-      SELECT g.id, 'v' || ((g.k - 1) / 1000) || '.' || ((g.k - 1) % 1000) || '.0', md5(g.k::text), 1 + floor(40 * ${u(60)})::int,
-        CASE WHEN ${u(61)} < 0.95 THEN ${epoch(`g.created - 86400 * (1 + 13 * ${u(62)})`)} END, ${epoch('g.s')}
-      FROM g WHERE g.state IN ('completed', 'rolled_back', 'failed') AND ${github}`,
-    },
+    { table: 'incidents', sql: `INSERT INTO incidents (release_id, ref, source, recorded_by, recorded_at, resolved_at) SELECT * FROM it ORDER BY release_id, ref` },
+    { table: 'ratings', sql: `INSERT INTO ratings (release_id, rater, score, rated_at, comment, commented_at) SELECT * FROM rt ORDER BY release_id, rater` },
+    { table: 'reviews', sql: `INSERT INTO reviews (${REVIEW_COLUMNS}) SELECT ${REVIEW_COLUMNS} FROM vt ORDER BY release_id` },
+    { table: 'release_commits', sql: `INSERT INTO release_commits (release_id, base, head, commits, first_commit_at, recorded_at) SELECT * FROM ct ORDER BY release_id` },
     {
       table: 'unauthorised_versions',
       sql: `
@@ -262,7 +291,7 @@ export interface LoadTimings {
 }
 
 /** Generates releases [from, to) of the history with their steps, ticks, incidents, ratings, reviews and commits. */
-export async function loadHistory(client: pg.Client, shape: HistoryShape, from: number, to: number): Promise<LoadTimings> {
+export async function loadHistory(client: pg.Client, shape: HistoryShape, from: number, to: number, options: { rebuildIndexes?: boolean } = {}): Promise<LoadTimings> {
   const rows: Record<string, number> = {};
   const ms: Record<string, number> = {};
   let rowChecks = true;
@@ -270,7 +299,7 @@ export async function loadHistory(client: pg.Client, shape: HistoryShape, from: 
     const began = performance.now();
     const result = await client.query(text);
     ms[name] = (ms[name] ?? 0) + performance.now() - began;
-    if (result.rowCount !== null) rows[name] = (rows[name] ?? 0) + result.rowCount;
+    if (result.rowCount) rows[name] = (rows[name] ?? 0) + result.rowCount;
   };
   await client.query('BEGIN');
   try {
@@ -281,13 +310,28 @@ export async function loadHistory(client: pg.Client, shape: HistoryShape, from: 
     const superuser = (await client.query<{ su: boolean }>('SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user')).rows[0]?.su === true;
     if (superuser) await client.query('SET LOCAL session_replication_role = replica');
     rowChecks = !superuser;
-    await client.query('DROP TABLE IF EXISTS g, st, tk, fx');
+    await client.query('DROP TABLE IF EXISTS g, st, tk, fx, it, rt, ct, vt');
     await timed('generate releases', releasesSql(shape, from, to));
     for (const text of stepsSql()) await timed('generate steps', text);
     await timed('generate ticks', ticksSql());
     await timed('facts', factsSql());
-    for (const insert of insertsSql(shape)) await timed(insert.table, insert.sql);
-    await client.query('DROP TABLE g, st, tk, fx');
+    for (const child of childrenSql()) await timed(child.table, child.sql);
+    // Into large tables, indexes are built after the rows rather than grown row by row (PostgreSQL's
+    // bulk-load advice again): the same definitions, as relm's migrations made them, dropped and made
+    // again; those behind a constraint (primary keys, unique constraints) are kept.
+    const rebuilt = options.rebuildIndexes
+      ? (
+          await client.query<{ name: string; def: string }>(`
+            SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS def FROM pg_index i
+            WHERE i.indrelid IN ('releases'::regclass, 'rollout_steps'::regclass, 'checklist_ticks'::regclass)
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)`)
+        ).rows
+      : [];
+    for (const index of rebuilt) await client.query(`DROP INDEX ${index.name}`);
+    for (const insert of insertsSql(!rowChecks)) await timed(insert.table, insert.sql);
+    if (rebuilt.length) await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
+    for (const index of rebuilt) await timed(`${rebuilt.length} indexes rebuilt`, index.def);
+    await client.query('DROP TABLE g, st, tk, fx, it, rt, ct, vt');
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');
@@ -318,18 +362,32 @@ export async function checkForeignKeys(client: pg.Client): Promise<{ keys: numbe
   return { keys: keys.rows.length, rows, orphans };
 }
 
+export interface FactsCheck {
+  checked: number;
+  /** Releases whose failed_at or manual_minutes the real trigger computes otherwise. */
+  mismatched: number;
+  withFailure: number;
+  withManual: number;
+  /** The trigger's UPDATE that sets finished_at, per release. */
+  msPerRelease: number;
+  /** Releases whose counts the real triggers do not take back to zero and forward to the same again. */
+  countsMismatched: number;
+  withCounts: number;
+}
+
 /**
- * Fires the real releases_kpi_facts trigger on a sample of ended releases (finished_at cleared and
- * set back, which makes it recompute failed_at and manual_minutes from the steps and ticks) inside a
- * transaction that is rolled back, and returns how many disagree with the generated facts, and how
- * fast the trigger path is.
+ * Fires the real triggers on a sample of ended releases inside a transaction that is rolled back:
+ * releases_kpi_facts by clearing finished_at and setting it back (it recomputes failed_at and
+ * manual_minutes from the steps and ticks); the count triggers by deleting the sample's incidents,
+ * ratings, commits and reviews (every count must come back to zero) and inserting them again (and back to
+ * what the load wrote). Returns how many disagree with the generated facts, and the trigger's cost.
  */
-export async function checkFactsAgainstTrigger(client: pg.Client, sample: number): Promise<{ checked: number; mismatched: number; withFailure: number; withManual: number; msPerRelease: number }> {
+export async function checkFactsAgainstTrigger(client: pg.Client, sample: number): Promise<FactsCheck> {
   await client.query('BEGIN');
   try {
     await client.query(`
       CREATE TEMP TABLE sample ON COMMIT DROP AS
-      SELECT id, finished_at, failed_at, manual_minutes FROM releases
+      SELECT id, finished_at, failed_at, manual_minutes, incident_count, rating_total, rating_count, first_commit_at, reviewed FROM releases
       WHERE finished_at IS NOT NULL AND (hashint8extended(id::bigint, 77) & 1023) < 1024 * ${sample} / greatest(1, (SELECT count(*) FROM releases WHERE finished_at IS NOT NULL))::float8 * 2
       ORDER BY hashint8extended(id::bigint, 78) LIMIT ${sample}`);
     await client.query(`UPDATE releases r SET finished_at = NULL FROM sample s WHERE r.id = s.id`);
@@ -337,14 +395,36 @@ export async function checkFactsAgainstTrigger(client: pg.Client, sample: number
     const began = performance.now();
     await client.query(`UPDATE releases r SET finished_at = s.finished_at FROM sample s WHERE r.id = s.id`);
     const elapsed = performance.now() - began;
-    const result = await client.query<{ checked: number; mismatched: number; with_failure: number; with_manual: number }>(`
+    const facts = await client.query<{ checked: number; mismatched: number; with_failure: number; with_manual: number }>(`
       SELECT count(*)::int AS checked,
         count(*) FILTER (WHERE r.failed_at IS DISTINCT FROM s.failed_at OR abs(coalesce(r.manual_minutes, -1) - coalesce(s.manual_minutes, -1)) > 1e-6)::int AS mismatched,
         count(*) FILTER (WHERE r.failed_at IS NOT NULL)::int AS with_failure,
         count(*) FILTER (WHERE r.manual_minutes IS NOT NULL)::int AS with_manual
       FROM sample s JOIN releases r ON r.id = s.id`);
-    const row = result.rows[0]!;
-    return { checked: row.checked, mismatched: row.mismatched, withFailure: row.with_failure, withManual: row.with_manual, msPerRelease: elapsed / Math.max(1, row.checked) };
+    const children: [string, string][] = [['incidents', '*'], ['ratings', '*'], ['release_commits', '*'], ['reviews', REVIEW_COLUMNS]];
+    for (const [table, columns] of children) {
+      await client.query(`CREATE TEMP TABLE saved_${table} ON COMMIT DROP AS SELECT ${columns === '*' ? 't.*' : columns} FROM ${table} t JOIN sample s ON s.id = t.release_id`);
+      await client.query(`DELETE FROM ${table} t USING sample s WHERE s.id = t.release_id`);
+    }
+    const zero = await client.query<{ n: number }>(`
+      SELECT count(*)::int AS n FROM releases r JOIN sample s ON s.id = r.id
+      WHERE r.incident_count <> 0 OR r.rating_total <> 0 OR r.rating_count <> 0 OR r.first_commit_at IS NOT NULL OR r.reviewed`);
+    for (const [table, columns] of children) await client.query(`INSERT INTO ${table} ${columns === '*' ? '' : `(${columns})`} SELECT * FROM saved_${table}`);
+    const counts = await client.query<{ n: number; with_counts: number }>(`
+      SELECT count(*) FILTER (WHERE (r.incident_count, r.rating_total, r.rating_count, r.reviewed) IS DISTINCT FROM (s.incident_count, s.rating_total, s.rating_count, s.reviewed)
+        OR r.first_commit_at IS DISTINCT FROM s.first_commit_at)::int AS n,
+        count(*) FILTER (WHERE s.incident_count > 0 OR s.rating_count > 0 OR s.first_commit_at IS NOT NULL OR s.reviewed)::int AS with_counts
+      FROM sample s JOIN releases r ON r.id = s.id`);
+    const row = facts.rows[0]!;
+    return {
+      checked: row.checked,
+      mismatched: row.mismatched,
+      withFailure: row.with_failure,
+      withManual: row.with_manual,
+      msPerRelease: elapsed / Math.max(1, row.checked),
+      countsMismatched: zero.rows[0]!.n + counts.rows[0]!.n,
+      withCounts: counts.rows[0]!.with_counts,
+    };
   } finally {
     await client.query('ROLLBACK');
   }

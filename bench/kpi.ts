@@ -6,6 +6,7 @@
 // on createDatabase's Kysely, as the command runs them). Prints the load times, the check of the
 // generated facts against the trigger, the figures, the 30d ratio and each KPI query's plan (EXPLAIN
 // ANALYZE, BUFFERS): which indexes it uses, and any sequential scan. Drops the database at the end.
+import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Kysely, PostgresDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
@@ -22,6 +23,7 @@ const SERVICES = Number(process.env.BENCH_SERVICES ?? 200);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const SERVICE = process.env.BENCH_SERVICE ?? 's7';
 const DATABASE = 'relm_bench_kpi';
+const COPY = 'relm_bench_kpi_100k';
 // A fixed "now", so every run reports over the same releases.
 const NOW = new Date(process.env.BENCH_NOW ?? '2026-12-01T00:00:00Z');
 const DAY_S = 86_400;
@@ -71,15 +73,21 @@ async function checkKeys(client: pg.Client, load: LoadTimings): Promise<boolean>
   return keys.orphans === 0;
 }
 
-/** The report as `/release kpi <words>` makes it, timed: one warm-up, then ROUNDS runs. */
+/** The report as `/release kpi <words>` makes it, once, timed. */
+async function runKpi(db: Kysely<DB>, words: string): Promise<{ ms: number; report: KpiReport }> {
+  const began = performance.now();
+  const report = await kpiReport({ db, settings }, resolveKpiQuery(settings, words, NOW));
+  return { ms: performance.now() - began, report };
+}
+
+/** One warm-up, then ROUNDS runs. */
 async function timeKpi(db: Kysely<DB>, words: string): Promise<{ median: number; min: number; max: number; report: KpiReport }> {
-  const ctx = { db, settings };
-  let report = await kpiReport(ctx, resolveKpiQuery(settings, words, NOW));
+  let { report } = await runKpi(db, words);
   const runs: number[] = [];
   for (let i = 0; i < ROUNDS; i++) {
-    const began = performance.now();
-    report = await kpiReport(ctx, resolveKpiQuery(settings, words, NOW));
-    runs.push(performance.now() - began);
+    const run = await runKpi(db, words);
+    runs.push(run.ms);
+    report = run.report;
   }
   return { median: median(runs), min: Math.min(...runs), max: Math.max(...runs), report };
 }
@@ -109,8 +117,7 @@ function scans(node: PlanNode, out: string[] = []): string[] {
   return out;
 }
 
-const queryName = (text: string) =>
-  text.includes('WITH r AS') ? 'kpiAggregates' : text.includes('unauthorised_versions') ? 'unauthorised versions' : text.includes('WITH finished AS') ? 'reviewCounts' : text.slice(0, 40);
+const queryName = (text: string) => (text.includes('WITH r AS') ? 'kpiAggregates' : text.includes('WITH finished AS') ? 'reviewCounts' : text.trim().slice(0, 40));
 
 /** Runs the report once through a Kysely that records each query, then EXPLAINs each one as it was sent. */
 async function explainKpi(url: string, client: pg.Client, words: string): Promise<void> {
@@ -123,8 +130,12 @@ async function explainKpi(url: string, client: pg.Client, words: string): Promis
     await logged.destroy();
   }
   console.log(`  plans of \`kpi ${words}\`:`);
-  for (const query of sent) {
+  for (const query of sent.filter((q) => /^\s*(WITH|SELECT)\b/i.test(q.sql))) {
+    // kpiAggregates runs in a transaction with JIT off (see the repository); EXPLAIN it the same way.
+    const withoutJit = queryName(query.sql) === 'kpiAggregates';
+    if (withoutJit) await client.query('BEGIN; SET LOCAL jit = off');
     const result = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${query.sql}`, query.parameters as unknown[]);
+    if (withoutJit) await client.query('COMMIT');
     const plan = (result.rows[0] as { 'QUERY PLAN': [{ Plan: PlanNode & { 'Shared Hit Blocks': number; 'Shared Read Blocks': number }; 'Planning Time': number; 'Execution Time': number; JIT?: { Timing: { Total: number } } }] })['QUERY PLAN'][0];
     const jit = plan.JIT ? `, JIT ${ms(plan.JIT.Timing.Total)}` : '';
     console.log(`    ${queryName(query.sql)}: ${ms(plan['Execution Time'])} executing (${ms(query.ms)} in the report), planning ${ms(plan['Planning Time'])}${jit}, buffers hit ${fmt(plan.Plan['Shared Hit Blocks'])} read ${fmt(plan.Plan['Shared Read Blocks'])}`);
@@ -141,66 +152,97 @@ async function vacuumAnalyze(client: pg.Client): Promise<number> {
 
 async function checkFacts(client: pg.Client): Promise<boolean> {
   const check = await checkFactsAgainstTrigger(client, 5_000);
-  console.log(`  facts against the real trigger on ${fmt(check.checked)} sampled ended releases (${fmt(check.withFailure)} with failed_at, ${fmt(check.withManual)} with manual minutes): ${check.mismatched} differ; the trigger's UPDATE path costs ${check.msPerRelease.toFixed(3)} ms per release (${((check.msPerRelease * TOTAL) / 1000).toFixed(0)} s for ${fmt(TOTAL)})`);
-  return check.mismatched === 0;
+  console.log(
+    `  facts against the real triggers on ${fmt(check.checked)} sampled ended releases: failed_at and manual minutes (${fmt(check.withFailure)} and ${fmt(check.withManual)} set) ${check.mismatched} differ; ` +
+      `incident, rating, first-commit and review facts (${fmt(check.withCounts)} with one) ${check.countsMismatched} differ; the finishing UPDATE through the trigger costs ${check.msPerRelease.toFixed(3)} ms per release (${((check.msPerRelease * TOTAL) / 1000).toFixed(0)} s for ${fmt(TOTAL)})`,
+  );
+  return check.mismatched === 0 && check.countsMismatched === 0;
 }
 
-await admin(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+/** A database of the bench: relm's pool (the code path timed) and one client (the loader, EXPLAIN). */
+async function open(name: string): Promise<{ url: string; db: Kysely<DB>; client: pg.Client; close: () => Promise<void> }> {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  const db = createDatabase({ url: url.toString(), dataDir: '' });
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  return { url: url.toString(), db, client, close: async () => void (await Promise.allSettled([client.end(), db.destroy()])) };
+}
+
+const load = () => `load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`;
+
+for (const name of [DATABASE, COPY]) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 await admin(`CREATE DATABASE ${DATABASE}`);
-const url = new URL(ADMIN_URL);
-url.pathname = `/${DATABASE}`;
-const db = createDatabase({ url: url.toString(), dataDir: '' });
-const client = new pg.Client({ connectionString: url.toString() });
+let main = await open(DATABASE);
+let copy: Awaited<ReturnType<typeof open>> | undefined;
 let ok = true;
 try {
-  await migrateToLatest(db);
-  await client.connect();
-  console.log(`history: ${fmt(TOTAL)} releases on ${SERVICES} services from ${shape.start.toISOString().slice(0, 10)} to ${NOW.toISOString().slice(0, 10)} (${(TOTAL / (shape.spanSeconds / DAY_S)).toFixed(0)} a day); now = ${NOW.toISOString()}; ${ROUNDS} timed runs after one warm-up, median`);
+  await migrateToLatest(main.db);
+  console.log(`history: ${fmt(TOTAL)} releases on ${SERVICES} services from ${shape.start.toISOString().slice(0, 10)} to ${NOW.toISOString().slice(0, 10)} (${(TOTAL / (shape.spanSeconds / DAY_S)).toFixed(0)} a day); now = ${NOW.toISOString()}; ${ROUNDS} timed runs after one warm-up, median; ${cpus().length} CPUs, ${load()}`);
 
   let began = performance.now();
-  const first = await loadHistory(client, shape, TOTAL - FIRST, TOTAL);
+  const first = await loadHistory(main.client, shape, TOTAL - FIRST, TOTAL);
   printLoad(`load the newest ${fmt(FIRST)}`, first, performance.now() - began);
-  ok = (await checkKeys(client, first)) && ok;
-  ok = (await checkFacts(client)) && ok;
-  console.log(`  VACUUM ANALYZE: ${ms(await vacuumAnalyze(client))}`);
-  const small = await timeKpi(db, '30d');
-  console.log(`kpi 30d at ${fmt(FIRST)}: median ${ms(small.median)} (min ${ms(small.min)}, max ${ms(small.max)}); ${summary(small.report)}`);
-  await explainKpi(url.toString(), client, '30d');
+  ok = (await checkKeys(main.client, first)) && ok;
+  ok = (await checkFacts(main.client)) && ok;
+  console.log(`  VACUUM ANALYZE: ${ms(await vacuumAnalyze(main.client))}`);
+  const small = await timeKpi(main.db, '30d');
+  console.log(`kpi 30d at ${fmt(FIRST)}: median ${ms(small.median)} (min ${ms(small.min)}, max ${ms(small.max)}; ${load()}); ${summary(small.report)}`);
+  await explainKpi(main.url, main.client, '30d');
+
+  // A copy of the 100,000 for the ratio below, timed in turns with the grown history.
+  await main.close();
+  began = performance.now();
+  await admin(`CREATE DATABASE ${COPY} TEMPLATE ${DATABASE}`);
+  console.log(`  copied to ${COPY} in ${ms(performance.now() - began)}`);
+  main = await open(DATABASE);
 
   began = performance.now();
-  const rest = await loadHistory(client, shape, 0, TOTAL - FIRST);
+  const rest = await loadHistory(main.client, shape, 0, TOTAL - FIRST, { rebuildIndexes: true });
   printLoad(`load the older ${fmt(TOTAL - FIRST)}`, rest, performance.now() - began);
-  ok = (await checkKeys(client, rest)) && ok;
-  ok = (await checkFacts(client)) && ok;
-  console.log(`  VACUUM ANALYZE: ${ms(await vacuumAnalyze(client))}`);
-  const sizes = await client.query<{ rel: string; rows: string; size: string }>(
+  ok = (await checkKeys(main.client, rest)) && ok;
+  ok = (await checkFacts(main.client)) && ok;
+  console.log(`  VACUUM ANALYZE: ${ms(await vacuumAnalyze(main.client))}`);
+  const sizes = await main.client.query<{ rel: string; rows: string; size: string }>(
     `SELECT c.relname AS rel, c.reltuples::bigint AS rows, pg_size_pretty(pg_total_relation_size(c.oid)) AS size FROM pg_class c
-     WHERE c.relname IN ('releases', 'rollout_steps', 'checklist_ticks', 'incidents', 'ratings', 'reviews', 'release_commits', 'unauthorised_versions') ORDER BY pg_total_relation_size(c.oid) DESC`,
+     WHERE c.relname IN ('releases', 'rollout_steps', 'checklist_ticks', 'incidents', 'ratings', 'reviews', 'release_commits', 'unauthorised_versions', 'releases_ended_kpi') ORDER BY pg_total_relation_size(c.oid) DESC`,
   );
-  console.log(`  tables: ${sizes.rows.map((r) => `${r.rel} ${fmt(Number(r.rows))} rows ${r.size}`).join('; ')}`);
+  console.log(`  tables (with their indexes): ${sizes.rows.map((r) => `${r.rel} ${fmt(Number(r.rows))} rows ${r.size}`).join('; ')}`);
 
   const results: [string, Awaited<ReturnType<typeof timeKpi>>][] = [];
   for (const words of ['30d', '365d', `90d ${SERVICE}`]) {
-    const timed = await timeKpi(db, words);
+    const timed = await timeKpi(main.db, words);
     results.push([words, timed]);
-    console.log(`kpi ${words} at ${fmt(TOTAL)}: median ${ms(timed.median)} (min ${ms(timed.min)}, max ${ms(timed.max)}); ${summary(timed.report)}`);
+    console.log(`kpi ${words} at ${fmt(TOTAL)}: median ${ms(timed.median)} (min ${ms(timed.min)}, max ${ms(timed.max)}; ${load()}); ${summary(timed.report)}`);
   }
-  for (const [words] of results) await explainKpi(url.toString(), client, words);
+  for (const [words] of results) await explainKpi(main.url, main.client, words);
+
+  // The same 30 days at 100,000 and at 1,000,000, one run on each in turn, so that whatever else the
+  // machine is doing weighs on both alike.
+  copy = await open(COPY);
+  const turns = { small: [] as number[], large: [] as number[] };
+  await runKpi(copy.db, '30d');
+  for (let i = 0; i < ROUNDS; i++) {
+    turns.small.push((await runKpi(copy.db, '30d')).ms);
+    turns.large.push((await runKpi(main.db, '30d')).ms);
+  }
+  const inTurns = median(turns.large) / median(turns.small);
+  console.log(`kpi 30d in turns, ${ROUNDS} runs each: ${fmt(FIRST)} median ${ms(median(turns.small))}, ${fmt(TOTAL)} median ${ms(median(turns.large))} (${load()})`);
 
   const at30 = results[0]![1].median;
   const at365 = results[1]![1].median;
   const ratio = at30 / small.median;
-  console.log(`ratio 30d at ${fmt(TOTAL)} / 30d at ${fmt(FIRST)}: ${ratio.toFixed(2)}x (target ≤ ${TARGETS.ratio}x)`);
+  console.log(`ratio 30d at ${fmt(TOTAL)} / 30d at ${fmt(FIRST)}: ${inTurns.toFixed(2)}x timed in turns (${ratio.toFixed(2)}x from the two medians above, minutes apart)`);
   const verdicts = [
     [`30d ${ms(at30)} ≤ ${TARGETS['30d']} ms`, at30 <= TARGETS['30d']],
     [`365d ${ms(at365)} ≤ ${TARGETS['365d']} ms`, at365 <= TARGETS['365d']],
-    [`ratio ${ratio.toFixed(2)}x ≤ ${TARGETS.ratio}x`, ratio <= TARGETS.ratio],
+    [`ratio ${inTurns.toFixed(2)}x ≤ ${TARGETS.ratio}x`, inTurns <= TARGETS.ratio],
   ] as const;
   for (const [what, met] of verdicts) console.log(`${met ? 'met' : 'MISSED'}: ${what}`);
   ok = ok && verdicts.every(([, met]) => met);
 } finally {
-  await client.end().catch(() => {});
-  await db.destroy();
-  if (process.env.BENCH_KEEP !== '1') await admin(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  await main.close();
+  await copy?.close();
+  if (process.env.BENCH_KEEP !== '1') for (const name of [DATABASE, COPY]) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
 if (!ok) process.exitCode = 1;

@@ -21,7 +21,8 @@ import * as coordination from './2026-12-02T06-00-coordination.ts';
 import * as outboxByRelease from './2026-12-02T12-00-outbox-by-release.ts';
 import * as bundles from './2026-12-02T13-00-bundles.ts';
 import * as kpiFacts from './2026-12-02T13-00-kpi-facts.ts';
-import * as kpiPeriodIndexes from './2026-12-03T01-00-kpi-period-indexes.ts';
+import * as kpiReleaseCounts from './2026-12-03T01-00-kpi-release-counts.ts';
+import * as kpiPeriodIndexes from './2026-12-03T02-00-kpi-period-indexes.ts';
 
 /** Every migration, keyed by its ISO-dated name; Kysely's Migrator runs them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -47,5 +48,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T12-00-outbox-by-release': outboxByRelease,
   '2026-12-02T13-00-bundles': bundles,
   '2026-12-02T13-00-kpi-facts': kpiFacts,
-  '2026-12-03T01-00-kpi-period-indexes': kpiPeriodIndexes,
+  '2026-12-03T01-00-kpi-release-counts': kpiReleaseCounts,
+  '2026-12-03T02-00-kpi-period-indexes': kpiPeriodIndexes,
 };

@@ -105,9 +105,10 @@ async function withoutJit<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> 
 
 /**
  * Every KPI's inputs for one period, in one set-based query: the releases that ended in it are read
- * once from the ended-releases index (only the columns the KPIs use), the figures are counted over
- * them, and a few small lookups add their incidents, ratings and commits. The days with a deployment
- * are found by asking the index, for each local day, whether one completed that day.
+ * once from the ended-releases index, which carries every column the figures use (the counts of
+ * incidents and ratings and the first commit are kept on the release by triggers), and counted.
+ * Only the incidents of releases that had one are looked up, for the time to restore; the days with a
+ * deployment are found by asking the index, for each local day, whether one completed that day.
  */
 async function periodAggregates(db: Db, filter: KpiFilter, range: KpiRange): Promise<KpiAggregates> {
   const f = flags(filter.toleranceMs);
@@ -115,23 +116,26 @@ async function periodAggregates(db: Db, filter: KpiFilter, range: KpiRange): Pro
   const zone = filter.zone;
   const result = await sql<Record<string, unknown>>`
     WITH r AS MATERIALIZED (
-      SELECT r.id, r.state, r.type, r.finished_at, r.created_at, r.manual_minutes,
+      SELECT r.id, r.state, r.type, r.manual_minutes, r.incident_count, r.rating_total, r.rating_count,
         ${f.onSchedule} AS on_schedule, ${f.rescheduledOrDelayed} AS rescheduled_or_delayed, ${f.needingRevision} AS needing_revision,
         ${hours(sql`r.submitted_at`, sql`r.created_at`)} AS plan_to_submit,
         ${hours(sql`r.approved_at`, sql`r.submitted_at`)} AS submit_to_approved,
         ${hours(sql`r.started_at`, sql`r.approved_at`)} AS approved_to_start,
         ${hours(sql`r.finished_at`, sql`r.started_at`)} AS start_to_complete,
+        ${hours(sql`r.finished_at`, sql`coalesce(r.first_commit_at, r.created_at)`)} AS lead_time,
         CASE WHEN r.state = 'rolled_back' AND r.failed_at IS NOT NULL THEN ${hours(sql`r.finished_at`, sql`r.failed_at`)} END AS rollback_restore
       FROM releases r
       WHERE ${inRange}
     ),
-    inc AS (SELECT i.release_id, count(*)::int AS n FROM incidents i JOIN r ON r.id = i.release_id GROUP BY i.release_id),
+    -- The times to restore, in one pass over the period's releases: the resolved incidents of the few
+    -- that had one, each release's looked up by its index (never a scan of every incident ever
+    -- recorded), and each rollback's own.
     restore AS (
-      SELECT ${hours(sql`i.resolved_at`, sql`i.recorded_at`)} AS h FROM incidents i JOIN r ON r.id = i.release_id WHERE i.resolved_at IS NOT NULL
-      UNION ALL
-      SELECT r.rollback_restore FROM r WHERE r.rollback_restore IS NOT NULL
+      SELECT x.h FROM r CROSS JOIN LATERAL unnest(
+        CASE WHEN r.incident_count > 0 THEN ARRAY(SELECT ${hours(sql`i.resolved_at`, sql`i.recorded_at`)} FROM incidents i WHERE i.release_id = r.id AND i.resolved_at IS NOT NULL) ELSE '{}' END
+        || CASE WHEN r.rollback_restore IS NOT NULL THEN ARRAY[r.rollback_restore] ELSE '{}' END) AS x(h)
+      WHERE r.incident_count > 0 OR r.rollback_restore IS NOT NULL
     ),
-    rated AS (SELECT avg(g.score)::float8 AS mean, count(*)::int AS n FROM ratings g JOIN r ON r.id = g.release_id),
     agg AS (
       SELECT
         count(*)::int AS releases,
@@ -141,18 +145,19 @@ async function periodAggregates(db: Db, filter: KpiFilter, range: KpiRange): Pro
         count(*) FILTER (WHERE r.state = 'rolled_back')::int AS backed_out,
         count(*) FILTER (WHERE r.state = 'failed')::int AS failed,
         count(*) FILTER (WHERE r.type = 'emergency')::int AS emergency,
-        coalesce(sum(inc.n), 0)::int AS incidents,
+        coalesce(sum(r.incident_count), 0)::int AS incidents,
         count(*) FILTER (WHERE r.state = 'completed')::int AS deployments,
-        count(*) FILTER (WHERE r.state IN ('rolled_back', 'failed') OR inc.n > 0)::int AS change_failures,
+        count(*) FILTER (WHERE r.state IN ('rolled_back', 'failed') OR r.incident_count > 0)::int AS change_failures,
         sum(r.manual_minutes)::float8 AS manual_minutes,
+        -- The mean of every rating of these releases: their total over their number.
+        sum(r.rating_total)::float8 / nullif(sum(r.rating_count), 0) AS rating_mean,
+        coalesce(sum(r.rating_count), 0)::int AS rating_responses,
         percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY r.plan_to_submit) AS plan_to_submit,
         percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY r.submit_to_approved) AS submit_to_approved,
         percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY r.approved_to_start) AS approved_to_start,
         percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY r.start_to_complete) FILTER (WHERE r.state = 'completed') AS start_to_complete,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY ${LEAD_TIME}) FILTER (WHERE r.state = 'completed') AS lead_time
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY r.lead_time) FILTER (WHERE r.state = 'completed') AS lead_time
       FROM r
-      LEFT JOIN inc ON inc.release_id = r.id
-      LEFT JOIN release_commits c ON c.release_id = r.id
     ),
     -- Each local day of the period, as the instants it starts and ends (a local midnight is well defined
     -- even across a DST change), clipped to the period.
@@ -164,13 +169,12 @@ async function periodAggregates(db: Db, filter: KpiFilter, range: KpiRange): Pro
     )
     SELECT agg.*,
       (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY h) FROM restore) AS time_to_restore,
-      rated.mean AS rating_mean, rated.n AS rating_responses,
       -- Few releases lack test evidence; they are counted from their own small index.
       (SELECT count(*)::int FROM releases r WHERE ${inRange} AND ${f.withoutTestEvidence}) AS without_test_evidence,
       (SELECT array_agg(d.day ORDER BY d.day) FROM days d
         WHERE d.start < d.stop AND EXISTS (SELECT 1 FROM releases r WHERE r.state = 'completed' AND r.finished_at >= d.start AND r.finished_at < d.stop ${servicesIn(sql`r.service`, filter.services)})) AS deploy_days,
       (SELECT count(*)::int FROM unauthorised_versions u WHERE u.detected_at >= ${range.from} AND u.detected_at < ${range.to} ${servicesIn(sql`u.service`, filter.services)}) AS unauthorised_versions
-    FROM agg, rated`.execute(db);
+    FROM agg`.execute(db);
   const row = result.rows[0];
   return {
     releases: Number(row?.releases ?? 0),
