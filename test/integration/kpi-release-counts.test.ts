@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { createDatabase, migrateToLatest, type Database } from '../../src/store/database.ts';
+import { createDatabase, migrateToLatest, migrator, type Database } from '../../src/store/database.ts';
 import { insertRelease } from '../../src/store/repositories/releases.ts';
 import { insertIncident, removeIncident } from '../../src/store/repositories/incidents.ts';
 import { upsertRating } from '../../src/store/repositories/ratings.ts';
@@ -92,4 +92,25 @@ describe.each(['postgres', 'pglite'] as const)('KPI counts kept on the release o
     // In UTC the same releases fall on the 24th, the 25th and the 27th.
     expect((await kpiAggregates(db, { ...filter, zone: 'UTC' })).current.deployDays).toEqual(['2026-10-24', '2026-10-25', '2026-10-27']);
   });
+
+  it('backfills the counts of a history recorded before the migration', async () => {
+    const old = kind === 'postgres' ? await createTestDatabase() : undefined;
+    const before = old ? createDatabase({ url: old.url, dataDir: '' }) : createDatabase({ dataDir: '', memory: true });
+    try {
+      const result = await migrator(before).migrateTo('2026-12-02T13-00-kpi-facts');
+      expect(result.error).toBeUndefined();
+      // Written as relm wrote them then, before the columns and triggers existed.
+      const { id } = await before.insertInto('releases').values(row('3.0.0', at('2026-11-05T12:00:00Z'))).returning('id').executeTakeFirstOrThrow();
+      await before.insertInto('incidents').values([1, 2].map((n) => ({ release_id: id, ref: `INC-${n}`, source: 'slack' as const, recorded_by: 'U0OPS', recorded_at: at('2026-11-05T13:00:00Z') }))).execute();
+      await before.insertInto('ratings').values([['U0A', 3], ['U0B', 4]].map(([rater, score]) => ({ release_id: id, rater: rater as string, score: score as number, rated_at: at('2026-11-08T09:00:00Z') }))).execute();
+      await before.insertInto('release_commits').values({ release_id: id, base: 'v2', head: 'v3', commits: 2, first_commit_at: at('2026-11-01T08:00:00Z'), recorded_at: at('2026-11-05T11:00:00Z') }).execute();
+      await before.insertInto('reviews').values({ release_id: id, author: 'U0DEV', editor: 'U0DEV', went_well: '', went_badly: '', lessons: '', actions: '[]', raise_in_jira: false, created_at: at('2026-11-07T09:00:00Z'), updated_at: at('2026-11-07T09:00:00Z') }).execute();
+      await migrateToLatest(before);
+      const counts = await before.selectFrom('releases').select(['incident_count', 'rating_total', 'rating_count', 'first_commit_at', 'reviewed']).where('id', '=', id).executeTakeFirstOrThrow();
+      expect(counts).toEqual({ incident_count: 2, rating_total: 7, rating_count: 2, first_commit_at: at('2026-11-01T08:00:00Z'), reviewed: true });
+    } finally {
+      await before.destroy();
+      await old?.drop();
+    }
+  }, 60_000);
 });
