@@ -132,7 +132,7 @@ async function explainKpi(url: string, client: pg.Client, words: string): Promis
     await logged.destroy();
   }
   console.log(`  plans of \`kpi ${words}\`:`);
-  for (const query of sent.filter((q) => /^\s*(WITH|SELECT)\b/i.test(q.sql))) {
+  for (const query of sent.filter((q) => !/^\s*(begin|commit|rollback|set)\b/i.test(q.sql))) {
     // kpiAggregates runs in a transaction with JIT off (see the repository); EXPLAIN it the same way.
     const withoutJit = queryName(query.sql) === 'kpiAggregates';
     if (withoutJit) await client.query('BEGIN; SET LOCAL jit = off');
