@@ -58,6 +58,12 @@ export interface ReleasesTable {
   failed_at: Generated<Date | null>;
   /** Person-minutes of its manual steps (step start to last checklist tick, times the people who ticked), set when it finishes. */
   manual_minutes: Generated<number | null>;
+  /** Kept by triggers on incidents, ratings, release_commits and reviews (see the kpi-release-counts migration); never written by relm's code. */
+  incident_count: Generated<number>;
+  rating_total: Generated<number>;
+  rating_count: Generated<number>;
+  first_commit_at: Generated<Date | null>;
+  reviewed: Generated<boolean>;
 }
 
 export interface RiskFactorRecord {

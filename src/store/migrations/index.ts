@@ -23,6 +23,8 @@ import * as bundles from './2026-12-02T13-00-bundles.ts';
 import * as kpiFacts from './2026-12-02T13-00-kpi-facts.ts';
 import * as bundleRollout from './2026-12-03T00-00-bundle-rollout.ts';
 import * as incidentRefs from './2026-12-03T00-00-incident-refs.ts';
+import * as kpiReleaseCounts from './2026-12-03T01-00-kpi-release-counts.ts';
+import * as kpiPeriodIndexes from './2026-12-03T02-00-kpi-period-indexes.ts';
 
 /** Every migration, keyed by its ISO-dated name; Kysely's Migrator runs them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -50,4 +52,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-02T13-00-kpi-facts': kpiFacts,
   '2026-12-03T00-00-bundle-rollout': bundleRollout,
   '2026-12-03T00-00-incident-refs': incidentRefs,
+  '2026-12-03T01-00-kpi-release-counts': kpiReleaseCounts,
+  '2026-12-03T02-00-kpi-period-indexes': kpiPeriodIndexes,
 };
