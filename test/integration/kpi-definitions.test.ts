@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, migrateToLatest, type Database } from '../../src/store/database.ts';
+import { openTestStore } from '../support/store.ts';
+import type { Database } from '../../src/store/database.ts';
 import { insertRelease } from '../../src/store/repositories/releases.ts';
 import { loadRelmFile } from '../../src/config/relm-file.ts';
 import { KPI_KEYS, figure, type Direction, type KpiKey } from '../../src/core/kpi/definitions.ts';
 import { kpiReport, kpiRows } from '../../src/core/usecases/kpi.ts';
 import type { StepState } from '../../src/core/rollout.ts';
 import { FIXTURE_CONFIG } from '../support/harness.ts';
-import { createTestDatabase } from '../support/postgres.ts';
 
 // Every KPI on one hand-built history, with each expected value worked out below, so a definition that
 // is off by one (a rescheduled release counted on schedule, an emergency counted twice, a release on a
@@ -194,12 +194,7 @@ describe.each(['postgres', 'pglite'] as const)('every KPI on a hand-built histor
     db.insertInto('unauthorised_versions').values({ service, version: '0.0.1', kind: 'unknown_version', detail: 'seen', source_ref: `ref-${service}-${at}`, detected_at: new Date(at) }).execute();
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const database = await createTestDatabase();
-      drop = database.drop;
-      db = createDatabase({ url: database.url, dataDir: '' });
-    } else db = createDatabase({ dataDir: '', memory: true });
-    await migrateToLatest(db);
+    ({ db, drop } = await openTestStore(kind));
 
     const e1 = await ended('E1', E1, 'completed', async (id) => {
       const s = times(E1).started;

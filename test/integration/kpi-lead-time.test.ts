@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestStore } from '../support/store.ts';
 import pino from 'pino';
-import { createDatabase, migrateToLatest, type Database } from '../../src/store/database.ts';
+import type { Database } from '../../src/store/database.ts';
 import { insertRelease } from '../../src/store/repositories/releases.ts';
 import { enqueueOutbox } from '../../src/store/repositories/outbox.ts';
 import { loadRelmFile } from '../../src/config/relm-file.ts';
@@ -16,7 +17,6 @@ import type { EffectPorts } from '../../src/core/ports/effect-ports.ts';
 import type { StoredRelease } from '../../src/core/release.ts';
 import { FIXTURE_CONFIG } from '../support/harness.ts';
 import { FakeGitHub } from '../support/fake-github.ts';
-import { createTestDatabase } from '../support/postgres.ts';
 
 // The lead time for changes from the first commit of a release, by GitHub's compare of the previous
 // tag. relm's clock is fixed in 2026; the commits' dates are set relative to it.
@@ -106,12 +106,7 @@ describe.each(['postgres', 'pglite'] as const)('release commits for the lead tim
   const outboxRow = (id: number) => db.selectFrom('outbox').select(['state', 'result', 'attempts']).where('id', '=', id).executeTakeFirstOrThrow();
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const database = await createTestDatabase();
-      drop = database.drop;
-      db = createDatabase({ url: database.url, dataDir: '' });
-    } else db = createDatabase({ dataDir: '', memory: true });
-    await migrateToLatest(db);
+    ({ db, drop } = await openTestStore(kind));
     github = await new FakeGitHub().start();
     ctx = { db, settings, directory: {} as CoreContext['directory'], effects: { dispatch: async () => {} }, clock: () => NOW, github: true };
     // Only the code host is used by this effect.

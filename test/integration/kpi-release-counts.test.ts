@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestStore } from '../support/store.ts';
 import { sql } from 'kysely';
 import { createDatabase, migrateToLatest, migrator, type Database } from '../../src/store/database.ts';
 import { insertRelease } from '../../src/store/repositories/releases.ts';
@@ -25,12 +26,7 @@ describe.each(['postgres', 'pglite'] as const)('KPI counts kept on the release o
   let drop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const database = await createTestDatabase();
-      drop = database.drop;
-      db = createDatabase({ url: database.url, dataDir: '' });
-    } else db = createDatabase({ dataDir: '', memory: true });
-    await migrateToLatest(db);
+    ({ db, drop } = await openTestStore(kind));
   }, 60_000);
 
   afterAll(async () => {

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, migrateToLatest, type Database } from '../../src/store/database.ts';
+import { openTestStore } from '../support/store.ts';
+import type { Database } from '../../src/store/database.ts';
 import { insertRelease } from '../../src/store/repositories/releases.ts';
 import { insertIncident } from '../../src/store/repositories/incidents.ts';
 import { loadRelmFile } from '../../src/config/relm-file.ts';
 import { figure } from '../../src/core/kpi/definitions.ts';
 import { kpiReport } from '../../src/core/usecases/kpi.ts';
 import { FIXTURE_CONFIG } from '../support/harness.ts';
-import { createTestDatabase } from '../support/postgres.ts';
 import { kpiExport } from '../../src/report-cli.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 
@@ -29,12 +29,7 @@ describe.each(['postgres', 'pglite'] as const)('KPIs on a hand-built history on 
   const settings = loadRelmFile(FIXTURE_CONFIG).settings;
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const database = await createTestDatabase();
-      drop = database.drop;
-      db = createDatabase({ url: database.url, dataDir: '' });
-    } else db = createDatabase({ dataDir: '', memory: true });
-    await migrateToLatest(db);
+    ({ db, drop } = await openTestStore(kind));
     // Period [Nov 11, Nov 21): on schedule; rescheduled; rolled-back emergency with an incident.
     await insertRelease(db, row('1.0.0', 'completed', at(12)));
     await insertRelease(db, row('1.1.0', 'completed', at(13), { reschedules: 1 }));

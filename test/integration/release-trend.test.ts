@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, migrateToLatest, type Database } from '../../src/store/database.ts';
+import { openTestStore } from '../support/store.ts';
+import type { Database } from '../../src/store/database.ts';
 import { insertRelease } from '../../src/store/repositories/releases.ts';
 import { insertIncident } from '../../src/store/repositories/incidents.ts';
 import { weeklyOutcomes } from '../../src/store/repositories/release-trend.ts';
@@ -10,7 +11,6 @@ import { figure } from '../../src/core/kpi/definitions.ts';
 import { digestPeriodText } from '../../src/bot/blocks/digest.ts';
 import { loadRelmFile } from '../../src/config/relm-file.ts';
 import { FIXTURE_CONFIG } from '../support/harness.ts';
-import { createTestDatabase } from '../support/postgres.ts';
 
 // Fixed dates: the query's subject is where weeks begin in a timezone, not today.
 function releaseRow(version: string, state: string, ended: string, service = 'payments') {
@@ -23,14 +23,7 @@ describe.each(['postgres', 'pglite'] as const)('the weekly outcome trend on %s',
   let drop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const database = await createTestDatabase();
-      drop = database.drop;
-      db = createDatabase({ url: database.url, dataDir: '' });
-    } else {
-      db = createDatabase({ dataDir: '', memory: true });
-    }
-    await migrateToLatest(db);
+    ({ db, drop } = await openTestStore(kind));
     // Sunday 6 Dec 2026 23:30 UTC is already Monday 7 Dec in Tokyo (a new week there, not in London).
     await insertRelease(db, releaseRow('1.0.0', 'completed', '2026-12-06T23:30:00Z'));
     const withIncident = await insertRelease(db, releaseRow('1.1.0', 'completed', '2026-12-01T10:00:00Z'));

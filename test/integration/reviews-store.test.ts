@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestStore } from '../support/store.ts';
 import { sql } from 'kysely';
-import { createDatabase, migrateToLatest, type Database } from '../../src/store/database.ts';
+import type { Database } from '../../src/store/database.ts';
 import { insertRelease } from '../../src/store/repositories/releases.ts';
 import { findReview, reviewCounts, saveReview, searchLessons, unreviewedSince } from '../../src/store/repositories/reviews.ts';
-import { createTestDatabase } from '../support/postgres.ts';
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, 1 + n, 12));
 
@@ -38,14 +38,7 @@ describe.each(['postgres', 'pglite'] as const)('post-release reviews in the stor
   const ids: Record<string, number> = {};
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const database = await createTestDatabase();
-      drop = database.drop;
-      db = createDatabase({ url: database.url, dataDir: '' });
-    } else {
-      db = createDatabase({ dataDir: '', memory: true });
-    }
-    await migrateToLatest(db);
+    ({ db, drop } = await openTestStore(kind));
     // Day 1..5 finishes; 'search' is another service.
     ids.failed = (await insertRelease(db, releaseRow('1.0.0', 'failed', day(1)))).id;
     ids.rolledBack = (await insertRelease(db, releaseRow('1.1.0', 'rolled_back', day(2)))).id;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, migrateToLatest, migrator, type Database } from '../../src/store/database.ts';
+import { openTestStore } from '../support/store.ts';
+import { migrateToLatest, migrator, type Database } from '../../src/store/database.ts';
 import { insertRelease, updateReleaseIf, liveVersions } from '../../src/store/repositories/releases.ts';
 import { createStep, updateStepIf } from '../../src/store/repositories/steps.ts';
 import { recordDecision, decisionsFor } from '../../src/store/repositories/decisions.ts';
@@ -11,7 +12,6 @@ import { activeLocks, insertLock, releaseLocks } from '../../src/store/repositor
 import { liveReleasesBetween, lockRolloutStarts, recentFailureCount, rolloutsUnderWay, rolloutsWaitingToStart } from '../../src/store/repositories/releases.ts';
 import { LIVE_STATES } from '../../src/core/conflicts.ts';
 import { verifyChain } from '../../src/core/audit.ts';
-import { createTestDatabase } from '../support/postgres.ts';
 
 const now = new Date('2026-11-23T10:00:00.000Z');
 
@@ -44,14 +44,7 @@ describe.each(['postgres', 'pglite'] as const)('the store on %s', (kind) => {
   let drop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const database = await createTestDatabase();
-      drop = database.drop;
-      db = createDatabase({ url: database.url, dataDir: '' });
-    } else {
-      db = createDatabase({ dataDir: '', memory: true });
-    }
-    await migrateToLatest(db);
+    ({ db, drop } = await openTestStore(kind));
   });
 
   afterAll(async () => {
