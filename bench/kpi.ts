@@ -119,7 +119,7 @@ function scans(node: PlanNode, out: string[] = []): string[] {
   return out;
 }
 
-const queryName = (text: string) => (text.includes('WITH r AS') ? 'kpiAggregates' : text.includes('WITH finished AS') ? 'reviewCounts' : text.trim().slice(0, 40));
+const queryName = (text: string) => (text.includes('WITH r AS') ? 'kpiAggregates' : text.includes('FILTER (WHERE r.reviewed)') ? 'reviewCounts' : text.trim().slice(0, 40));
 
 /** Runs the report once through a Kysely that records each query, then EXPLAINs each one as it was sent. */
 async function explainKpi(url: string, client: pg.Client, words: string): Promise<void> {

@@ -110,5 +110,13 @@ describe.each(['postgres', 'pglite'] as const)('post-release reviews in the stor
     expect((await unreviewedSince(db, day(0), { limit: 1 })).map((r) => r.id)).toEqual([ids.rolledBack]);
     expect((await unreviewedSince(db, day(0), { afterId: ids.rolledBack, limit: 1 })).map((r) => r.id)).toEqual([unreviewedCompleted]);
     expect((await unreviewedSince(db, day(3))).map((r) => r.id)).toEqual([unreviewedCompleted]);
+    // Each service by its own rule, and the default for a service without one.
+    await insertRelease(db, releaseRow('2.1.0', 'failed', day(8), { service: 'search' }));
+    const due = async (rules: { service: string; requireReview: ('failed' | 'rolled_back' | 'completed' | 'emergency' | 'all')[] }[]) => (await reviewCounts(db, { from: day(0), to: day(10), rules })).due;
+    expect(await due([])).toBe(2); // payments' rollback and search's failure
+    expect(await due([{ service: 'payments', requireReview: ['completed'] }, { service: 'search', requireReview: ['rolled_back'] }])).toBe(1); // payments' 1.5.0 only
+    expect(await due([{ service: 'payments', requireReview: ['completed'] }])).toBe(2); // search by the default: its failure
+    expect(await due([{ service: 'payments', requireReview: ['emergency'] }, { service: 'search', requireReview: ['emergency'] }])).toBe(0);
+    expect(await due([{ service: 'payments', requireReview: [] }, { service: 'search', requireReview: ['all'] }])).toBe(1);
   });
 });

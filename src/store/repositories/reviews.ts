@@ -111,30 +111,38 @@ export interface ReviewRule {
  * release has a review is kept on it by a trigger (kpi-release-counts migration).
  */
 export async function reviewCounts(db: Db, filter: { from: Date; to: Date; services?: string[]; rules?: ReviewRule[] }): Promise<{ done: number; due: number }> {
-  const rules = JSON.stringify((filter.rules ?? []).map((r) => ({ service: r.service, rules: [...r.requireReview] })));
-  const fallback = [...DEFAULT_REQUIRE_REVIEW];
   const services = filter.services?.length ? filter.services : null;
-  // Counted by service, state, type and whether reviewed first (a few hundred groups for a year of
-  // releases), then each group held against its service's rule.
+  // The states are literals, not parameters, so the planner can prove the ended-releases index applies.
+  // Whether a release is due is decided row by row, with one branch per distinct rule (most
+  // organisations have one or two) holding the array of services that follow it, so the count is a
+  // plain aggregate over the period's index range instead of a grouping by service, state and type.
+  const byRule = new Map<string, { requirements: readonly ReviewRequirement[]; services: string[] }>();
+  for (const rule of filter.rules ?? []) {
+    const key = [...new Set(rule.requireReview)].sort().join(',');
+    const entry = byRule.get(key) ?? { requirements: rule.requireReview, services: [] };
+    entry.services.push(rule.service);
+    byRule.set(key, entry);
+  }
+  const branches = [...byRule.values()].map((rule) => sql`WHEN r.service = ANY(${rule.services}::text[]) THEN ${requires(rule.requirements)}`);
+  const due = branches.length ? sql`CASE ${sql.join(branches, sql` `)} ELSE ${requires(DEFAULT_REQUIRE_REVIEW)} END` : requires(DEFAULT_REQUIRE_REVIEW);
   const result = await sql<{ done: number; due: number }>`
-    WITH finished AS (
-      SELECT r.service, r.state, r.type, r.reviewed, count(*)::int AS n
-      FROM releases r
-      WHERE r.state = ANY(${[...FINISHED_STATES]}::text[]) AND r.finished_at >= ${filter.from} AND r.finished_at < ${filter.to}
-        AND (${services}::text[] IS NULL OR r.service = ANY(${services}::text[]))
-      GROUP BY 1, 2, 3, 4
-    ),
-    judged AS (
-      SELECT f.n, f.reviewed, f.state, f.type, coalesce(rule.rules, ${fallback}::text[]) AS rules
-      FROM finished f
-      LEFT JOIN (SELECT service, ARRAY(SELECT jsonb_array_elements_text(x.rules)) AS rules FROM jsonb_to_recordset(CAST(${rules} AS jsonb)) AS x(service text, rules jsonb)) rule ON rule.service = f.service
-    )
-    SELECT
-      coalesce(sum(n) FILTER (WHERE reviewed), 0)::int AS done,
-      coalesce(sum(n) FILTER (WHERE NOT reviewed AND ('all' = ANY(rules) OR state = ANY(rules) OR (type = 'emergency' AND 'emergency' = ANY(rules)))), 0)::int AS due
-    FROM judged`.execute(db);
+    SELECT count(*) FILTER (WHERE r.reviewed)::int AS done, count(*) FILTER (WHERE NOT r.reviewed AND ${due})::int AS due
+    FROM releases r
+    WHERE r.state IN (${sql.join(FINISHED_STATES.map((state) => sql.lit(state)))}) AND r.finished_at >= ${filter.from} AND r.finished_at < ${filter.to}
+      ${services ? sql`AND r.service = ANY(${services}::text[])` : sql``}`.execute(db);
   const row = result.rows[0];
   return { done: Number(row?.done ?? 0), due: Number(row?.due ?? 0) };
+}
+
+/** The condition under which a finished release needs a review, for one `require_review` list. */
+function requires(requirements: readonly ReviewRequirement[]) {
+  if (requirements.includes('all')) return sql`true`;
+  const states = requirements.filter((r) => r !== 'emergency');
+  const conditions = [
+    ...(states.length ? [sql`r.state IN (${sql.join(states.map((state) => sql.lit(state)))})`] : []),
+    ...(requirements.includes('emergency') ? [sql`r.type = 'emergency'`] : []),
+  ];
+  return conditions.length ? sql`(${sql.join(conditions, sql` OR `)})` : sql`false`;
 }
 
 /**
