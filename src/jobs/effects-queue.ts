@@ -286,7 +286,7 @@ export function startEffectsWorker(options: EffectsWorkerOptions): Worker<Effect
     ...common,
     // Enough slots that one process alone can keep up with the limiter if its peers die.
     concurrency: 32,
-    limiter: { max: options.noticesPerSecond ?? DEFAULT_NOTICES_PER_SECOND, duration: 1_000 },
+    limiter: noticesLimiter(options.noticesPerSecond ?? DEFAULT_NOTICES_PER_SECOND),
   });
   for (const worker of [effectsWorker, noticesWorker]) {
     worker.on('failed', (job, error) => {
@@ -295,6 +295,16 @@ export function startEffectsWorker(options: EffectsWorkerOptions): Worker<Effect
     worker.on('error', (error) => log.warn({ err: error }, 'effects worker error'));
   }
   return [effectsWorker, noticesWorker];
+}
+
+/**
+ * The notices rate as a BullMQ limiter of about a tenth of a second: the limiter is a fixed window, so
+ * a one-second window lets a whole second's posts start at once after a pause, and every one beyond
+ * what Slack takes in that instant comes back a 429; a short window spreads them over the second.
+ */
+export function noticesLimiter(perSecond: number): { max: number; duration: number } {
+  const max = Math.max(1, Math.floor(perSecond / 10));
+  return { max, duration: Math.round((1_000 * max) / perSecond) };
 }
 
 /** Slack publishes no workspace-wide figure for chat.postMessage; 20 a second stays well clear of it. */
