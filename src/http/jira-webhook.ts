@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CoreContext } from '../core/context.ts';
 import { jiraDecision } from '../core/usecases/decide.ts';
-import { jiraIncidentResolved, jiraIssueLinked, jiraIssueUnlinked } from '../core/usecases/incidents.ts';
+import { jiraIncidentReopened, jiraIncidentResolved, jiraIssueLinked, jiraIssueUnlinked } from '../core/usecases/incidents.ts';
 import { jiraCancelled } from '../core/usecases/cancel.ts';
 import { replyJson } from './respond.ts';
 import { webhookRoute } from './webhook-route.ts';
@@ -36,10 +36,25 @@ export function jiraResolution(payload: any): { at?: Date } | undefined {
 }
 
 /**
+ * When an issue update reopens the issue: it had a resolution and this update cleared it (Jira's
+ * reopen transitions do), and it is not in a status of the done category now.
+ */
+export function jiraReopening(payload: any): boolean {
+  if (payload?.webhookEvent !== 'jira:issue_updated') return false;
+  const fields = payload?.issue?.fields;
+  if (fields?.status?.statusCategory?.key === 'done' || (fields?.resolution !== null && typeof fields?.resolution === 'object')) return false;
+  const items: unknown[] = Array.isArray(payload?.changelog?.items) ? payload.changelog.items : [];
+  return items.some((item) => {
+    const { field, from, to } = (item ?? {}) as { field?: unknown; from?: unknown; to?: unknown };
+    return field === 'resolution' && from !== null && from !== undefined && from !== '' && (to === null || to === undefined || to === '');
+  });
+}
+
+/**
  * POST /webhooks/jira: a change ticket approved or declined in Jira counts as a decision where the
  * release's policy takes Jira as an approval source; an issue linked to a change ticket
  * (`issuelink_created`) may be an incident caused by the release, and such an incident resolved in
- * Jira is resolved in relm. Each webhook delivery is processed once.
+ * Jira is resolved in relm (and open again when Jira reopens it). Each webhook delivery is processed once.
  */
 export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, statuses: JiraStatuses) {
   return webhookRoute({
@@ -69,9 +84,10 @@ export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, s
       if (releaseId === undefined) {
         // Not a change ticket: perhaps an incident a release caused, now resolved.
         const resolution = jiraResolution(payload);
-        const outcome = resolution ? await jiraIncidentResolved(ctx, key, resolution.at ?? ctx.clock(), delivery) : undefined;
+        const reopening = !resolution && jiraReopening(payload);
+        const outcome = resolution ? await jiraIncidentResolved(ctx, key, resolution.at ?? ctx.clock(), delivery) : reopening ? await jiraIncidentReopened(ctx, key, delivery) : undefined;
         if (outcome && !('ignored' in outcome)) return replyJson(res, 200, outcome);
-        return replyJson(res, 202, { ignored: `${key} is not a relm change ticket${resolution ? ' nor an open incident' : ''}` });
+        return replyJson(res, 202, { ignored: `${key} is not a relm change ticket${resolution ? ' nor an open incident' : reopening ? ' nor a resolved incident' : ''}` });
       }
       const who = String(payload?.user?.displayName ?? 'someone');
       const means = jiraStatusMeans(statuses, status);

@@ -149,4 +149,56 @@ describe.each(['postgres', 'pglite'] as const)('resolving the incidents a releas
     expect(resolved).toBeGreaterThanOrEqual(before);
     expect(resolved).toBeLessThanOrEqual(clock().getTime());
   });
+
+  /** `jira:issue_updated` when a reopen transition moves a closed issue back and clears its resolution. */
+  const issueReopened = (issue: { id: string; key: string }) => ({
+    webhookEvent: 'jira:issue_updated',
+    issue_event_type_name: 'issue_reopened',
+    user: { displayName: 'Ops Person' },
+    issue: {
+      id: issue.id,
+      key: issue.key,
+      fields: { issuetype: { name: 'Incident' }, status: { name: 'Reopened', statusCategory: { id: 2, key: 'new', name: 'To Do' } }, resolution: null, resolutiondate: null },
+    },
+    changelog: {
+      id: '2',
+      items: [
+        { field: 'resolution', fieldtype: 'jira', from: '10000', fromString: 'Fixed', to: null, toString: null },
+        { field: 'status', fieldtype: 'jira', from: '10001', fromString: 'Closed', to: '4', toString: 'Reopened' },
+      ],
+    },
+  });
+
+  it('opens an incident again when Jira reopens its issue, so its time to restore runs to the next resolution', async () => {
+    const { id } = await submitted('1.4.0');
+    const issue = jira.addIssue('INC-90', 'Incident');
+    await h.command('U0OPS', `incident REL-${id} INC-90`);
+    await h.relm.db.updateTable('incidents').set({ recorded_at: new Date(clock().getTime() - 3 * H) }).where('release_id', '=', id).execute();
+    const { recorded_at } = await incidentRow(id, 'INC-90');
+    const firstFix = new Date(recorded_at.getTime() + H);
+    expect((await jiraEvent(issueDone(issue, firstFix), `fix1-${store}`)).body).toEqual({ resolved: [{ release: id, ref: 'INC-90' }] });
+
+    // A later edit of the closed issue that clears nothing, and a status change while open, reopen nothing.
+    const edit = { ...issueReopened(issue), changelog: { id: '3', items: [{ field: 'summary', fieldtype: 'jira', from: null, fromString: 'Checkout', to: null, toString: 'Checkout errors' }] } };
+    expect((await jiraEvent(edit, `edit-${store}`)).status).toBe(202);
+    expect((await incidentRow(id, 'INC-90')).resolved_at).toEqual(firstFix);
+
+    const reopened = await jiraEvent(issueReopened(issue), `reopen-${store}`);
+    expect(reopened).toEqual({ status: 200, body: { reopened: [{ release: id, ref: 'INC-90' }] } });
+    expect((await incidentRow(id, 'INC-90')).resolved_at).toBeNull();
+    // The same delivery again changes nothing; a second reopen of an open incident is not one.
+    expect((await jiraEvent(issueReopened(issue), `reopen-${store}`)).body).toEqual({ duplicate: true });
+    expect(await jiraEvent(issueReopened(issue), `reopen-again-${store}`)).toEqual({ status: 202, body: { ignored: 'INC-90 is not a relm change ticket nor a resolved incident' } });
+    await h.settle();
+    const show = (await h.command('U0DEV', `show REL-${id}`)).reply!.text;
+    expect(show).toContain('Incident INC-90 was reopened in Jira: it is open again');
+    expect(show).not.toContain('INC-90 _resolved_');
+
+    // Resolved for good two hours later: the time to restore runs from the recording to then.
+    const secondFix = new Date(recorded_at.getTime() + 2 * H);
+    expect((await jiraEvent(issueDone(issue, secondFix), `fix2-${store}`)).body).toEqual({ resolved: [{ release: id, ref: 'INC-90' }] });
+    expect((await incidentRow(id, 'INC-90')).resolved_at).toEqual(secondFix);
+    const actions = await h.relm.db.selectFrom('audit_log').select('action').where('release_id', '=', id).where('action', 'like', 'incident_%').orderBy('seq').execute();
+    expect(actions.map((a) => a.action)).toEqual(['incident_recorded', 'incident_resolved', 'incident_reopened', 'incident_resolved']);
+  });
 });

@@ -86,6 +86,8 @@ export function renderThreadNote(entry: AuditEntry): string {
         ? `:white_check_mark: Incident ${escapeText(ref)} was resolved in Jira${took}.`
         : `:white_check_mark: ${who} resolved the incident "${clip(ref, 300)}"${took}.`;
     }
+    case 'incident_reopened':
+      return `:rotating_light: Incident ${escapeText(field(entry.after, 'ref') ?? '')} was reopened in Jira: it is open again, and its time to restore runs until it is resolved once more.`;
     case 'incident_removed':
       return `:link: ${escapeText(field(entry.after, 'ref') ?? '')} is no longer linked to the change ticket in Jira: it no longer counts as an incident of this release.`;
     case 'review_written':

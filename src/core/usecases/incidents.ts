@@ -2,7 +2,7 @@ import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { releaseKey } from '../release.ts';
 import { ChangeTrackerRejectedError } from '../ports/change-tracker.ts';
-import { incidentsOf, insertIncident, openIncidentsByRef, removeIncident, resolveIncident } from '../../store/repositories/incidents.ts';
+import { incidentsOf, insertIncident, openIncidentsByRef, removeIncident, reopenIncident, resolvedIncidentsByRef, resolveIncident } from '../../store/repositories/incidents.ts';
 import { enqueueOutbox, findOutbox } from '../../store/repositories/outbox.ts';
 import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { findRelease, releasesByJiraIssueIds } from '../../store/repositories/releases.ts';
@@ -148,5 +148,28 @@ export async function jiraIncidentResolved(ctx: CoreContext, key: string, at: Da
       resolved.push({ release: incident.releaseId, ref: done.ref });
     }
     return { resolved };
+  });
+}
+
+/**
+ * Jira said a resolved issue was reopened (its resolution cleared, as Jira's reopen transitions do):
+ * when it is a resolved incident of a release, it is open again, and its time to restore will run to
+ * its next resolution. Once per delivery and per incident; any other issue is ignored.
+ */
+export async function jiraIncidentReopened(ctx: CoreContext, key: string, delivery?: string): Promise<{ reopened: { release: number; ref: string }[] } | { ignored: string } | { duplicate: true }> {
+  const resolved = await resolvedIncidentsByRef(ctx.db, key);
+  if (resolved.length === 0) return { ignored: `${key} is not a resolved incident of any release` };
+  const now = ctx.clock();
+  return changeTransaction(ctx, async (trx) => {
+    if (delivery && !(await firstDelivery(trx, delivery, now))) return { duplicate: true as const };
+    const reopened: { release: number; ref: string }[] = [];
+    for (const incident of resolved) {
+      const release = await loadRelease(trx, incident.releaseId, { lock: true });
+      const done = await reopenIncident(trx, incident.releaseId, incident.ref);
+      if (!done) continue;
+      await recordChange(trx, { release, actor: 'jira', action: 'incident_reopened', after: { ref: done.ref, source: 'jira', resolvedAt: done.resolvedAt.toISOString() }, at: now });
+      reopened.push({ release: incident.releaseId, ref: done.ref });
+    }
+    return { reopened };
   });
 }

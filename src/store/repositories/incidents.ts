@@ -75,3 +75,34 @@ export async function openIncidentsByRef(db: Db, ref: string): Promise<{ release
     .execute();
   return rows.map((r) => ({ releaseId: r.release_id, ref: r.ref }));
 }
+
+/** The releases with a resolved incident of this ref (a Jira key), in any case. */
+export async function resolvedIncidentsByRef(db: Db, ref: string): Promise<{ releaseId: number; ref: string }[]> {
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['release_id', 'ref'])
+    .where(sql<string>`upper(ref)`, '=', ref.toUpperCase())
+    .where('resolved_at', 'is not', null)
+    .orderBy('release_id')
+    .execute();
+  return rows.map((r) => ({ releaseId: r.release_id, ref: r.ref }));
+}
+
+/**
+ * Marks a release's resolved incident of this ref open again, so that its time to restore runs to its
+ * next resolution. Undefined when it has no such incident, or it is open already.
+ */
+export async function reopenIncident(trx: Transaction<DB>, releaseId: number, ref: string): Promise<{ ref: string; resolvedAt: Date } | undefined> {
+  const row = await trx
+    .selectFrom('incidents')
+    .select(['id', 'ref', 'resolved_at'])
+    .where('release_id', '=', releaseId)
+    .where(sql<string>`upper(ref)`, '=', ref.toUpperCase())
+    .where('resolved_at', 'is not', null)
+    .orderBy('id')
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row?.resolved_at) return undefined;
+  await trx.updateTable('incidents').set({ resolved_at: null }).where('id', '=', row.id).execute();
+  return { ref: row.ref, resolvedAt: row.resolved_at };
+}
