@@ -2,7 +2,7 @@ import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { releaseKey } from '../release.ts';
 import { ChangeTrackerRejectedError } from '../ports/change-tracker.ts';
-import { incidentsOf, insertIncident, openIncidentsByRef, removeIncident, reopenIncident, resolvedIncidentsByRef, resolveIncident } from '../../store/repositories/incidents.ts';
+import { incidentsByRef, incidentsOf, insertIncident, removeIncident, reopenIncident, resolveIncident } from '../../store/repositories/incidents.ts';
 import { enqueueOutbox, findOutbox } from '../../store/repositories/outbox.ts';
 import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { findRelease, releasesByJiraIssueIds } from '../../store/repositories/releases.ts';
@@ -132,7 +132,7 @@ export async function resolveIncidentOf(ctx: CoreContext, actor: string, id: num
  * recorded incident is ignored.
  */
 export async function jiraIncidentResolved(ctx: CoreContext, key: string, at: Date, delivery?: string): Promise<{ resolved: { release: number; ref: string }[] } | { ignored: string } | { duplicate: true }> {
-  const open = await openIncidentsByRef(ctx.db, key);
+  const open = await incidentsByRef(ctx.db, key, 'open');
   if (open.length === 0) return { ignored: `${key} is not an open incident of any release` };
   const now = ctx.clock();
   // Jira's resolution time where it gave one, but never a time relm has not reached yet.
@@ -157,7 +157,7 @@ export async function jiraIncidentResolved(ctx: CoreContext, key: string, at: Da
  * its next resolution. Once per delivery and per incident; any other issue is ignored.
  */
 export async function jiraIncidentReopened(ctx: CoreContext, key: string, delivery?: string): Promise<{ reopened: { release: number; ref: string }[] } | { ignored: string } | { duplicate: true }> {
-  const resolved = await resolvedIncidentsByRef(ctx.db, key);
+  const resolved = await incidentsByRef(ctx.db, key, 'resolved');
   if (resolved.length === 0) return { ignored: `${key} is not a resolved incident of any release` };
   const now = ctx.clock();
   return changeTransaction(ctx, async (trx) => {

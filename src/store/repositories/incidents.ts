@@ -64,25 +64,13 @@ export async function resolveIncident(trx: Transaction<DB>, releaseId: number, r
   return { ref: row.ref, recordedAt: row.recorded_at, resolvedAt, changed: true };
 }
 
-/** The releases with an open incident of this ref (a Jira key), in any case. */
-export async function openIncidentsByRef(db: Db, ref: string): Promise<{ releaseId: number; ref: string }[]> {
+/** The releases with an open (or a resolved) incident of this ref (a Jira key), in any case. */
+export async function incidentsByRef(db: Db, ref: string, which: 'open' | 'resolved'): Promise<{ releaseId: number; ref: string }[]> {
   const rows = await db
     .selectFrom('incidents')
     .select(['release_id', 'ref'])
     .where(sql<string>`upper(ref)`, '=', ref.toUpperCase())
-    .where('resolved_at', 'is', null)
-    .orderBy('release_id')
-    .execute();
-  return rows.map((r) => ({ releaseId: r.release_id, ref: r.ref }));
-}
-
-/** The releases with a resolved incident of this ref (a Jira key), in any case. */
-export async function resolvedIncidentsByRef(db: Db, ref: string): Promise<{ releaseId: number; ref: string }[]> {
-  const rows = await db
-    .selectFrom('incidents')
-    .select(['release_id', 'ref'])
-    .where(sql<string>`upper(ref)`, '=', ref.toUpperCase())
-    .where('resolved_at', 'is not', null)
+    .where('resolved_at', which === 'open' ? 'is' : 'is not', null)
     .orderBy('release_id')
     .execute();
   return rows.map((r) => ({ releaseId: r.release_id, ref: r.ref }));
