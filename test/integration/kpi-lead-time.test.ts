@@ -12,6 +12,8 @@ import { EffectNotReadyError } from '../../src/core/effects/errors.ts';
 import { firstCommitTime, releaseCommitsEffects } from '../../src/core/release-commits.ts';
 import { figure } from '../../src/core/kpi/definitions.ts';
 import { kpiReport } from '../../src/core/usecases/kpi.ts';
+import { releaseDetail } from '../../src/core/usecases/queries.ts';
+import { renderCard } from '../../src/bot/blocks/card.ts';
 import type { CoreContext } from '../../src/core/context.ts';
 import type { EffectPorts } from '../../src/core/ports/effect-ports.ts';
 import type { StoredRelease } from '../../src/core/release.ts';
@@ -187,6 +189,22 @@ describe.each(['postgres', 'pglite'] as const)('release commits for the lead tim
     github.tag(REPO, 'v1.3.0');
     expect(await effect.outcome()).toBe('done');
     expect(await commitsOf(release.id)).toMatchObject({ base: 'v1.2.0', head: 'v1.3.0', commits: 2, first_commit_at: new Date(NOW.getTime() - 30 * H) });
+  });
+
+  it('shows on the card when GitHub refuses the comparison for good, saying the lead time counts from the plan', async () => {
+    github.addCommits(REPO, [{ authoredAt: new Date(NOW.getTime() - 40 * H) }]);
+    github.tag(REPO, 'v1.3.5');
+    const release = await completed('1.3.5', new Date(NOW.getTime() - H / 8));
+    const effect = await perform(release);
+    github.faults.push({ status: 401, path: /compare/, body: { message: 'Bad credentials' } });
+    expect(await effect.outcome()).toBe('failed');
+    expect(await commitsOf(release.id)).toBeUndefined();
+    // The card is asked to show it, once, and does.
+    const refresh = await db.selectFrom('outbox').select('kind').where('dedupe_key', '=', `card:${release.id}:sync-failed:${effect.id}`).execute();
+    expect(refresh).toEqual([{ kind: 'card' }]);
+    const card = JSON.stringify(renderCard(await releaseDetail(ctx, release.id)).blocks);
+    expect(card).toContain(':warning: github commits failed:');
+    expect(card).toContain('the lead time counts from the plan');
   });
 
   it('is asked for only when a rollout completes, for a service with a github_repo, with GitHub on', async () => {

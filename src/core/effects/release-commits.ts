@@ -23,7 +23,8 @@ export const MAX_COMPARED_COMMITS = 1_000;
 export const releaseCommitsEffect = effect({
   kinds: ['github_commits'],
   payload: z.object({ releaseId, version: z.string() }),
-  traits: {},
+  // A comparison GitHub refuses for good shows on the card, as the other GitHub syncs do.
+  traits: { syncs: 'github' },
   async perform(ctx, ports, _kind, payload) {
     if (!ports.codeHost) throw new PermanentEffectError('GitHub is not configured (GITHUB_TOKEN)');
     const release = await findRelease(ctx.db, payload.releaseId);
@@ -41,10 +42,10 @@ export const releaseCommitsEffect = effect({
     try {
       comparison = await ports.codeHost.compareCommits(repo, base, head, { maxCommits: MAX_COMPARED_COMMITS });
     } catch (error) {
-      if (error instanceof CodeHostRejectedError) throw new PermanentEffectError(error.message);
+      if (error instanceof CodeHostRejectedError) throw new PermanentEffectError(`${error.message}; the lead time counts from the plan`);
       throw error;
     }
-    if (!comparison) throw new EffectNotReadyError(`GitHub has no ${base} or no ${head} in ${repo}`);
+    if (!comparison) throw new EffectNotReadyError(`GitHub has no ${base} or no ${head} in ${repo}; until it has, the lead time counts from the plan`);
     const first = firstCommitTime(comparison.commits);
     await recordReleaseCommits(ctx.db, release.id, { base, head, count: comparison.total, firstCommitAt: first }, ctx.clock());
     return { base, head, commits: comparison.total, read: comparison.commits.length, firstCommitAt: first?.toISOString() ?? null };
