@@ -304,7 +304,8 @@ export function startEffectsWorker(options: EffectsWorkerOptions): Worker<Effect
  */
 export function noticesLimiter(perSecond: number): { max: number; duration: number } {
   const max = Math.max(1, Math.floor(perSecond / 10));
-  return { max, duration: Math.round((1_000 * max) / perSecond) };
+  // Rounded up, so the limiter is never faster than the rate asked for.
+  return { max, duration: Math.ceil((1_000 * max) / perSecond) };
 }
 
 /** Slack publishes no workspace-wide figure for chat.postMessage; 20 a second stays well clear of it. */

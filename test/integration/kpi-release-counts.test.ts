@@ -87,6 +87,17 @@ describe.each(['postgres', 'pglite'] as const)('KPI counts kept on the release o
     expect(current.deployDays).toEqual(['2026-10-25', '2026-10-27']);
     // In UTC the same releases fall on the 24th, the 25th and the 27th.
     expect((await kpiAggregates(db, { ...filter, zone: 'UTC' })).current.deployDays).toEqual(['2026-10-24', '2026-10-25', '2026-10-27']);
+
+    // Inside a caller's transaction the same figures, and the caller's settings are its own again after.
+    const inside = await db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL work_mem = '8MB'`.execute(trx);
+      const { current: again } = await kpiAggregates(trx, filter);
+      const settings = await sql<{ jit: string; work_mem: string }>`SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem`.execute(trx);
+      return { again, settings: settings.rows[0] };
+    });
+    const outside = await sql<{ jit: string }>`SELECT current_setting('jit') AS jit`.execute(db);
+    expect(inside.again).toEqual(current);
+    expect(inside.settings).toEqual({ jit: outside.rows[0]!.jit, work_mem: '8MB' });
   });
 
   it('backfills the counts of a history recorded before the migration', async () => {

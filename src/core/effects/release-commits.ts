@@ -45,7 +45,7 @@ export const releaseCommitsEffect = effect({
       if (error instanceof CodeHostRejectedError) throw new PermanentEffectError(`${error.message}; the lead time counts from the plan`);
       throw error;
     }
-    if (!comparison) throw new EffectNotReadyError(`GitHub has no ${base} or no ${head} in ${repo}; until it has, the lead time counts from the plan`);
+    if (!comparison) throw new EffectNotReadyError(`GitHub has no ${base} or no ${head} in ${repo}, so the lead time counts from the plan`);
     const first = firstCommitTime(comparison.commits);
     await recordReleaseCommits(ctx.db, release.id, { base, head, count: comparison.total, firstCommitAt: first }, ctx.clock());
     return { base, head, commits: comparison.total, read: comparison.commits.length, firstCommitAt: first?.toISOString() ?? null };

@@ -102,8 +102,15 @@ async function withoutJit<T>(db: Db, work: (trx: Db) => Promise<T>): Promise<T> 
     await sql`SET LOCAL work_mem = '32MB'`.execute(trx);
   };
   if (db.isTransaction) {
+    // The caller's transaction goes on after the report: it gets its own settings back.
+    const before = await sql<{ jit: string; work_mem: string }>`SELECT current_setting('jit') AS jit, current_setting('work_mem') AS work_mem`.execute(db);
+    const { jit, work_mem } = before.rows[0]!;
     await tune(db);
-    return work(db);
+    try {
+      return await work(db);
+    } finally {
+      await sql`SELECT set_config('jit', ${jit}, true), set_config('work_mem', ${work_mem}, true)`.execute(db);
+    }
   }
   return db.transaction().execute(async (trx) => {
     await tune(trx);
