@@ -129,8 +129,10 @@ export class SlackEmulator extends EventEmitter {
 
   async start(port = 0): Promise<this> {
     this.#server = createServer((req, res) => {
+      // A client gone mid-request (a relm process killed while it sends) ends that request only.
       this.#handle(req, res).catch((error) => {
-        res.writeHead(500);
+        if (res.writableEnded || res.destroyed || req.socket.destroyed) return;
+        if (!res.headersSent) res.writeHead(500);
         res.end(String(error));
       });
     });

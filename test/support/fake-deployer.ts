@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { closeNow, listenLocally, readBody } from './local-server.ts';
+import { closeNow, guarded, listenLocally, readBody } from './local-server.ts';
 import { verifyBody, signBody, SIGNATURE_HEADER, TIMESTAMP_HEADER } from '../../src/deployers/webhook/signature.ts';
 
 export interface DeployCall {
@@ -30,7 +30,7 @@ export class FakeDeployer {
   }
 
   async start(): Promise<this> {
-    this.#server = createServer(async (req, res) => {
+    this.#server = createServer(guarded(async (req, res) => {
       const raw = await readBody(req);
       if (req.url === '/health') {
         this.healthHits++;
@@ -43,7 +43,7 @@ export class FakeDeployer {
       const answer = this.answers.get(body.wave)?.shift() ?? { status: 200, body: { status: 'succeeded' } };
       if (answer.delayMs) await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body === undefined ? '' : JSON.stringify(answer.body));
-    });
+    }));
     this.url = await listenLocally(this.#server);
     return this;
   }

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import { closeNow, listenLocally, readBody } from './local-server.ts';
+import { closeNow, guarded, listenLocally, readBody } from './local-server.ts';
 
 export interface GitHubCall {
   method: string;
@@ -109,7 +109,7 @@ export class FakeGitHub {
   }
 
   async start(): Promise<this> {
-    this.#server = createServer(async (req, res) => {
+    this.#server = createServer(guarded(async (req, res) => {
       const raw = await readBody(req);
       const body = raw ? JSON.parse(raw) : undefined;
       // GitHub Enterprise Server serves the REST API under /api/v3.
@@ -261,7 +261,7 @@ export class FakeGitHub {
         }
       }
       return send(404, { message: 'Not Found' });
-    });
+    }));
     this.url = await listenLocally(this.#server);
     return this;
   }

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { closeNow, listenLocally, readBody } from './local-server.ts';
+import { closeNow, guarded, listenLocally, readBody } from './local-server.ts';
 
 export interface JiraCall {
   method: string;
@@ -119,7 +119,7 @@ export class FakeJira {
   }
 
   async start(): Promise<this> {
-    this.#server = createServer(async (req, res) => {
+    this.#server = createServer(guarded(async (req, res) => {
       const raw = await readBody(req);
       const url = new URL(req.url ?? '/', 'http://jira');
       const body = raw ? JSON.parse(raw) : undefined;
@@ -232,7 +232,7 @@ export class FakeJira {
         return send(200, { expand: 'renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations', id: ticket.id, key: ticket.key, self: self(ticket), fields });
       }
       return send(404, { errorMessages: ['Not found'], errors: {} });
-    });
+    }));
     this.url = await listenLocally(this.#server);
     return this;
   }

@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 
 /** Listens on a free port of 127.0.0.1 and returns the base URL. */
@@ -13,6 +13,22 @@ export async function closeNow(server: Server | undefined): Promise<void> {
   if (!server) return;
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+/**
+ * An async request handler as a real server runs it: a client that goes away mid-request (a relm
+ * process SIGKILLed while it sends) ends that request and nothing else, and a fault of the fake itself
+ * answers 500 with its message, so the test that caused it sees it, instead of an unhandled rejection
+ * landing on whichever test file happens to be running.
+ */
+export function guarded(handler: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    handler(req, res).catch((error: unknown) => {
+      if (res.writableEnded || res.destroyed || req.socket.destroyed) return;
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`fake server fault: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  };
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {
