@@ -35,6 +35,14 @@ export function jiraResolution(payload: any): { at?: Date } | undefined {
   return {};
 }
 
+/** The time Jira gives the event itself (`timestamp`, milliseconds), which orders its deliveries. */
+export function jiraEventTime(payload: any): Date | undefined {
+  const value = payload?.timestamp;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) return undefined;
+  const at = new Date(value);
+  return Number.isNaN(at.getTime()) ? undefined : at;
+}
+
 /**
  * When an issue update reopens the issue: it had a resolution and this update cleared it (Jira's
  * reopen transitions do), and it is not in a status of the done category now.
@@ -85,8 +93,10 @@ export function jiraWebhookRoute(ctx: CoreContext, secret: string | undefined, s
         // Not a change ticket: perhaps an incident a release caused, now resolved.
         const resolution = jiraResolution(payload);
         const reopening = !resolution && jiraReopening(payload);
-        const outcome = resolution ? await jiraIncidentResolved(ctx, key, resolution.at ?? ctx.clock(), delivery) : reopening ? await jiraIncidentReopened(ctx, key, delivery) : undefined;
+        const eventAt = jiraEventTime(payload);
+        const outcome = resolution ? await jiraIncidentResolved(ctx, key, resolution.at ?? ctx.clock(), delivery, eventAt) : reopening ? await jiraIncidentReopened(ctx, key, delivery, eventAt) : undefined;
         if (outcome && !('ignored' in outcome)) return replyJson(res, 200, outcome);
+        if (outcome && 'stale' in outcome) return replyJson(res, 202, { ignored: outcome.ignored });
         return replyJson(res, 202, { ignored: `${key} is not a relm change ticket${resolution ? ' nor an open incident' : reopening ? ' nor a resolved incident' : ''}` });
       }
       const who = String(payload?.user?.displayName ?? 'someone');

@@ -93,6 +93,8 @@ export interface IncidentsTable {
   recorded_by: string;
   recorded_at: Timestamp;
   resolved_at: Timestamp | null;
+  /** The time of the newest Jira event taken for it (Jira delivers out of order and retries late). */
+  jira_event_at: Timestamp | null;
 }
 
 /** The commits a release ships (GitHub's compare of the previous tag), for the lead time for changes. */

@@ -201,4 +201,31 @@ describe.each(['postgres', 'pglite'] as const)('resolving the incidents a releas
     const actions = await h.relm.db.selectFrom('audit_log').select('action').where('release_id', '=', id).where('action', 'like', 'incident_%').orderBy('seq').execute();
     expect(actions.map((a) => a.action)).toEqual(['incident_recorded', 'incident_resolved', 'incident_reopened', 'incident_resolved']);
   });
+
+  it('takes Jira’s events in Jira’s order, not in the order they arrive: a late resolve or reopen changes nothing', async () => {
+    const { id } = await submitted('1.5.0');
+    const issue = jira.addIssue('INC-91', 'Incident');
+    await h.command('U0OPS', `incident REL-${id} INC-91`);
+    await h.relm.db.updateTable('incidents').set({ recorded_at: new Date(clock().getTime() - 4 * H) }).where('release_id', '=', id).execute();
+    const { recorded_at } = await incidentRow(id, 'INC-91');
+    const t = (hours: number) => new Date(recorded_at.getTime() + hours * H);
+
+    // In Jira: resolved at +1 h, reopened at +2 h, resolved for good at +3 h. The first resolve's
+    // delivery failed and Jira retries it only after the reopen went through.
+    const reopen = await jiraEvent({ ...issueReopened(issue), timestamp: t(2).getTime() }, `order-reopen-${store}`);
+    expect(reopen).toEqual({ status: 202, body: { ignored: 'INC-91 is not a relm change ticket nor a resolved incident' } });
+    const lateResolve = await jiraEvent({ ...issueDone(issue, t(1)), timestamp: t(1).getTime() }, `order-fix1-${store}`);
+    expect(lateResolve).toEqual({ status: 202, body: { ignored: `INC-91: this Jira event (${t(1).toISOString()}) is older than the newest relm took for the incident (${t(2).toISOString()}), so it changes nothing` } });
+    expect((await incidentRow(id, 'INC-91')).resolved_at).toBeNull();
+
+    const finalFix = await jiraEvent({ ...issueDone(issue, t(3)), timestamp: t(3).getTime() }, `order-fix2-${store}`);
+    expect(finalFix.body).toEqual({ resolved: [{ release: id, ref: 'INC-91' }] });
+    // A reopen older than that resolution, delivered after it, leaves the incident resolved.
+    const lateReopen = await jiraEvent({ ...issueReopened(issue), timestamp: t(2.5).getTime() }, `order-reopen-late-${store}`);
+    expect(lateReopen.status).toBe(202);
+    expect(lateReopen.body.ignored).toContain('is older than the newest relm took');
+    expect((await incidentRow(id, 'INC-91')).resolved_at).toEqual(t(3));
+    const actions = await h.relm.db.selectFrom('audit_log').select('action').where('release_id', '=', id).where('action', 'like', 'incident_%').orderBy('seq').execute();
+    expect(actions.map((a) => a.action)).toEqual(['incident_recorded', 'incident_resolved']);
+  });
 });

@@ -2,7 +2,7 @@ import type { CoreContext } from '../context.ts';
 import { DomainError } from '../errors.ts';
 import { releaseKey } from '../release.ts';
 import { ChangeTrackerRejectedError } from '../ports/change-tracker.ts';
-import { incidentsByRef, incidentsOf, insertIncident, removeIncident, reopenIncident, resolveIncident } from '../../store/repositories/incidents.ts';
+import { incidentsByRef, incidentsOf, insertIncident, removeIncident, reopenIncident, resolveIncident, type StaleJiraEvent } from '../../store/repositories/incidents.ts';
 import { enqueueOutbox, findOutbox } from '../../store/repositories/outbox.ts';
 import { firstDelivery } from '../../store/repositories/deliveries.ts';
 import { findRelease, releasesByJiraIssueIds } from '../../store/repositories/releases.ts';
@@ -115,7 +115,7 @@ export async function resolveIncidentOf(ctx: CoreContext, actor: string, id: num
   return changeTransaction(ctx, async (trx) => {
     const release = await loadRelease(trx, id, { lock: true });
     const done = await resolveIncident(trx, id, text, now);
-    if (!done) {
+    if (!done || 'stale' in done) {
       const known = await incidentsOf(trx, id);
       const list = known.length ? `Its incidents: ${known.map((i) => `"${fragment(i.ref, 60)}"${i.resolvedAt ? ' (resolved)' : ''}`).join(', ')}.` : `It has none; \`/release incident ${releaseKey(id)} INC-42\` records one.`;
       throw new DomainError('not_found', `${releaseKey(id)} has no incident "${fragment(text, 60)}". ${list}`, { field: 'ref' });
@@ -125,51 +125,64 @@ export async function resolveIncidentOf(ctx: CoreContext, actor: string, id: num
   });
 }
 
+/** Why a Jira event changed nothing because a newer one was taken first (Jira delivers out of order). */
+function staleReason(key: string, stale: StaleJiraEvent): string {
+  return `${key}: this Jira event (${stale.stale.event.toISOString()}) is older than the newest relm took for the incident (${stale.stale.newest.toISOString()}), so it changes nothing`;
+}
+
 /**
  * Jira said an issue is resolved (its status category became done, or a resolution was set): when it is
  * a recorded incident of a release (its key as the ref, in any case; linked from Jira or typed in
  * Slack), the incident is resolved at `at`. Once per delivery and per incident; an issue that is no
- * recorded incident is ignored.
+ * recorded incident is ignored. `eventAt` is the event's own time (the webhook's `timestamp`): Jira
+ * does not deliver in order and retries late, so an event older than one already taken is ignored.
  */
-export async function jiraIncidentResolved(ctx: CoreContext, key: string, at: Date, delivery?: string): Promise<{ resolved: { release: number; ref: string }[] } | { ignored: string } | { duplicate: true }> {
-  const open = await incidentsByRef(ctx.db, key, 'open');
-  if (open.length === 0) return { ignored: `${key} is not an open incident of any release` };
+export async function jiraIncidentResolved(ctx: CoreContext, key: string, at: Date, delivery?: string, eventAt?: Date): Promise<{ resolved: { release: number; ref: string }[] } | { ignored: string; stale?: true } | { duplicate: true }> {
+  const incidents = await incidentsByRef(ctx.db, key);
+  if (incidents.length === 0) return { ignored: `${key} is not an incident of any release` };
   const now = ctx.clock();
   // Jira's resolution time where it gave one, but never a time relm has not reached yet.
   const when = new Date(Math.min(at.getTime(), now.getTime()));
   return changeTransaction(ctx, async (trx) => {
     if (delivery && !(await firstDelivery(trx, delivery, now))) return { duplicate: true as const };
     const resolved: { release: number; ref: string }[] = [];
-    for (const incident of open) {
+    let stale: StaleJiraEvent | undefined;
+    for (const incident of incidents) {
       const release = await loadRelease(trx, incident.releaseId, { lock: true });
-      const done = await resolveIncident(trx, incident.releaseId, incident.ref, when);
-      if (!done?.changed) continue;
+      const done = await resolveIncident(trx, incident.releaseId, incident.ref, when, eventAt);
+      if (done && 'stale' in done) stale ??= done;
+      if (!done || 'stale' in done || !done.changed) continue;
       await recordChange(trx, { release, actor: 'jira', action: 'incident_resolved', after: { ref: done.ref, source: 'jira', recordedAt: done.recordedAt.toISOString(), resolvedAt: done.resolvedAt.toISOString() }, at: now });
       resolved.push({ release: incident.releaseId, ref: done.ref });
     }
-    return { resolved };
+    if (resolved.length > 0) return { resolved };
+    return stale ? { ignored: staleReason(key, stale), stale: true as const } : { ignored: `${key} is not an open incident of any release` };
   });
 }
 
 /**
  * Jira said a resolved issue was reopened (its resolution cleared, as Jira's reopen transitions do):
  * when it is a resolved incident of a release, it is open again, and its time to restore will run to
- * its next resolution. Once per delivery and per incident; any other issue is ignored.
+ * its next resolution. Once per delivery and per incident, in Jira's order as `jiraIncidentResolved`;
+ * any other issue is ignored.
  */
-export async function jiraIncidentReopened(ctx: CoreContext, key: string, delivery?: string): Promise<{ reopened: { release: number; ref: string }[] } | { ignored: string } | { duplicate: true }> {
-  const resolved = await incidentsByRef(ctx.db, key, 'resolved');
-  if (resolved.length === 0) return { ignored: `${key} is not a resolved incident of any release` };
+export async function jiraIncidentReopened(ctx: CoreContext, key: string, delivery?: string, eventAt?: Date): Promise<{ reopened: { release: number; ref: string }[] } | { ignored: string; stale?: true } | { duplicate: true }> {
+  const incidents = await incidentsByRef(ctx.db, key);
+  if (incidents.length === 0) return { ignored: `${key} is not an incident of any release` };
   const now = ctx.clock();
   return changeTransaction(ctx, async (trx) => {
     if (delivery && !(await firstDelivery(trx, delivery, now))) return { duplicate: true as const };
     const reopened: { release: number; ref: string }[] = [];
-    for (const incident of resolved) {
+    let stale: StaleJiraEvent | undefined;
+    for (const incident of incidents) {
       const release = await loadRelease(trx, incident.releaseId, { lock: true });
-      const done = await reopenIncident(trx, incident.releaseId, incident.ref);
-      if (!done) continue;
+      const done = await reopenIncident(trx, incident.releaseId, incident.ref, eventAt);
+      if (done && 'stale' in done) stale ??= done;
+      if (!done || 'stale' in done) continue;
       await recordChange(trx, { release, actor: 'jira', action: 'incident_reopened', after: { ref: done.ref, source: 'jira', resolvedAt: done.resolvedAt.toISOString() }, at: now });
       reopened.push({ release: incident.releaseId, ref: done.ref });
     }
-    return { reopened };
+    if (reopened.length > 0) return { reopened };
+    return stale ? { ignored: staleReason(key, stale), stale: true as const } : { ignored: `${key} is not a resolved incident of any release` };
   });
 }

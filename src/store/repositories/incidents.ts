@@ -42,14 +42,37 @@ export interface ResolvedIncident {
   changed: boolean;
 }
 
+/** A Jira event older than the newest one taken for the incident: it changes nothing. */
+export interface StaleJiraEvent {
+  ref: string;
+  stale: { event: Date; newest: Date };
+}
+
+/**
+ * When a Jira event at `eventAt` is older than the newest one taken for this incident. One as old is
+ * taken: Jira's times are milliseconds, and a redelivery of the same event is caught by its delivery id.
+ */
+function staleness(row: { ref: string; jira_event_at: Date | null }, eventAt: Date | undefined): StaleJiraEvent | undefined {
+  if (!eventAt || !row.jira_event_at || row.jira_event_at.getTime() <= eventAt.getTime()) return undefined;
+  return { ref: row.ref, stale: { event: eventAt, newest: row.jira_event_at } };
+}
+
+/** The newest Jira event time, kept on the incident whatever the event did. */
+function newestEvent(row: { jira_event_at: Date | null }, eventAt: Date | undefined): Date | null {
+  if (!eventAt) return row.jira_event_at;
+  return row.jira_event_at && row.jira_event_at.getTime() > eventAt.getTime() ? row.jira_event_at : eventAt;
+}
+
 /**
  * Marks a release's incident resolved at `at`, once: the ref in any case, never before the incident was
  * recorded (the time to restore is never negative). Undefined when the release has no such incident.
+ * With `jiraEventAt` (the time of the Jira event that says so), an event older than the newest one
+ * taken for the incident changes nothing, and a newer one is remembered even when it changes nothing.
  */
-export async function resolveIncident(trx: Transaction<DB>, releaseId: number, ref: string, at: Date): Promise<ResolvedIncident | undefined> {
+export async function resolveIncident(trx: Transaction<DB>, releaseId: number, ref: string, at: Date, jiraEventAt?: Date): Promise<ResolvedIncident | StaleJiraEvent | undefined> {
   const row = await trx
     .selectFrom('incidents')
-    .select(['id', 'ref', 'recorded_at', 'resolved_at'])
+    .select(['id', 'ref', 'recorded_at', 'resolved_at', 'jira_event_at'])
     .where('release_id', '=', releaseId)
     .where(sql<string>`upper(ref)`, '=', ref.toUpperCase())
     // An open one first, should the same ref be recorded twice in different case.
@@ -58,39 +81,54 @@ export async function resolveIncident(trx: Transaction<DB>, releaseId: number, r
     .forUpdate()
     .executeTakeFirst();
   if (!row) return undefined;
-  if (row.resolved_at) return { ref: row.ref, recordedAt: row.recorded_at, resolvedAt: row.resolved_at, changed: false };
+  const stale = staleness(row, jiraEventAt);
+  if (stale) return stale;
+  const jira_event_at = newestEvent(row, jiraEventAt);
+  if (row.resolved_at) {
+    if (jira_event_at !== row.jira_event_at) await trx.updateTable('incidents').set({ jira_event_at }).where('id', '=', row.id).execute();
+    return { ref: row.ref, recordedAt: row.recorded_at, resolvedAt: row.resolved_at, changed: false };
+  }
   const resolvedAt = new Date(Math.max(at.getTime(), row.recorded_at.getTime()));
-  await trx.updateTable('incidents').set({ resolved_at: resolvedAt }).where('id', '=', row.id).execute();
+  await trx.updateTable('incidents').set({ resolved_at: resolvedAt, jira_event_at }).where('id', '=', row.id).execute();
   return { ref: row.ref, recordedAt: row.recorded_at, resolvedAt, changed: true };
 }
 
-/** The releases with an open (or a resolved) incident of this ref (a Jira key), in any case. */
-export async function incidentsByRef(db: Db, ref: string, which: 'open' | 'resolved'): Promise<{ releaseId: number; ref: string }[]> {
+/** The releases with an incident of this ref (a Jira key), in any case, open or resolved. */
+export async function incidentsByRef(db: Db, ref: string): Promise<{ releaseId: number; ref: string }[]> {
   const rows = await db
     .selectFrom('incidents')
     .select(['release_id', 'ref'])
     .where(sql<string>`upper(ref)`, '=', ref.toUpperCase())
-    .where('resolved_at', which === 'open' ? 'is' : 'is not', null)
     .orderBy('release_id')
+    .orderBy('id')
     .execute();
   return rows.map((r) => ({ releaseId: r.release_id, ref: r.ref }));
 }
 
 /**
  * Marks a release's resolved incident of this ref open again, so that its time to restore runs to its
- * next resolution. Undefined when it has no such incident, or it is open already.
+ * next resolution. `reopened` is undefined when it has no such incident or it is open already; a Jira
+ * event older than the newest one taken for the incident changes nothing (see `resolveIncident`).
  */
-export async function reopenIncident(trx: Transaction<DB>, releaseId: number, ref: string): Promise<{ ref: string; resolvedAt: Date } | undefined> {
+export async function reopenIncident(trx: Transaction<DB>, releaseId: number, ref: string, jiraEventAt?: Date): Promise<{ ref: string; resolvedAt: Date } | StaleJiraEvent | undefined> {
   const row = await trx
     .selectFrom('incidents')
-    .select(['id', 'ref', 'resolved_at'])
+    .select(['id', 'ref', 'resolved_at', 'jira_event_at'])
     .where('release_id', '=', releaseId)
     .where(sql<string>`upper(ref)`, '=', ref.toUpperCase())
-    .where('resolved_at', 'is not', null)
+    // A resolved one first, should the same ref be recorded twice in different case.
+    .orderBy(sql`resolved_at IS NULL`)
     .orderBy('id')
     .forUpdate()
     .executeTakeFirst();
-  if (!row?.resolved_at) return undefined;
-  await trx.updateTable('incidents').set({ resolved_at: null }).where('id', '=', row.id).execute();
+  if (!row) return undefined;
+  const stale = staleness(row, jiraEventAt);
+  if (stale) return stale;
+  const jira_event_at = newestEvent(row, jiraEventAt);
+  if (!row.resolved_at) {
+    if (jira_event_at !== row.jira_event_at) await trx.updateTable('incidents').set({ jira_event_at }).where('id', '=', row.id).execute();
+    return undefined;
+  }
+  await trx.updateTable('incidents').set({ resolved_at: null, jira_event_at }).where('id', '=', row.id).execute();
   return { ref: row.ref, resolvedAt: row.resolved_at };
 }
