@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, migrateToLatest, type Database } from '../../src/store/database.ts';
-import { appendAuditEntries } from '../../src/store/repositories/audit.ts';
+import { appendAuditEntries, auditChain } from '../../src/store/repositories/audit.ts';
+import { verifyChain, type AuditEntry } from '../../src/core/audit.ts';
 import { exportAuditLog, verifyAuditFile } from '../../src/audit-cli.ts';
 import { verifyAuditLines } from '../../src/core/audit-file.ts';
 import { createTestDatabase } from '../support/postgres.ts';
@@ -131,5 +132,34 @@ describe('npx relm audit export / verify', () => {
     const broken = await relm(['audit', 'verify', altered]);
     expect(broken.code).toBe(1);
     expect(broken.out).toMatch(/BROKEN at line 15 \(seq \d+\): the content does not match its hash/);
+  });
+
+  // Last: it adds entries the tests above do not expect.
+  it('reads the log as one snapshot while relm writes: an entry still in flight and the next of its chain are both left out, never one of them', async () => {
+    const at = new Date('2026-11-20T10:00:00.000Z');
+    // REL-7's entry draws its seq, then waits to commit while REL-8's later seqs commit.
+    const slow = await db.startTransaction().execute();
+    const [inFlight] = await appendAuditEntries(slow, [{ releaseId: 7, actor: 'U0DEV', action: 'planned', at }]);
+    const later = await db.transaction().execute((trx) => appendAuditEntries(trx, [1, 2, 3].map((n) => ({ releaseId: 8, actor: 'U0DEV', action: `step_${n}`, at: new Date(at.getTime() + n) }))));
+    expect(later[0]!.seq).toBeGreaterThan(inFlight!.seq);
+
+    // Read in pages of two; between two pages, REL-7's entry commits and the next one joins its chain.
+    const read: AuditEntry[] = [];
+    let next: AuditEntry | undefined;
+    for await (const entry of auditChain(db, 2)) {
+      read.push(entry);
+      if (entry.seq !== later[0]!.seq) continue;
+      await slow.commit().execute();
+      [next] = await db.transaction().execute((trx) => appendAuditEntries(trx, [{ releaseId: 7, actor: 'U0RM', action: 'submitted', at: new Date(at.getTime() + 10) }]));
+    }
+    expect(next!.prevHash).toBe(inFlight!.hash);
+    const seqs = read.map((e) => e.seq);
+    expect(seqs).not.toContain(inFlight!.seq);
+    expect(seqs).not.toContain(next!.seq);
+    expect(await verifyChain(read)).toEqual({ ok: true, entries: 25 + 3 });
+    // A read begun now sees both.
+    const whole: AuditEntry[] = [];
+    for await (const entry of auditChain(db, 2)) whole.push(entry);
+    expect(await verifyChain(whole)).toEqual({ ok: true, entries: 25 + 3 + 2 });
   });
 });

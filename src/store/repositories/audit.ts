@@ -86,14 +86,27 @@ export async function auditFor(db: Kysely<DB> | Transaction<DB>, releaseId: numb
   return rows.map(toEntry);
 }
 
-/** The whole chain in pages, for verification without loading it all at once. */
+/**
+ * The whole chain in pages, for verification without loading it all at once, every page from one
+ * snapshot. A seq is drawn before its transaction commits and only its own chain is locked, so entries
+ * of different chains commit out of seq order: pages read at different moments could pass over an entry
+ * still in flight and then meet the next entry of its chain, which links to it, and a busy log would
+ * look tampered with.
+ */
 export async function* auditChain(db: Kysely<DB>, pageSize = 1000): AsyncGenerator<AuditEntry> {
-  let after = 0;
-  for (;;) {
-    const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
-    for (const row of rows) yield toEntry(row);
-    if (rows.length < pageSize) return;
-    after = rows[rows.length - 1]!.seq;
+  const trx = await db.startTransaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute();
+  try {
+    let after = 0;
+    for (;;) {
+      const rows = await trx.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
+      for (const row of rows) yield toEntry(row);
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.seq;
+    }
+  } finally {
+    // Read only, so ending it changes nothing; a reader that stops early gives the connection back too,
+    // and a rollback on a connection already lost must not hide the error that lost it.
+    await trx.rollback().execute().catch(() => {});
   }
 }
 
