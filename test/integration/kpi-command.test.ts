@@ -34,5 +34,15 @@ describe('/release kpi', () => {
     expect(service.reply!.text).toContain('"nosuch" is neither a service nor a team. Services: ');
     const long = await h.command('U0DEV', 'kpi 9999d');
     expect(long.reply!.text).toMatch(/A period is 1d to \d+d/);
+    expect((await h.command('U0DEV', 'kpi 99999999999d')).reply!.text).toMatch(/A period is 1d to \d+d/);
+    // A word that is neither a period nor a scope may be a period meant: the answer says what both are.
+    const month = (await h.command('U0DEV', 'kpi month')).reply!;
+    expect(month.text).toContain('"month" is neither a service nor a team. Services: ');
+    expect(month.text).toContain('Nor is it a period: 7d, 30d, 90d, quarter or Nd');
+    expect(month.blocks ?? []).toEqual([]);
+    // Two periods are called two periods, wherever the second stands.
+    expect((await h.command('U0DEV', 'kpi 30d 7d')).reply!.text).toContain('Give one period: "7d" is a second one.');
+    expect((await h.command('U0DEV', 'kpi 30d payments quarter')).reply!.text).toContain('Give one period: "quarter" is a second one.');
+    expect((await h.command('U0DEV', 'kpi quarter --from 2026-11-01')).reply!.text).toContain('Give one period: `--from`/`--to` or a named one, not both.');
   });
 });

@@ -51,10 +51,23 @@ export function resolveScope(settings: Settings, name: string | undefined): { se
   throw new DomainError('invalid_input', `"${fragment(name, 40)}" is neither a service nor a team. Services: ${services}. Teams: ${teams}.`, { field: 'service' });
 }
 
+/**
+ * The scope of `/release kpi`: a word in the period's place that names no service or team may be a
+ * period the reader meant ("month", "q4"), so the answer says what a period is too.
+ */
+function kpiScope(settings: Settings, name: string | undefined, flagged: boolean): ReturnType<typeof resolveScope> {
+  try {
+    return resolveScope(settings, name);
+  } catch (error) {
+    if (flagged || !(error instanceof DomainError)) throw error;
+    throw new DomainError('invalid_input', `${error.message} Nor is it a period: 7d, 30d, 90d, quarter or Nd up to ${MAX_DAYS}d. ${KPI_USAGE}.`, { field: 'period' });
+  }
+}
+
 function period(word: string, zone: string, now: Date): { from: Date; to: Date; previous?: KpiPeriod; label: string } | undefined {
   const lower = word.toLowerCase();
   if (lower === 'quarter') return calendarQuarter(now, zone, 'so_far');
-  const days = /^(\d{1,4})d$/.exec(lower);
+  const days = /^(\d+)d$/.exec(lower);
   if (!days) return undefined;
   const n = Number(days[1]);
   if (n < 1 || n > MAX_DAYS) throw invalid(`A period is 1d to ${MAX_DAYS}d; "${fragment(word, 20)}" is not.`);
@@ -87,24 +100,26 @@ export function resolveKpiQuery(settings: Settings, text: string, now: Date): Kp
   const zone = settings.timezone;
   let scopeName = flags.get('service') ?? flags.get('team');
   let range: { from: Date; to: Date; previous?: KpiPeriod; label: string } | undefined;
+  let fromFlags: typeof range;
   if (flags.has('from') || flags.has('to')) {
     if (!flags.has('from')) throw invalid(`\`--to\` needs \`--from\` too. ${KPI_USAGE}.`);
     const from = parseKpiDate(flags.get('from')!, zone, '--from');
     const to = flags.has('to') ? parseKpiDate(flags.get('to')!, zone, '--to', true) : now;
     if (to.getTime() <= from.getTime()) throw invalid('`--to` must come after `--from`.');
     if (to.getTime() - from.getTime() > MAX_DAYS * DAY_MS) throw invalid(`A period is at most ${MAX_DAYS} days.`);
-    range = { from, to, label: `${flags.get('from')} to ${flags.get('to') ?? 'now'}` };
+    range = fromFlags = { from, to, label: `${flags.get('from')} to ${flags.get('to') ?? 'now'}` };
   }
   for (const word of positional) {
-    const named = range ? undefined : period(word, zone, now);
+    // A period-shaped word is a period wherever it stands, so a second one is called what it is.
+    const named = period(word, zone, now);
+    if (named && range) throw invalid(`Give one period: ${range === fromFlags ? '`--from`/`--to` or a named one, not both' : `"${fragment(word, 20)}" is a second one`}. ${KPI_USAGE}.`);
     if (named) range = named;
     else if (scopeName === undefined) scopeName = word;
-    else if (/^\d+d$/i.test(word) || word.toLowerCase() === 'quarter') throw invalid(`Give one period. ${KPI_USAGE}.`);
     else throw invalid(`"${fragment(word, 40)}" is not a period (7d, 30d, 90d, quarter); give one service or team. ${KPI_USAGE}.`);
   }
   // A first word that is neither a period nor a known service or team is most likely a mistyped period.
   if (scopeName !== undefined && !range && /^\d/.test(scopeName)) throw invalid(`"${fragment(scopeName, 20)}" is not a period: use 7d, 30d, 90d, quarter or Nd up to ${MAX_DAYS}d.`);
-  const scope = resolveScope(settings, scopeName);
+  const scope = kpiScope(settings, scopeName, flags.has('service') || flags.has('team'));
   range ??= period('30d', zone, now)!;
   return { from: range.from, to: range.to, services: scope.services, label: `${range.label}, ${scope.label}`, ...(range.previous ? { previous: range.previous } : {}) };
 }
