@@ -108,7 +108,7 @@ export class SlackPublisher implements Publisher {
   async postDigest(content: DigestContent, key: string, retry: boolean): Promise<PostedRef & { file?: string }> {
     const channel = content.digest.channel;
     const ref = await this.#postOnce(channel, key, retry, renderDigest(content));
-    if (content.ended === 0) return ref;
+    if (content.trend.length === 0) return ref;
     const filename = `${key.replace(/^digest:/, '').replace(/[^A-Za-z0-9]+/g, '-')}.png`;
     const earlier = retry ? await this.#slack.findSharedFile(channel, filename) : undefined;
     if (earlier) return { ...ref, file: earlier };

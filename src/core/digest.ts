@@ -30,6 +30,13 @@ export function digestId(entry: Omit<DigestSettings, 'id' | 'periodMs'>): string
   return `digest-${createHash('sha256').update(canonical).digest('hex').slice(0, 16)}`;
 }
 
+/** How many weeks a digest's chart shows: a trend of twelve, or the whole period when it is longer. */
+export const TREND_MIN_WEEKS = 12;
+
+export function digestTrendWeeks(range: { from: Date; to: Date }): number {
+  return Math.max(TREND_MIN_WEEKS, Math.ceil((range.to.getTime() - range.from.getTime()) / (7 * 86_400_000)));
+}
+
 /**
  * The period a digest that fires at `end` reports on: the duration before it, or for `quarter` the
  * last complete calendar quarter in the digest's timezone (the same quarters as `/release kpi

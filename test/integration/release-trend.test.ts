@@ -8,7 +8,7 @@ import { digestPreviousPeriod, digestRange, type DigestSettings } from '../../sr
 import { digestContent } from '../../src/core/usecases/digest.ts';
 import { kpiReport, resolveKpiQuery } from '../../src/core/usecases/kpi.ts';
 import { figure } from '../../src/core/kpi/definitions.ts';
-import { digestPeriodText } from '../../src/bot/blocks/digest.ts';
+import { digestPeriodText, renderDigest } from '../../src/bot/blocks/digest.ts';
 import { loadRelmFile } from '../../src/config/relm-file.ts';
 import { FIXTURE_CONFIG } from '../support/harness.ts';
 
@@ -38,21 +38,57 @@ describe.each(['postgres', 'pglite'] as const)('the weekly outcome trend on %s',
     await drop?.();
   });
 
-  const range = { from: new Date('2026-11-23T00:00:00Z'), to: new Date('2026-12-14T00:00:00Z') };
+  // A weekly digest that fires on Monday 14 December at 09:00 in London.
+  const firing = new Date('2026-12-14T09:00:00Z');
 
-  it('counts each local week by outcome, with empty weeks, deployments and change failures', async () => {
-    const weeks = await weeklyOutcomes(db, { ...range, timezone: 'Europe/London', services: null });
+  it('counts each week back from the firing by outcome, with empty weeks, deployments and change failures', async () => {
+    const weeks = await weeklyOutcomes(db, { to: firing, weeks: 3, timezone: 'Europe/London', services: null });
+    // Monday 09:00 to Monday 09:00: the last bar is the digest's own seven days, not a sliver of a new week.
     expect(weeks.map((w) => w.week)).toEqual(['2026-11-23', '2026-11-30', '2026-12-07']);
     expect(weeks[0]).toMatchObject({ counts: { completed: 0, failed: 0, rolled_back: 0, cancelled: 0, rejected: 0 }, deployed: 0, changeFailures: 0 });
-    // 1.0.0 on Sunday night London time, 1.1.0 with an incident, 1.2.0 rolled back, 1.3.0 cancelled (not deployed); 1.4.0 has not ended.
+    // 1.1.0 with an incident, 1.2.0 rolled back, 1.3.0 cancelled (not deployed), and 1.0.0 on Sunday night; 1.4.0 has not ended.
     expect(weeks[1]).toMatchObject({ counts: { completed: 2, rolled_back: 1, cancelled: 1, failed: 0 }, deployed: 3, changeFailures: 2 });
     expect(weeks[2]).toMatchObject({ counts: { failed: 1 }, deployed: 1, changeFailures: 1 });
+    // A release on Monday 7 December at 08:59 belongs to the week before the one that starts at 09:00.
+    const edge = await insertRelease(db, releaseRow('1.5.0', 'completed', '2026-12-07T08:59:00Z'));
+    try {
+      const again = await weeklyOutcomes(db, { to: firing, weeks: 3, timezone: 'Europe/London', services: null });
+      expect(again[1]!.counts.completed).toBe(3);
+      expect(again[2]!.counts.completed).toBe(0);
+    } finally {
+      await db.deleteFrom('releases').where('id', '=', edge.id).execute();
+    }
   });
 
-  it('starts weeks on Monday in the digest’s timezone, and keeps to its services', async () => {
-    const tokyo = await weeklyOutcomes(db, { ...range, timezone: 'Asia/Tokyo', services: ['payments'] });
-    expect(tokyo.find((w) => w.week === '2026-11-30')!.counts.completed).toBe(1);
-    expect(tokyo.find((w) => w.week === '2026-12-07')!.counts).toMatchObject({ completed: 1, failed: 0 });
+  it('counts weeks on the digest’s timezone’s clock, across a change of summer time, and keeps to its services', async () => {
+    // A digest at Monday midnight in Tokyo (15:00 UTC the day before): 1.0.0, Sunday 6 December 23:30
+    // UTC, is Monday morning there, in the second week; in London it was the first.
+    const tokyo = await weeklyOutcomes(db, { to: new Date('2026-12-13T15:00:00Z'), weeks: 2, timezone: 'Asia/Tokyo', services: ['payments'] });
+    expect(tokyo.map((w) => w.week)).toEqual(['2026-11-30', '2026-12-07']);
+    expect(tokyo[0]!.counts).toMatchObject({ completed: 1, rolled_back: 1, cancelled: 1 });
+    expect(tokyo[1]!.counts).toMatchObject({ completed: 1, failed: 0 });
+    // London leaves summer time on 25 October 2026: twelve weeks back from 14 December 09:00 GMT start
+    // at 21 September 09:00 BST (08:00 UTC), every week a Monday.
+    const twelve = await weeklyOutcomes(db, { to: firing, weeks: 12, timezone: 'Europe/London', services: null });
+    expect(twelve).toHaveLength(12);
+    expect(twelve[0]!.week).toBe('2026-09-21');
+    expect(twelve.map((w) => new Date(`${w.week}T12:00:00Z`).getUTCDay())).toEqual(Array(12).fill(1));
+  });
+
+  it('a digest names the period’s releases by the KPI’s definition, and charts twelve weeks', async () => {
+    const digest = { id: 'digest-test', channel: 'C0DIG', cron: '0 9 * * 1', tz: 'Europe/London', period: '7d', periodMs: 7 * 86_400_000, services: null, team: null } satisfies DigestSettings;
+    const ctx = { db, settings: (await loadRelmFile(FIXTURE_CONFIG)).settings };
+    const { from, to } = digestRange(digest, new Date('2026-12-07T09:00:00Z'));
+    const content = await digestContent(ctx, digest, from, to);
+    // 30 November 09:00 to 7 December 09:00: 1.1.0, 1.2.0 and 1.0.0 ended; 1.3.0 was cancelled.
+    expect(content).toMatchObject({ ended: 3, closed: 1, outcomes: { completed: 2, rolled_back: 1, cancelled: 1, failed: 0, rejected: 0 } });
+    expect(content.report && figure(content.report, 'releases').value).toBe(3);
+    expect(content.trend).toHaveLength(12);
+    expect(content.trend.at(-1)!.counts).toMatchObject({ completed: 2, rolled_back: 1, cancelled: 1 });
+    // One count of releases ended in the message, the KPI's, and the cancelled one beside it.
+    const message = renderDigest(content);
+    expect(message.text).toContain('3 releases ended: 2 completed · 1 rolled back; 1 cancelled without a rollout.');
+    expect(JSON.stringify(message.blocks)).toContain('3 releases ended (');
   });
 
   it('a quarter is the last complete calendar quarter before the firing, in the digest’s timezone', () => {

@@ -36,7 +36,7 @@ export function trendChartSvg(weeks: TrendWeek[], title: string, size: { width: 
       backgroundColor: '#ffffff',
       textStyle: { fontFamily: FONT_FAMILY },
       title: { text: title, left: 16, top: 10, textStyle: { fontFamily: FONT_FAMILY, fontSize: 16, fontWeight: 'normal' } },
-      legend: { bottom: 10, left: 'center', textStyle: { fontFamily: FONT_FAMILY } },
+      legend: { bottom: 10, left: 'center', itemGap: 24, textStyle: { fontFamily: FONT_FAMILY } },
       grid: { left: 56, right: 72, top: 72, bottom: 80 },
       xAxis: { type: 'category', data: weeks.map((w) => SHORT_DATE.format(new Date(`${w.week}T00:00:00Z`))), axisLabel: { fontFamily: FONT_FAMILY } },
       yAxis: [

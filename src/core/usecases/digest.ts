@@ -1,9 +1,9 @@
 import type { CoreContext } from '../context.ts';
-import { digestPreviousPeriod, digestRange, digestScope, type DigestSettings } from '../digest.ts';
+import { digestPreviousPeriod, digestRange, digestScope, digestTrendWeeks, type DigestSettings } from '../digest.ts';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
 import type { KpiReport } from '../kpi/definitions.ts';
 import { kpiReport } from './kpi.ts';
-import { TREND_OUTCOMES, weeklyOutcomes, type TrendOutcome, type TrendWeek } from '../../store/repositories/release-trend.ts';
+import { TREND_OUTCOMES, outcomeCounts, weeklyOutcomes, type TrendOutcome, type TrendWeek } from '../../store/repositories/release-trend.ts';
 
 export { TREND_OUTCOMES, type TrendOutcome, type TrendWeek };
 
@@ -14,9 +14,14 @@ export interface DigestContent {
   to: Date;
   /** Who it is about, in words ("team core-banking", "all services"). */
   scope: string;
+  /** The weeks of the chart: the period's, and the weeks before it up to a trend's length (digestTrendWeeks). */
   trend: TrendWeek[];
-  /** Releases that ended in the period, whatever their outcome; 0 says so instead of an empty chart. */
+  /** How the releases that ended or were closed in the period ended. */
+  outcomes: Record<TrendOutcome, number>;
+  /** Releases whose rollout ended in the period (completed, failed, rolled back), as the KPI "Releases ended". */
   ended: number;
+  /** Releases closed in the period without a rollout (cancelled, rejected). */
+  closed: number;
   /** The KPIs of the period, as `/release kpi` computes them (absent when nothing ended). */
   report?: KpiReport;
 }
@@ -43,12 +48,15 @@ export async function fireDigest(ctx: CoreContext, digestId: string, occurrence:
 
 /** Everything a digest's message is made of, for the period [from, to). */
 export async function digestContent(ctx: Pick<CoreContext, 'db' | 'settings'>, digest: DigestSettings, from: Date, to: Date): Promise<DigestContent> {
-  const trend = await weeklyOutcomes(ctx.db, { from, to, timezone: digest.tz, services: digest.services });
-  const ended = trend.reduce((sum, week) => sum + TREND_OUTCOMES.reduce((n, outcome) => n + week.counts[outcome], 0), 0);
+  const outcomes = await outcomeCounts(ctx.db, { from, to, services: digest.services });
+  const ended = outcomes.completed + outcomes.failed + outcomes.rolled_back;
+  const closed = outcomes.cancelled + outcomes.rejected;
+  // Nothing at all in the period: the post says so, with no figures and no chart.
+  const trend = ended + closed > 0 ? await weeklyOutcomes(ctx.db, { to, weeks: digestTrendWeeks({ from, to }), timezone: digest.tz, services: digest.services }) : [];
   const scope = digestScope(digest);
   // The same definitions as the command and the export: one KPI report, computed for the digest's
   // period, against the same span before it (for a quarter, the whole quarter before).
   const previous = digestPreviousPeriod(digest, from);
   const report = ended ? await kpiReport(ctx, { from, to, services: digest.services, label: scope, ...(previous ? { previous } : {}) }) : undefined;
-  return { digest, from, to, scope, trend, ended, ...(report ? { report } : {}) };
+  return { digest, from, to, scope, trend, outcomes, ended, closed, ...(report ? { report } : {}) };
 }

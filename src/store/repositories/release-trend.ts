@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { DateTime } from 'luxon';
 import type { DB } from '../schema.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -9,7 +10,7 @@ export type TrendOutcome = (typeof TREND_OUTCOMES)[number];
 
 /** One week of releases that ended, by outcome. */
 export interface TrendWeek {
-  /** The Monday the week starts on, in the digest's timezone (YYYY-MM-DD). */
+  /** The first day of the week, in the digest's timezone (YYYY-MM-DD): weeks count back from the firing. */
   week: string;
   counts: Record<TrendOutcome, number>;
   /** Completed, failed or rolled back: what reached production. */
@@ -18,45 +19,65 @@ export interface TrendWeek {
   changeFailures: number;
 }
 
+type Services = readonly string[] | null;
+
+const endedAt = sql`coalesce(r.finished_at, r.updated_at)`;
+
+function inServices(services: Services) {
+  return services ? sql`AND r.service = ANY(${[...services]}::text[])` : sql``;
+}
+
 /**
- * Releases that ended in [from, to), counted per local week (weeks start on Monday in `timezone`) and
- * outcome, every week of the range present (zero where nothing ended), in one grouped query. A release
- * that ended without a finish time (cancelled, rejected) counts from its last change.
+ * How the releases that ended in [from, to) ended, in one grouped query. A release that ended without a
+ * finish time (cancelled, rejected) counts from its last change.
  */
-export async function weeklyOutcomes(db: Db, filter: { from: Date; to: Date; timezone: string; services: readonly string[] | null }): Promise<TrendWeek[]> {
-  const services = filter.services ? sql`AND r.service = ANY(${[...filter.services]}::text[])` : sql``;
+export async function outcomeCounts(db: Db, filter: { from: Date; to: Date; services: Services }): Promise<Record<TrendOutcome, number>> {
+  const result = await sql<{ state: TrendOutcome; n: number }>`
+    SELECT r.state, count(*)::int AS n FROM releases r
+    WHERE r.state = ANY(${[...TREND_OUTCOMES]}::text[]) AND ${endedAt} >= ${filter.from} AND ${endedAt} < ${filter.to} ${inServices(filter.services)}
+    GROUP BY r.state
+  `.execute(db);
+  const counts = Object.fromEntries(TREND_OUTCOMES.map((o) => [o, 0])) as Record<TrendOutcome, number>;
+  for (const row of result.rows) counts[row.state] = row.n;
+  return counts;
+}
+
+/**
+ * The `weeks` weeks before `to`, counted back from it: each week is seven days of the digest's
+ * timezone's clock (a week across a change of summer time is still Monday 09:00 to Monday 09:00), the
+ * last one ending at `to`, so a weekly digest's own period is the last bar however the cron falls.
+ * Releases that ended in each, by outcome, every week present (zero where nothing ended), in one
+ * grouped query.
+ */
+export async function weeklyOutcomes(db: Db, filter: { to: Date; weeks: number; timezone: string; services: Services }): Promise<TrendWeek[]> {
+  const weeks = Math.max(1, Math.floor(filter.weeks));
+  const localEnd = DateTime.fromJSDate(filter.to, { zone: filter.timezone });
+  const from = localEnd.minus({ weeks }).toJSDate();
+  // Local wall-clock time minus local wall-clock time ignores summer time, as the weeks do.
+  const localFrom = sql`(${from}::timestamptz AT TIME ZONE ${filter.timezone})`;
   const result = await sql<{ week: string; outcome: string | null; n: number; deployed: number; failures: number }>`
-    WITH weeks AS (
-      SELECT generate_series(
-        date_trunc('week', ${filter.from}::timestamptz AT TIME ZONE ${filter.timezone}),
-        date_trunc('week', (${filter.to}::timestamptz - interval '1 millisecond') AT TIME ZONE ${filter.timezone}),
-        interval '1 week'
-      ) AS week
-    ),
+    WITH weeks AS (SELECT k FROM generate_series(0, ${weeks - 1}::int) AS k),
     ended AS (
       SELECT r.state,
-             date_trunc('week', coalesce(r.finished_at, r.updated_at) AT TIME ZONE ${filter.timezone}) AS week,
+             floor(extract(epoch FROM (${endedAt} AT TIME ZONE ${filter.timezone}) - ${localFrom}) / 604800)::int AS k,
              EXISTS (SELECT 1 FROM incidents i WHERE i.release_id = r.id) AS incident
       FROM releases r
-      WHERE r.state = ANY(${[...TREND_OUTCOMES]}::text[])
-        AND coalesce(r.finished_at, r.updated_at) >= ${filter.from}
-        AND coalesce(r.finished_at, r.updated_at) < ${filter.to}
-        ${services}
+      WHERE r.state = ANY(${[...TREND_OUTCOMES]}::text[]) AND ${endedAt} >= ${from} AND ${endedAt} < ${filter.to} ${inServices(filter.services)}
     )
-    SELECT to_char(w.week, 'YYYY-MM-DD') AS week, e.state AS outcome, count(e.state)::int AS n,
+    SELECT w.k, to_char(${localFrom} + w.k * interval '1 week', 'YYYY-MM-DD') AS week, e.state AS outcome, count(e.state)::int AS n,
            count(*) FILTER (WHERE e.state IN ('completed', 'failed', 'rolled_back'))::int AS deployed,
            count(*) FILTER (WHERE e.state IN ('failed', 'rolled_back') OR (e.state = 'completed' AND e.incident))::int AS failures
-    FROM weeks w LEFT JOIN ended e ON e.week = w.week
-    GROUP BY w.week, e.state
-    ORDER BY w.week
+    FROM weeks w LEFT JOIN ended e ON e.k = w.k
+    GROUP BY w.k, e.state
+    ORDER BY w.k
   `.execute(db);
-  const weeks = new Map<string, TrendWeek>();
+  const byWeek = new Map<string, TrendWeek>();
   for (const row of result.rows) {
-    const week = weeks.get(row.week) ?? { week: row.week, counts: Object.fromEntries(TREND_OUTCOMES.map((o) => [o, 0])) as Record<TrendOutcome, number>, deployed: 0, changeFailures: 0 };
+    const week = byWeek.get(row.week) ?? { week: row.week, counts: Object.fromEntries(TREND_OUTCOMES.map((o) => [o, 0])) as Record<TrendOutcome, number>, deployed: 0, changeFailures: 0 };
     if (row.outcome) week.counts[row.outcome as TrendOutcome] = row.n;
     week.deployed += row.deployed;
     week.changeFailures += row.failures;
-    weeks.set(row.week, week);
+    byWeek.set(row.week, week);
   }
-  return [...weeks.values()];
+  return [...byWeek.values()];
 }
