@@ -114,6 +114,22 @@ describe('planning, submitting and approving a release over HTTP', () => {
     expect(h.slack.callsTo('chat.postMessage').find((c) => c.args.text?.includes('is approved'))?.args.reply_broadcast).toBe('true');
   });
 
+  it('moves the start of an approved release with `edit --at` as `schedule` does: the approvals stand, and it counts as rescheduled, not revised', async () => {
+    const before = await h.relm.db.selectFrom('releases').select(['revision', 'reschedule_count']).where('id', '=', 1).executeTakeFirstOrThrow();
+    const moved = await h.command('U0DEV', 'edit REL-1 --at "2026-12-01 11:00"');
+    expect(moved.reply!.text).not.toMatch(/cannot|went wrong/i);
+    await h.settle();
+    const show = (await h.command('U0DEV', 'show REL-1')).reply!.text;
+    expect(show).toContain('Scheduled');
+    expect(show).toContain('Approvals: 2 of 2');
+    const row = await h.relm.db.selectFrom('releases').select(['revision', 'reschedule_count', 'revised_after_submit', 'revised_after_approval', 'planned_start']).where('id', '=', 1).executeTakeFirstOrThrow();
+    expect(row).toEqual({ revision: before.revision, reschedule_count: before.reschedule_count + 1, revised_after_submit: 0, revised_after_approval: 0, planned_start: new Date('2026-12-01T11:00:00Z') });
+    const last = await h.relm.db.selectFrom('audit_log').select('action').where('release_id', '=', 1).orderBy('seq', 'desc').executeTakeFirstOrThrow();
+    expect(last.action).toBe('rescheduled');
+    // No new approval request: the one that was approved is still the last.
+    expect(findApprovalRequests(h.slack, 'C0PAY', 1)).toHaveLength(1);
+  });
+
   it('voids approvals when an approved plan changes, and asks again', async () => {
     const edit = await h.command('U0DEV', 'edit REL-1');
     await h.submitView('U0DEV', edit.view, planValues({ version: '1.4.0', title: 'Faster checkout', rollback: 'Redeploy 1.3.9 and flush caches', evidence: 'CI run 812 green', start: new Date('2026-12-01T10:00:00Z') }));

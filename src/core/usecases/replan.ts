@@ -17,12 +17,17 @@ import { assertRiskStated, assessmentColumns, assessPlan } from './risk-assessme
 import { conflictsForRelease, conflictWarnings, otherCards } from './conflicts.ts';
 import { riskBelow } from '../release.ts';
 import { approvalRequestEffect, closeApprovalRequestEffect } from './submit.ts';
+import { scheduleRelease } from './schedule.ts';
 
 export type PlanChanges = Partial<Omit<PlanInput, 'service'>>;
 
+/** The states in which a change of the start alone is a reschedule rather than a revision. */
+const MOVABLE = new Set(['draft', 'submitted', 'approved', 'scheduled']);
+
 /**
  * Changes the plan. Any change bumps the revision, which voids the approvals given so far: an approved
- * release goes back to submitted and asks its approvers again.
+ * release goes back to submitted and asks its approvers again. A new start and nothing else is not a
+ * change of plan but of the calendar, and is done as `/release schedule` does it.
  */
 export async function replanRelease(ctx: CoreContext, actor: string, id: number, changes: PlanChanges): Promise<{ release: StoredRelease; warnings: string[] }> {
   const now = ctx.clock();
@@ -77,6 +82,9 @@ export async function replanRelease(ctx: CoreContext, actor: string, id: number,
     }
     const reason = changes.riskReason !== undefined ? changes.riskReason.trim() || null : current.riskReason;
     if (reason !== current.riskReason) update.risk_reason = reason;
+    // Moving the start and nothing else is a reschedule, whichever command does it: the approvals stand
+    // and it counts as rescheduled, not as a revision (see scheduleRelease).
+    if (startChanged && changes.plannedStart && MOVABLE.has(current.state) && Object.keys(update).every((k) => k === 'planned_start' || k === 'reschedule_count')) return { moveOnly: changes.plannedStart };
     if (Object.keys(update).length === 0) return { release: current, outboxIds: [] as number[], changed: false, conflicts: await conflictsForRelease(ctx, trx, current), assessment: null };
     // The changed plan is assessed again; a risk stated below it needs a reason, one left as it was rises with it.
     const assessment = await assessPlan(ctx, trx, {
@@ -110,6 +118,7 @@ export async function replanRelease(ctx: CoreContext, actor: string, id: number,
     });
     return { release, outboxIds: change.outboxIds, changed: true, conflicts, assessment };
   });
+  if (result.moveOnly) return scheduleRelease(ctx, actor, id, result.moveOnly);
   await ctx.effects.dispatch(result.outboxIds);
   const warnings = result.changed ? [...riskWarnings(result.release, result.assessment), ...conflictWarnings(result.conflicts)] : ['Nothing in the plan changed.', ...conflictWarnings(result.conflicts)];
   warnings.push(...slotWarnings(policyOf(ctx.settings, result.release.service), result.release.type, startChangedTo(changes, result.release)));

@@ -62,7 +62,7 @@ export const newVerb = verb({
 export const editVerb = verb({
   names: ['edit'],
   verbs: ['edit'],
-  help: () => '• `edit REL-12` opens the plan in the form; `edit REL-12 --tests "CI run 813 green"` changes one field (any change voids the approvals given so far)',
+  help: () => '• `edit REL-12` opens the plan in the form; `edit REL-12 --tests "CI run 813 green"` changes one field (any change voids the approvals given so far, but a new `--at` alone is a reschedule, as `schedule` does)',
   readsTime: hasAtFlag,
   parse(_name, args, reading) {
     const { positional, flags } = parseFlags(args, [...PLAN_FLAG_NAMES, 'version']);
