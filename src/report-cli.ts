@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from './store/schema.ts';
 import type { Settings } from './core/settings.ts';
 import { definitionOf } from './core/kpi/definitions.ts';
-import { kpiReport, kpiRows, resolveKpiQuery, type KpiReleaseRow, type KpiReport } from './core/usecases/kpi.ts';
+import { kpiReport, kpiRows, resolveKpiQuery, type KpiExportRow, type KpiReport } from './core/usecases/kpi.ts';
 
 export type ReportFormat = 'csv' | 'json';
 
@@ -33,9 +33,24 @@ function figureRows(report: KpiReport): unknown[][] {
   });
 }
 
-function releaseRows(rows: KpiReleaseRow[]): { header: string[]; rows: unknown[][] } {
-  const header = rows[0] ? Object.keys(rows[0]) : ['id', 'service', 'version', 'type', 'state', 'finishedAt'];
-  return { header, rows: rows.map((row) => header.map((key) => { const value = (row as unknown as Record<string, unknown>)[key]; return value instanceof Date ? iso(value) : typeof value === 'boolean' ? String(value) : value ?? ''; })) };
+/** Every column of a release row, in the export's order; the type makes a new fact a compile error until it is listed. */
+const RELEASE_COLUMNS = Object.keys({
+  id: 1, service: 1, version: 1, type: 1, state: 1, plannedStart: 1, createdAt: 1, submittedAt: 1, approvedAt: 1, startedAt: 1, finishedAt: 1,
+  rescheduleCount: 1, revisedAfterSubmit: 1, revisedAfterApproval: 1, rejections: 1, onSchedule: 1, rescheduledOrDelayed: 1, needingRevision: 1,
+  withoutTestEvidence: 1, incidents: 1, ratingMean: 1, ratingResponses: 1, firstCommitAt: 1, leadTimeHours: 1, manualMinutes: 1, failedAt: 1,
+  reviewed: 1, reviewRequired: 1, incidentRestoreHours: 1, rollbackRestoreHours: 1,
+} satisfies Record<keyof KpiExportRow, 1>) as (keyof KpiExportRow)[];
+
+function cellOf(value: unknown): unknown {
+  if (value instanceof Date) return iso(value);
+  if (typeof value === 'boolean') return String(value);
+  // Several values in one cell (the restore times of several incidents), as a spreadsheet splits them.
+  if (Array.isArray(value)) return value.join(';');
+  return value ?? '';
+}
+
+function releaseRows(rows: KpiExportRow[]): { header: string[]; rows: unknown[][] } {
+  return { header: RELEASE_COLUMNS, rows: rows.map((row) => RELEASE_COLUMNS.map((key) => cellOf(row[key]))) };
 }
 
 /** `relm report`: the KPIs of a period and the per-release rows they come from, as CSV or JSON. */

@@ -83,4 +83,31 @@ describe.each(['postgres', 'pglite'] as const)('KPIs on a hand-built history on 
   it('refuses an unknown service in the export with what it takes', async () => {
     await expect(kpiExport(db, settings, { from: '2026-11-11', to: '2026-11-20', service: 'nosuch', format: 'csv', now: at(25) })).rejects.toThrow('"nosuch" is neither a service nor a team');
   });
+
+  // Last: it resolves the incident and sets the first failure, which the tests above do not expect.
+  it('gives each release the facts behind Reviews done and due and Time to restore, so an auditor can work them out again', async () => {
+    const rolled = (await db.selectFrom('releases').select('id').where('version', '=', '1.2.0').executeTakeFirstOrThrow()).id;
+    // INC-1 resolved two hours after it was recorded; the rollback completed two and a half hours after the first failure.
+    await db.updateTable('incidents').set({ resolved_at: new Date(at(14).getTime() + 2 * 3_600_000) }).where('release_id', '=', rolled).execute();
+    await db.updateTable('releases').set({ failed_at: new Date(at(14).getTime() - 2.5 * 3_600_000) }).where('id', '=', rolled).execute();
+    const options = { from: '2026-11-11', to: '2026-11-20', service: 'payments', now: at(25) };
+    const json = JSON.parse(await kpiExport(db, settings, { ...options, format: 'json' }));
+    const byVersion = Object.fromEntries(json.releases.map((r: Record<string, unknown>) => [r.version, r]));
+    // The policy's default require_review: failed, rolled back and emergency releases.
+    expect(byVersion['1.2.0']).toMatchObject({ reviewed: false, reviewRequired: true, incidentRestoreHours: [2], rollbackRestoreHours: 2.5 });
+    expect(byVersion['=HYPERLINK("http://evil")']).toMatchObject({ reviewRequired: true, incidentRestoreHours: [], rollbackRestoreHours: null });
+    expect(byVersion['1.0.0']).toMatchObject({ reviewed: false, reviewRequired: false });
+    const report = json.report.figures as { key: string; value: number | null }[];
+    // The figures follow from the rows: the median of 2 h and 2.5 h, and two reviews due.
+    expect(report.find((f) => f.key === 'time_to_restore')!.value).toBeCloseTo(2.25);
+    expect(report.find((f) => f.key === 'reviews_due')!.value).toBe(2);
+
+    const csv = await kpiExport(db, settings, { ...options, format: 'csv' });
+    const rows = parseCsv(csv.split('\n\n')[1]!, { columns: true }) as Record<string, string>[];
+    expect(rows.find((r) => r.version === '1.2.0')).toMatchObject({ reviewed: 'false', reviewRequired: 'true', incidentRestoreHours: '2', rollbackRestoreHours: '2.5' });
+    // A period with no releases still has the whole header, so a spreadsheet's columns do not move.
+    const empty = await kpiExport(db, settings, { from: '2026-10-01', to: '2026-10-02', service: 'payments', format: 'csv', now: at(25) });
+    const [header] = parseCsv(empty.split('\n\n')[1]!, { relaxColumnCount: true }) as string[][];
+    expect(header).toEqual(Object.keys(rows[0]!));
+  });
 });

@@ -3,6 +3,9 @@ import { deploymentBand, makeFigure, ON_SCHEDULE_TOLERANCE_MS, type KpiFigure, t
 import { previousPeriod, resolveKpiQuery, type KpiQuery } from '../kpi/period.ts';
 import { kpiAggregates, kpiReleaseRows, type KpiAggregates, type KpiFilter, type KpiReleaseRow } from '../../store/repositories/kpi.ts';
 import { reviewCountsFor } from './review.ts';
+import { reviewRequired } from '../review.ts';
+import { policyOf, type Settings } from '../settings.ts';
+import type { ReleaseState, ReleaseType } from '../release.ts';
 
 export type { KpiQuery } from '../kpi/period.ts';
 export type { KpiReport } from '../kpi/definitions.ts';
@@ -79,7 +82,20 @@ export async function kpiReport(ctx: Pick<CoreContext, 'db' | 'settings'>, query
   };
 }
 
+/** One ended release as the export shows it: the facts each KPI counted it by, and whether a review of it is required. */
+export type KpiExportRow = KpiReleaseRow & { reviewRequired: boolean };
+
+/** As Reviews due counts it: by the service's own `require_review`; a service gone from relm.yml requires none. */
+function requiresReview(settings: Settings, row: KpiReleaseRow): boolean {
+  try {
+    return reviewRequired({ state: row.state as ReleaseState, type: row.type as ReleaseType }, policyOf(settings, row.service));
+  } catch {
+    return false;
+  }
+}
+
 /** The releases the report's figures come from (the current period), for the export. */
-export async function kpiRows(ctx: Pick<CoreContext, 'db' | 'settings'>, query: KpiQuery): Promise<KpiReleaseRow[]> {
-  return kpiReleaseRows(ctx.db, filterOf(ctx, query));
+export async function kpiRows(ctx: Pick<CoreContext, 'db' | 'settings'>, query: KpiQuery): Promise<KpiExportRow[]> {
+  const rows = await kpiReleaseRows(ctx.db, filterOf(ctx, query));
+  return rows.map((row) => ({ ...row, reviewRequired: requiresReview(ctx.settings, row) }));
 }

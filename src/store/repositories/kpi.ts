@@ -255,6 +255,12 @@ export interface KpiReleaseRow {
   leadTimeHours: number | null;
   manualMinutes: number | null;
   failedAt: Date | null;
+  /** Whether a post-release review was written (Reviews done). */
+  reviewed: boolean;
+  /** The hours from recording to resolution of each of its resolved incidents, in the order recorded (Time to restore). */
+  incidentRestoreHours: number[];
+  /** For a rolled-back release, the hours from its first failure to the rollback completing (Time to restore). */
+  rollbackRestoreHours: number | null;
 }
 
 const toDate = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
@@ -270,7 +276,10 @@ export async function kpiReleaseRows(db: Db, filter: KpiFilter): Promise<KpiRele
       ${f.onSchedule} AS on_schedule, ${f.rescheduledOrDelayed} AS rescheduled_or_delayed, ${f.needingRevision} AS needing_revision, ${f.withoutTestEvidence} AS without_test_evidence,
       (SELECT count(*)::int FROM incidents i WHERE i.release_id = r.id) AS incidents,
       g.mean AS rating_mean, coalesce(g.n, 0) AS rating_responses, c.first_commit_at,
-      CASE WHEN r.state = 'completed' THEN ${LEAD_TIME} END AS lead_time
+      CASE WHEN r.state = 'completed' THEN ${LEAD_TIME} END AS lead_time,
+      r.reviewed,
+      ARRAY(SELECT ${hours(sql`i.resolved_at`, sql`i.recorded_at`)} FROM incidents i WHERE i.release_id = r.id AND i.resolved_at IS NOT NULL ORDER BY i.recorded_at, i.id) AS incident_restore,
+      CASE WHEN r.state = 'rolled_back' AND r.failed_at IS NOT NULL THEN ${hours(sql`r.finished_at`, sql`r.failed_at`)} END AS rollback_restore
     FROM r
     LEFT JOIN release_commits c ON c.release_id = r.id
     LEFT JOIN LATERAL (SELECT avg(score)::float8 AS mean, count(*)::int AS n FROM ratings WHERE release_id = r.id) g ON true
@@ -302,6 +311,9 @@ export async function kpiReleaseRows(db: Db, filter: KpiFilter): Promise<KpiRele
     leadTimeHours: num(row.lead_time),
     manualMinutes: num(row.manual_minutes),
     failedAt: toDate(row.failed_at),
+    reviewed: Boolean(row.reviewed),
+    incidentRestoreHours: (Array.isArray(row.incident_restore) ? row.incident_restore : []).map(Number),
+    rollbackRestoreHours: num(row.rollback_restore),
   }));
 }
 
