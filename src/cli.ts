@@ -8,7 +8,7 @@ import { runConsole } from './console/console.ts';
 import { runDoctor } from './doctor.ts';
 import type { Settings } from './core/settings.ts';
 import { parseArgs } from 'node:util';
-import { describeAuditCheck, exportAuditLog, verifyAuditFile } from './audit-cli.ts';
+import { describeAuditCheck, describeAuditExport, exportAuditLog, verifyAuditFile } from './audit-cli.ts';
 import { kpiExport } from './report-cli.ts';
 import { DomainError } from './core/errors.ts';
 
@@ -21,7 +21,9 @@ const USAGE = `usage: relm <command>
   console   the local console: /release as any user, messages as text, buttons by number
   doctor    check every configured dependency and say how to fix what is wrong
   audit export [--out FILE]   the audit log as NDJSON with each entry's hash and the chain heads
-  audit verify FILE           check such a file offline: exit 0, or 1 naming the first broken line
+  audit verify FILE [--heads sha256:…]
+                              check such a file offline: exit 0, or 1 naming the first broken line;
+                              --heads, the digest the export printed, proves nothing was cut off
   report --from DATE --to DATE [--service S | --team T] --format csv|json
                               the KPIs of a period and the releases they come from
 `;
@@ -70,9 +72,17 @@ async function serve(env: Env, role: Role): Promise<void> {
 async function audit(env: Env, args: string[]): Promise<void> {
   const [sub, ...rest] = args;
   if (sub === 'verify') {
-    if (rest.length !== 1) fatal('usage: relm audit verify FILE');
-    const check = await verifyAuditFile(rest[0]!).catch((error: NodeJS.ErrnoException) => fatal(`relm: cannot read ${rest[0]} (${error.code ?? error.message})`));
-    process.stdout.write(`${describeAuditCheck(rest[0]!, check)}\n`);
+    let file: string | undefined;
+    let headsDigest: string | undefined;
+    try {
+      const { values, positionals } = parseArgs({ args: rest, options: { heads: { type: 'string' } }, strict: true, allowPositionals: true });
+      if (positionals.length !== 1) throw new Error('give one FILE');
+      [file, headsDigest] = [positionals[0], values.heads];
+    } catch (error) {
+      fatal(`relm: ${(error as Error).message}\nusage: relm audit verify FILE [--heads sha256:…]`);
+    }
+    const check = await verifyAuditFile(file!, { headsDigest }).catch((error: NodeJS.ErrnoException) => fatal(`relm: cannot read ${file} (${error.code ?? error.message})`));
+    process.stdout.write(`${describeAuditCheck(file!, check, headsDigest !== undefined)}\n`);
     process.exit(check.ok ? 0 : 1);
   }
   if (sub !== 'export') fatal('usage: relm audit export [--out FILE] | relm audit verify FILE');
@@ -85,8 +95,9 @@ async function audit(env: Env, args: string[]): Promise<void> {
   }
   const db = createDatabase({ url: env.DATABASE_URL, dataDir: env.RELM_DATA_DIR });
   try {
-    await exportAuditLog(db, { file: out });
-    if (out) process.stderr.write(`relm: wrote the audit log to ${out}\n`);
+    const summary = await exportAuditLog(db, { file: out });
+    // On stderr: stdout may be the export itself.
+    process.stderr.write(`${describeAuditExport(out ?? 'stdout', summary)}\n`);
   } finally {
     await db.destroy();
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { auditHash, chainKey, GENESIS_HASH, type AuditEntry } from './audit.ts';
 
@@ -11,8 +12,24 @@ import { auditHash, chainKey, GENESIS_HASH, type AuditEntry } from './audit.ts';
 export const AUDIT_FILE_FORMAT = 'relm-audit-log';
 export const AUDIT_FILE_VERSION = 1;
 
+/** What an export wrote, to be kept apart from the file: the closing line's digest vouches for the heads. */
+export interface AuditExportSummary {
+  entries: number;
+  chains: number;
+  headsDigest: string;
+}
+
+/**
+ * The digest of an export's closing line (its chain heads and count). The file alone cannot prove that
+ * nothing was cut from the end of a chain: whoever removes a chain's last entries can write the heads
+ * line again to match. Kept elsewhere (the audit ticket, the auditor's notes), this digest can.
+ */
+export function auditHeadsDigest(closingLine: string): string {
+  return `sha256:${createHash('sha256').update(closingLine.replace(/\r?\n$/, '')).digest('hex')}`;
+}
+
 /** The export's lines, one entry at a time: nothing is held but the chain heads. */
-export async function* auditFileLines(entries: AsyncIterable<AuditEntry> | Iterable<AuditEntry>, header: Record<string, unknown> = {}): AsyncGenerator<string> {
+export async function* auditFileLines(entries: AsyncIterable<AuditEntry> | Iterable<AuditEntry>, header: Record<string, unknown> = {}, done?: (summary: AuditExportSummary) => void): AsyncGenerator<string> {
   yield `${JSON.stringify({ format: AUDIT_FILE_FORMAT, version: AUDIT_FILE_VERSION, ...header })}\n`;
   const heads: Record<string, string> = {};
   let count = 0;
@@ -22,7 +39,9 @@ export async function* auditFileLines(entries: AsyncIterable<AuditEntry> | Itera
     count++;
     yield `${JSON.stringify({ seq: entry.seq, chain, releaseId: entry.releaseId, actor: entry.actor, action: entry.action, before: entry.before ?? null, after: entry.after ?? null, at: entry.at.toISOString(), prevHash: entry.prevHash, hash: entry.hash })}\n`;
   }
-  yield `${JSON.stringify({ heads, entries: count })}\n`;
+  const closing = JSON.stringify({ heads, entries: count });
+  done?.({ entries: count, chains: Object.keys(heads).length, headsDigest: auditHeadsDigest(closing) });
+  yield `${closing}\n`;
 }
 
 const hash = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest');
@@ -42,7 +61,7 @@ const HeadsLine = z.strictObject({ heads: z.record(z.string(), hash), entries: z
 const HeaderLine = z.looseObject({ format: z.literal(AUDIT_FILE_FORMAT), version: z.literal(AUDIT_FILE_VERSION) });
 
 export type AuditFileCheck =
-  | { ok: true; entries: number; chains: number; lastSeq: number }
+  | { ok: true; entries: number; chains: number; lastSeq: number; headsDigest: string }
   | { ok: false; line: number; seq?: number; reason: string; entries: number };
 
 function problem(error: z.ZodError): string {
@@ -55,12 +74,12 @@ function problem(error: z.ZodError): string {
  * its link to the previous entry of its chain, the order, and the closing heads and count. Answers with
  * the first line that does not hold and why.
  */
-export async function verifyAuditLines(lines: AsyncIterable<string> | Iterable<string>): Promise<AuditFileCheck> {
+export async function verifyAuditLines(lines: AsyncIterable<string> | Iterable<string>, expect: { headsDigest?: string } = {}): Promise<AuditFileCheck> {
   const heads = new Map<string, string>();
   let lineNo = 0;
   let entries = 0;
   let lastSeq = 0;
-  let closed: { line: number } | undefined;
+  let closed: { line: number; digest: string } | undefined;
   const fail = (reason: string, seq?: number): AuditFileCheck => ({ ok: false, line: lineNo, ...(seq !== undefined ? { seq } : {}), reason, entries });
   for await (const raw of lines) {
     lineNo++;
@@ -89,7 +108,7 @@ export async function verifyAuditLines(lines: AsyncIterable<string> | Iterable<s
         const wrong = stated.find(([chain, head]) => heads.get(chain) !== head)?.[0] ?? [...heads.keys()].find((chain) => !Object.hasOwn(closing.data.heads, chain));
         return fail(`the chain heads do not match the entries (chain ${wrong ?? '?'}: its last entries were removed, or the heads were changed)`);
       }
-      closed = { line: lineNo };
+      closed = { line: lineNo, digest: auditHeadsDigest(text) };
       continue;
     }
     const parsed = EntryLine.safeParse(value);
@@ -107,5 +126,8 @@ export async function verifyAuditLines(lines: AsyncIterable<string> | Iterable<s
   }
   if (lineNo === 0) return { ok: false, line: 0, reason: 'the file is empty', entries: 0 };
   if (!closed) return { ok: false, line: lineNo, reason: 'the file ends before its chain heads (it was cut off)', entries };
-  return { ok: true, entries, chains: heads.size, lastSeq };
+  if (expect.headsDigest !== undefined && expect.headsDigest.trim().toLowerCase() !== closed.digest) {
+    return { ok: false, line: closed.line, reason: `the chain heads are not the ones the export gave (it gave ${expect.headsDigest.trim()}, the file has ${closed.digest}): the last entries of a chain were removed and the heads written again, or this is another export`, entries };
+  }
+  return { ok: true, entries, chains: heads.size, lastSeq, headsDigest: closed.digest };
 }

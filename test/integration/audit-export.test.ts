@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,7 +72,7 @@ function alteredCopy(file: string, lineNo: number, at: (line: string) => number,
 describe('npx relm audit export / verify', () => {
   it('exports every entry with its chain, hashes and the chain heads, page by page, and the file verifies', async () => {
     const file = join(dir, 'audit.ndjson');
-    await exportAuditLog(db, { file }, { pageSize: 4, now: new Date('2026-11-21T00:00:00Z') });
+    const summary = await exportAuditLog(db, { file }, { pageSize: 4, now: new Date('2026-11-21T00:00:00Z') });
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toEqual({ format: 'relm-audit-log', version: 1, exportedAt: '2026-11-21T00:00:00.000Z' });
     const entries = lines.slice(1, -1);
@@ -82,8 +83,30 @@ describe('npx relm audit export / verify', () => {
     const rows = await db.selectFrom('audit_log').select(['release_id', 'hash']).orderBy('seq', 'desc').execute();
     const head = (releaseId: number | null) => rows.find((r) => r.release_id === releaseId)!.hash;
     expect(lines.at(-1)).toEqual({ heads: { 'release:1': head(1), 'release:2': head(2), global: head(null) }, entries: 25 });
-    expect(await verifyAuditFile(file)).toEqual({ ok: true, entries: 25, chains: 3, lastSeq: entries.at(-1).seq });
+    // The digest the exporter keeps apart from the file is the closing line's.
+    const closing = readFileSync(file, 'utf8').trimEnd().split('\n').at(-1)!;
+    expect(summary).toEqual({ entries: 25, chains: 3, headsDigest: `sha256:${createHash('sha256').update(closing).digest('hex')}` });
+    expect(await verifyAuditFile(file)).toEqual({ ok: true, entries: 25, chains: 3, lastSeq: entries.at(-1).seq, headsDigest: summary.headsDigest });
+    expect(await verifyAuditFile(file, { headsDigest: summary.headsDigest })).toMatchObject({ ok: true });
     expect(existsSync(`${file}.partial`)).toBe(false);
+  });
+
+  it('cannot tell from the file alone that a chain’s last entries were cut and its head written again, but --heads can', async () => {
+    const file = join(dir, 'audit-cut.ndjson');
+    const { headsDigest } = await exportAuditLog(db, { file });
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    // Release 2's last entry goes; its head becomes the entry before it, and the count one less: no
+    // hash needs computing, only copying.
+    const entries = lines.slice(1, -1).map((l) => JSON.parse(l));
+    const ofTwo = entries.filter((e) => e.chain === 'release:2');
+    const closing = JSON.parse(lines.at(-1)!);
+    const forged = [lines[0]!, ...lines.slice(1, -1).filter((l) => JSON.parse(l).seq !== ofTwo.at(-1).seq), JSON.stringify({ heads: { ...closing.heads, 'release:2': ofTwo.at(-2).hash }, entries: closing.entries - 1 })];
+    const cut = join(dir, 'audit-cut-forged.ndjson');
+    writeFileSync(cut, `${forged.join('\n')}\n`);
+    expect(await verifyAuditFile(cut)).toMatchObject({ ok: true, entries: 24 });
+    const checked = await verifyAuditFile(cut, { headsDigest });
+    expect(checked).toMatchObject({ ok: false, line: 26 });
+    expect(checked.ok === false && checked.reason).toContain(`the chain heads are not the ones the export gave (it gave ${headsDigest}`);
   });
 
   it('writes to a stream (stdout) when no file is given', async () => {
@@ -124,10 +147,19 @@ describe('npx relm audit export / verify', () => {
     const file = join(dir, 'cli.ndjson');
     const exported = await relm(['audit', 'export', '--out', file]);
     expect(exported.code).toBe(0);
-    expect(exported.out).toContain(`wrote the audit log to ${file}`);
+    expect(exported.out).toContain(`wrote 25 audit entries in 3 chains to ${file}`);
+    const digest = /^heads (sha256:[0-9a-f]{64})$/m.exec(exported.out)?.[1];
+    expect(digest, exported.out).toBeDefined();
     const ok = await relm(['audit', 'verify', file]);
     expect(ok.code).toBe(0);
     expect(ok.out).toContain(`${file}: OK. 25 entries in 3 chains`);
+    expect(ok.out).toContain(`Heads ${digest}: compare it with the digest the export printed`);
+    const vouched = await relm(['audit', 'verify', file, '--heads', digest!]);
+    expect(vouched.code).toBe(0);
+    expect(vouched.out).toContain(`Heads ${digest}, as the export gave them.`);
+    const other = await relm(['audit', 'verify', '--heads', `sha256:${'0'.repeat(64)}`, file]);
+    expect(other.code).toBe(1);
+    expect(other.out).toContain('the chain heads are not the ones the export gave');
     const altered = alteredCopy(file, 15, (l) => l.indexOf('"action":"') + 11, 'cli-altered.ndjson');
     const broken = await relm(['audit', 'verify', altered]);
     expect(broken.code).toBe(1);
