@@ -16,8 +16,10 @@ export const DEFAULT_REQUIRE_REVIEW: readonly ReviewRequirement[] = ['failed', '
 /** The states a rollout ends in; a review looks back on one of these. */
 export const FINISHED_STATES: readonly ReleaseState[] = ['completed', 'failed', 'rolled_back'];
 
-/** How many reminders a required review gets at most: at 1, 2, 3 and 4 times `review_after` after the rollout finished. */
-export const REVIEW_REMINDER_ROUNDS = 4;
+/** The first reminders of a required review come at 1, 2, 3 and 4 times `review_after` after the rollout finished… */
+export const REVIEW_REMINDER_FIRST_ROUNDS = 4;
+/** …then one a week (or every `review_after`, when that is longer) until the review is written. */
+export const REVIEW_REMINDER_LATER_EVERY_MS = 7 * 86_400_000;
 
 /** A post-release review as the reviewer wrote it. */
 export interface Review {
@@ -67,15 +69,25 @@ export function reviewStatus(release: Pick<Release, 'state' | 'type' | 'finished
   return { status: now.getTime() < dueAt.getTime() ? 'due' : 'overdue', dueAt };
 }
 
+/** When reminder round `round` (1, 2, …) of a review is due: see REVIEW_REMINDER_FIRST_ROUNDS. */
+export function reviewReminderAt(finishedAt: Date, reviewAfterMs: number, round: number): Date {
+  const first = Math.min(round, REVIEW_REMINDER_FIRST_ROUNDS) * reviewAfterMs;
+  const later = Math.max(0, round - REVIEW_REMINDER_FIRST_ROUNDS) * Math.max(reviewAfterMs, REVIEW_REMINDER_LATER_EVERY_MS);
+  return new Date(finishedAt.getTime() + first + later);
+}
+
 /**
- * The reminder round due now for a required review not yet written: the latest of rounds 1..4 whose
- * time (round × review_after after the rollout finished) has come, so a relm that was down for a week
- * sends one reminder, not four; undefined before the first round.
+ * The reminder round due now for a required review not yet written: the latest round whose time has
+ * come, so a relm that was down for a week sends one reminder, not several; undefined before the first.
  */
 export function reviewReminderRound(finishedAt: Date, reviewAfterMs: number, now: Date): number | undefined {
   if (reviewAfterMs <= 0) return undefined;
-  const rounds = Math.floor((now.getTime() - finishedAt.getTime()) / reviewAfterMs);
-  return rounds >= 1 ? Math.min(rounds, REVIEW_REMINDER_ROUNDS) : undefined;
+  const elapsed = now.getTime() - finishedAt.getTime();
+  const fast = Math.floor(elapsed / reviewAfterMs);
+  if (fast < 1) return undefined;
+  if (fast <= REVIEW_REMINDER_FIRST_ROUNDS) return fast;
+  const afterFirst = elapsed - REVIEW_REMINDER_FIRST_ROUNDS * reviewAfterMs;
+  return REVIEW_REMINDER_FIRST_ROUNDS + Math.floor(afterFirst / Math.max(reviewAfterMs, REVIEW_REMINDER_LATER_EVERY_MS));
 }
 
 /** Follow-up actions as typed: one per line, bullets and blank lines dropped, each once. */

@@ -64,6 +64,8 @@ export interface ReleasesTable {
   rating_count: Generated<number>;
   first_commit_at: Generated<Date | null>;
   reviewed: Generated<boolean>;
+  /** When the review reminder sweep looks at this release next; set by a trigger when its rollout ends, cleared once no reminder is due. */
+  review_chase_at: Generated<Date | null>;
 }
 
 export interface RiskFactorRecord {

@@ -255,4 +255,39 @@ describe('reminders of a required review', () => {
     expect(reminders()).toHaveLength(4);
     expect((await h.command('U0DEV', `show REL-${id}`, { channel: 'C0SHOP' })).reply!.text).toContain('Reviewed by <@U0DEV>');
   });
+
+  it('keep reminding weekly after the fourth round, one round at a time, until the review is written', async () => {
+    const base = offset;
+    const id = await approved('1.2.0', new Date(now().getTime() + 1_500));
+    await checklist(id, 'canary');
+    await h.command('U0DEV', `abort REL-${id} wrong build`, { channel: 'C0SHOP' });
+    expect(await state(id)).toBe('failed');
+    await h.settle();
+    const reminders = () => h.slack.messages.filter((m) => m.channel === 'D0DEV' && m.text.includes(`post-release review of *REL-${id}*`));
+    const chase = async (days: number) => {
+      offset = base + days * DAY;
+      await chaseReviews(h.relm.ctx);
+      await h.settle();
+    };
+    // Down for the first twelve days: one reminder, the fourth round's, not four.
+    await chase(12.01);
+    expect(reminders().map((m) => /\(reminder (\d+)\)/.exec(m.text)?.[1])).toEqual(['4']);
+    await chase(18.9);
+    expect(reminders()).toHaveLength(1);
+    await chase(19.01);
+    await chase(19.5);
+    await chase(26.01);
+    expect(reminders().map((m) => /\(reminder (\d+)\)/.exec(m.text)?.[1])).toEqual(['4', '5', '6']);
+    // The release managers hear the same.
+    expect(h.slack.messages.filter((m) => m.channel === 'D0RM' && m.text.includes(`post-release review of *REL-${id}*`))).toHaveLength(3);
+
+    const opened = await h.command('U0DEV', `review REL-${id}`, { channel: 'C0SHOP' });
+    await h.submitView('U0DEV', opened.view, reviewValues({ lessons: 'Pin the build id.' }));
+    await h.settle();
+    await chase(33.01);
+    await chase(40.01);
+    expect(reminders()).toHaveLength(3);
+    const row = await h.relm.db.selectFrom('releases').select('review_chase_at').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.review_chase_at).toBeNull();
+  });
 });

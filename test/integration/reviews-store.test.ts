@@ -3,7 +3,7 @@ import { openTestStore } from '../support/store.ts';
 import { sql } from 'kysely';
 import type { Database } from '../../src/store/database.ts';
 import { insertRelease } from '../../src/store/repositories/releases.ts';
-import { findReview, reviewCounts, saveReview, searchLessons, unreviewedSince } from '../../src/store/repositories/reviews.ts';
+import { findReview, reviewChasesDue, reviewCounts, saveReview, searchLessons, setReviewChases } from '../../src/store/repositories/reviews.ts';
 
 const day = (n: number) => new Date(Date.UTC(2026, 10, 1 + n, 12));
 
@@ -106,10 +106,23 @@ describe.each(['postgres', 'pglite'] as const)('post-release reviews in the stor
     const unreviewedCompleted = (await insertRelease(db, releaseRow('1.5.0', 'completed', day(9)))).id;
     expect(await reviewCounts(db, { from: day(0), to: day(10) })).toEqual({ done: 4, due: 1 });
     expect(await reviewCounts(db, { from: day(0), to: day(10), rules: [{ service: 'payments', requireReview: ['all'] }] })).toEqual({ done: 4, due: 2 });
-    expect((await unreviewedSince(db, day(0))).map((r) => r.id)).toEqual([ids.rolledBack, unreviewedCompleted]);
-    expect((await unreviewedSince(db, day(0), { limit: 1 })).map((r) => r.id)).toEqual([ids.rolledBack]);
-    expect((await unreviewedSince(db, day(0), { afterId: ids.rolledBack, limit: 1 })).map((r) => r.id)).toEqual([unreviewedCompleted]);
-    expect((await unreviewedSince(db, day(3))).map((r) => r.id)).toEqual([unreviewedCompleted]);
+    // A rollout that ends (its finish time set, by any path) puts an unreviewed release up for the
+    // reminder sweep from its finish on; a reviewed one is not.
+    const finish = (id: number, at: Date) => db.updateTable('releases').set({ finished_at: at }).where('id', '=', id).execute();
+    const anHourAfter = (d: Date) => new Date(d.getTime() + 3_600_000);
+    await finish(unreviewedCompleted, anHourAfter(day(9)));
+    await finish(ids.rolledBack!, anHourAfter(day(2)));
+    await finish(ids.failed!, anHourAfter(day(1)));
+    const chaseDue = async (now: Date, limit?: number) => (await reviewChasesDue(db, now, limit)).map((r) => r.id);
+    expect(await chaseDue(day(9))).toEqual([ids.rolledBack]);
+    expect(await chaseDue(day(10))).toEqual([ids.rolledBack, unreviewedCompleted]);
+    expect(await chaseDue(day(10), 1)).toEqual([ids.rolledBack]);
+    // The sweep moves each on to its next look, or clears it.
+    await setReviewChases(db, [{ releaseId: ids.rolledBack!, at: day(20) }, { releaseId: unreviewedCompleted, at: null }]);
+    expect(await chaseDue(day(19))).toEqual([]);
+    expect(await chaseDue(day(20))).toEqual([ids.rolledBack]);
+    await setReviewChases(db, [{ releaseId: ids.rolledBack!, at: null }]);
+    expect(await chaseDue(day(100))).toEqual([]);
     // Each service by its own rule, and the default for a service without one.
     await insertRelease(db, releaseRow('2.1.0', 'failed', day(8), { service: 'search' }));
     const due = async (rules: { service: string; requireReview: ('failed' | 'rolled_back' | 'completed' | 'emergency' | 'all')[] }[]) => (await reviewCounts(db, { from: day(0), to: day(10), rules })).due;

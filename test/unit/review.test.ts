@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { actionKey, parseActions, reviewReminderRound, reviewRequired, reviewStatus } from '../../src/core/review.ts';
+import { actionKey, parseActions, reviewReminderAt, reviewReminderRound, reviewRequired, reviewStatus } from '../../src/core/review.ts';
 import { deviationsOf, timelineOf } from '../../src/core/usecases/review.ts';
-import { reviewChaseDue } from '../../src/core/usecases/chase-reviews.ts';
+import { nextReviewChase, reviewChaseDue } from '../../src/core/usecases/chase-reviews.ts';
 import { parseRelmFile } from '../../src/config/relm-file.ts';
 import { elapsed, renderLessons, reviewStatusText } from '../../src/bot/blocks/review.ts';
 import type { AuditEntry } from '../../src/core/audit.ts';
@@ -52,12 +52,26 @@ describe('review state: done, due, overdue', () => {
 });
 
 describe('review reminders', () => {
-  it('come at 1, 2, 3 and 4 times review_after, the latest round only, never a fifth', () => {
+  it('come at 1, 2, 3 and 4 times review_after, then weekly until the review is written, the latest round only', () => {
     expect(reviewReminderRound(finishedAt, 3 * DAY, at(3 * DAY - 1))).toBeUndefined();
     expect(reviewReminderRound(finishedAt, 3 * DAY, at(3 * DAY))).toBe(1);
     expect(reviewReminderRound(finishedAt, 3 * DAY, at(6 * DAY + 5))).toBe(2);
     expect(reviewReminderRound(finishedAt, 3 * DAY, at(11 * DAY))).toBe(3);
-    expect(reviewReminderRound(finishedAt, 3 * DAY, at(40 * DAY))).toBe(4);
+    expect(reviewReminderRound(finishedAt, 3 * DAY, at(12 * DAY))).toBe(4);
+    // Then a week apart: 19, 26, 33 and 40 days after the finish.
+    expect(reviewReminderRound(finishedAt, 3 * DAY, at(19 * DAY - 1))).toBe(4);
+    expect(reviewReminderRound(finishedAt, 3 * DAY, at(19 * DAY))).toBe(5);
+    expect(reviewReminderRound(finishedAt, 3 * DAY, at(40 * DAY))).toBe(8);
+    for (const round of [1, 4, 5, 8]) expect(reviewReminderRound(finishedAt, 3 * DAY, reviewReminderAt(finishedAt, 3 * DAY, round))).toBe(round);
+    // A review_after longer than a week keeps its own pace: 14, 28, 42, 56, then 70 days.
+    expect(reviewReminderAt(finishedAt, 14 * DAY, 5)).toEqual(at(70 * DAY));
+    expect(reviewReminderRound(finishedAt, 14 * DAY, at(69 * DAY))).toBe(4);
+  });
+  it('are looked at again at the next round, and never when no review is required', () => {
+    expect(nextReviewChase({ finishedAt }, true, 3 * DAY, at(DAY))).toEqual(at(3 * DAY));
+    expect(nextReviewChase({ finishedAt }, true, 3 * DAY, at(7 * DAY))).toEqual(at(9 * DAY));
+    expect(nextReviewChase({ finishedAt }, true, 3 * DAY, at(13 * DAY))).toEqual(at(19 * DAY));
+    expect(nextReviewChase({ finishedAt }, false, 3 * DAY, at(7 * DAY))).toBeNull();
   });
   it('are keyed by release and round, and only for required reviews', () => {
     const release = { id: 4, finishedAt, state: 'failed', type: 'minor' } as StoredRelease;

@@ -1,9 +1,9 @@
 import type { CoreContext } from '../context.ts';
 import type { OutboxMessage } from '../effect.ts';
 import { policyOf } from '../settings.ts';
-import { REVIEW_REMINDER_ROUNDS, reviewReminderRound, reviewRequired } from '../review.ts';
+import { reviewReminderAt, reviewReminderRound, reviewRequired } from '../review.ts';
 import { enqueueOutbox } from '../../store/repositories/outbox.ts';
-import { unreviewedSince } from '../../store/repositories/reviews.ts';
+import { reviewChasesDue, setReviewChases } from '../../store/repositories/reviews.ts';
 import type { StoredRelease } from '../release.ts';
 import { DEFAULT_REVIEW_AFTER_MS } from './review.ts';
 
@@ -18,31 +18,54 @@ export function reviewChaseDue(release: StoredRelease, required: boolean, review
 }
 
 /**
+ * When the sweep is to look at a release next: the time of the round after the one due now, or null
+ * when no reminder will be (no review required, or written).
+ */
+export function nextReviewChase(release: Pick<StoredRelease, 'finishedAt'>, required: boolean, reviewAfterMs: number, now: Date): Date | null {
+  if (!required || !release.finishedAt || reviewAfterMs <= 0) return null;
+  const round = reviewReminderRound(release.finishedAt, reviewAfterMs, now) ?? 0;
+  return reviewReminderAt(release.finishedAt, reviewAfterMs, round + 1);
+}
+
+/**
  * Reminds the owner and the release managers of the required reviews not yet written (run by the
  * minute sweep): at `review_after` after the rollout finished, then at twice, three and four times it,
- * never more. A written review stops it: the effect finds the review and sends nothing.
+ * then weekly until the review is written (see REVIEW_REMINDER_FIRST_ROUNDS). Only the releases whose
+ * next look is due are read (`review_chase_at`), and each is moved on to its next round in the same
+ * transaction as its reminder, so a crash repeats a page rather than losing a round; the round's key
+ * makes a repeat send nothing twice. A written review stops it: the sweep clears it, and the effect
+ * finds the review and sends nothing.
  */
 export async function chaseReviews(ctx: CoreContext): Promise<number> {
   const now = ctx.clock();
-  const longest = Math.max(DEFAULT_REVIEW_AFTER_MS, ...Object.values(ctx.settings.deploymentModels).map((m) => m.reviewAfterMs ?? DEFAULT_REVIEW_AFTER_MS));
-  // Past the last round nothing more is sent: releases finished longer ago are not looked at.
-  const since = new Date(now.getTime() - longest * (REVIEW_REMINDER_ROUNDS + 1));
-  const messages: OutboxMessage[] = [];
-  // Page by page, so however many releases finished in the window, every one is looked at.
-  for (let afterId = 0, page: StoredRelease[]; (page = await unreviewedSince(ctx.db, since, { afterId, limit: PAGE })).length > 0; afterId = page[page.length - 1]!.id) {
+  let queued = 0;
+  for (;;) {
+    const page = await reviewChasesDue(ctx.db, now, PAGE);
+    if (page.length === 0) break;
+    const messages: OutboxMessage[] = [];
+    const next: { releaseId: number; at: Date | null }[] = [];
     for (const release of page) {
+      const model = Object.hasOwn(ctx.settings.deploymentModels, release.deploymentModel) ? ctx.settings.deploymentModels[release.deploymentModel]! : undefined;
+      const reviewAfterMs = model?.reviewAfterMs ?? DEFAULT_REVIEW_AFTER_MS;
+      let required = false;
       try {
-        const model = Object.hasOwn(ctx.settings.deploymentModels, release.deploymentModel) ? ctx.settings.deploymentModels[release.deploymentModel]! : undefined;
-        const due = reviewChaseDue(release, reviewRequired(release, policyOf(ctx.settings, release.service)), model?.reviewAfterMs ?? DEFAULT_REVIEW_AFTER_MS, now);
-        // The first round comes as the review turns overdue: the card says so from then on.
-        if (due) messages.push(due, { kind: 'card', releaseId: release.id, dedupeKey: `card:${release.id}:review:${due.payload.round}`, payload: { releaseId: release.id } });
+        required = !release.reviewed && reviewRequired(release, policyOf(ctx.settings, release.service));
       } catch {
-        // a service no longer in relm.yml
+        // a service no longer in relm.yml: nobody to remind by its rules
       }
+      const due = reviewChaseDue(release, required, reviewAfterMs, now);
+      // The first round comes as the review turns overdue: the card says so from then on.
+      if (due) messages.push(due, { kind: 'card', releaseId: release.id, dedupeKey: `card:${release.id}:review:${due.payload.round}`, payload: { releaseId: release.id } });
+      next.push({ releaseId: release.id, at: nextReviewChase(release, required, reviewAfterMs, now) });
     }
+    const ids = await ctx.db.transaction().execute(async (trx) => {
+      const written = await enqueueOutbox(trx, messages, now);
+      await setReviewChases(trx, next);
+      return written;
+    });
+    await ctx.effects.dispatch(ids);
+    queued += ids.length;
     if (page.length < PAGE) break;
   }
-  const ids = await enqueueOutbox(ctx.db, messages, now);
-  await ctx.effects.dispatch(ids);
-  return ids.length;
+  return queued;
 }

@@ -27,6 +27,7 @@ import * as kpiReleaseCounts from './2026-12-03T01-00-kpi-release-counts.ts';
 import * as kpiPeriodIndexes from './2026-12-03T02-00-kpi-period-indexes.ts';
 import * as kpiRestoreIndex from './2026-12-03T03-00-kpi-restore-index.ts';
 import * as incidentJiraOrder from './2026-12-04T00-00-incident-jira-order.ts';
+import * as reviewChase from './2026-12-04T01-00-review-chase.ts';
 
 /** Every migration, keyed by its ISO-dated name; Kysely's Migrator runs them in name order. */
 export const migrations: Record<string, Migration> = {
@@ -58,4 +59,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-03T02-00-kpi-period-indexes': kpiPeriodIndexes,
   '2026-12-03T03-00-kpi-restore-index': kpiRestoreIndex,
   '2026-12-04T00-00-incident-jira-order': incidentJiraOrder,
+  '2026-12-04T01-00-review-chase': reviewChase,
 };

@@ -146,19 +146,28 @@ function requires(requirements: readonly ReviewRequirement[]) {
 }
 
 /**
- * Finished releases with no review whose rollout ended since `since`: what the reminder sweep looks at,
- * a page at a time in id order (`afterId` is the last id of the page before).
+ * The releases whose review the reminder sweep is to look at by `now`, longest waiting first, off the
+ * partial index on `review_chase_at` (set when a rollout ends): a page at a time, as the sweep moves
+ * each one it looks at past `now` or clears it.
  */
-export async function unreviewedSince(db: Db, since: Date, page: { afterId?: number; limit?: number } = {}): Promise<StoredRelease[]> {
+export async function reviewChasesDue(db: Db, now: Date, limit = 500): Promise<(StoredRelease & { reviewed: boolean })[]> {
   const rows = await db
     .selectFrom('releases')
     .selectAll('releases')
-    .where('state', 'in', [...FINISHED_STATES])
-    .where('finished_at', '>=', since)
-    .where('id', '>', page.afterId ?? 0)
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('reviews').select('reviews.release_id').whereRef('reviews.release_id', '=', 'releases.id'))))
+    .where('review_chase_at', 'is not', null)
+    .where('review_chase_at', '<=', now)
+    .orderBy('review_chase_at')
     .orderBy('id')
-    .limit(page.limit ?? 500)
+    .limit(limit)
     .execute();
-  return rows.map(toRelease);
+  return rows.map((row) => ({ ...toRelease(row), reviewed: row.reviewed }));
+}
+
+/** When the sweep looks at each of these releases next (null: never again), in one statement. */
+export async function setReviewChases(db: Db, next: { releaseId: number; at: Date | null }[]): Promise<void> {
+  if (next.length === 0) return;
+  await sql`
+    UPDATE releases r SET review_chase_at = v.at
+    FROM unnest(${next.map((n) => n.releaseId)}::int[], ${next.map((n) => n.at?.toISOString() ?? null)}::timestamptz[]) AS v(id, at)
+    WHERE r.id = v.id`.execute(db);
 }
