@@ -36,6 +36,16 @@ export class DatabaseUnreachableError extends Error {
   }
 }
 
+const embedded = new WeakSet<Database>();
+
+/**
+ * Whether the database is the embedded PGlite: one connection, one transaction at a time, so a reader
+ * needs no snapshot to see a consistent log, and a long transaction would hold up everything else.
+ */
+export function isEmbedded(db: Database): boolean {
+  return embedded.has(db);
+}
+
 /** One connection pool (or one embedded PGlite) per process, built by the composition root. */
 export function createDatabase(options: DatabaseOptions): Database {
   if (options.url) {
@@ -61,7 +71,9 @@ export function createDatabase(options: DatabaseOptions): Database {
     mkdirSync(options.dataDir, { recursive: true });
     return PGlite.create(resolve(options.dataDir, 'pgdata'));
   };
-  return new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
+  embedded.add(db);
+  return db;
 }
 
 export function migrator(db: Database): Migrator {

@@ -4,6 +4,7 @@ import { SlackEmulator } from '../../src/console/slack-emulator.ts';
 import { FakeDeployer } from '../support/fake-deployer.ts';
 import { FakeGitHub } from '../support/fake-github.ts';
 import { FakeJira } from '../support/fake-jira.ts';
+import { takeFakeServerFaults } from '../support/local-server.ts';
 
 // The replicas test SIGKILLs a worker while it may be sending to Jira, GitHub, Slack or the deployer.
 // A real server drops such a request and serves the next; a fake that left the aborted body read as an
@@ -60,6 +61,8 @@ describe('the fake servers, when a client dies mid-request', () => {
       expect(res.status).toBe(500);
       expect(await res.text()).toMatch(/^fake server fault: .*JSON/);
       expect(unhandled).toEqual([]);
+      // Recorded, so the test it happened in fails (here it is the point, so it is taken).
+      expect(takeFakeServerFaults()).toEqual([expect.stringMatching(/^POST \/deploy: .*JSON/)]);
     } finally {
       await deployer.stop();
     }

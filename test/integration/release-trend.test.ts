@@ -60,15 +60,15 @@ describe.each(['postgres', 'pglite'] as const)('the weekly outcome trend on %s',
     }
   });
 
-  it('counts weeks on the digest’s timezone’s clock, across a change of summer time, and keeps to its services', async () => {
+  it('names each week by its first day in the digest’s timezone, across a change of summer time, and keeps to its services', async () => {
     // A digest at Monday midnight in Tokyo (15:00 UTC the day before): 1.0.0, Sunday 6 December 23:30
     // UTC, is Monday morning there, in the second week; in London it was the first.
     const tokyo = await weeklyOutcomes(db, { to: new Date('2026-12-13T15:00:00Z'), weeks: 2, timezone: 'Asia/Tokyo', services: ['payments'] });
     expect(tokyo.map((w) => w.week)).toEqual(['2026-11-30', '2026-12-07']);
     expect(tokyo[0]!.counts).toMatchObject({ completed: 1, rolled_back: 1, cancelled: 1 });
     expect(tokyo[1]!.counts).toMatchObject({ completed: 1, failed: 0 });
-    // London leaves summer time on 25 October 2026: twelve weeks back from 14 December 09:00 GMT start
-    // at 21 September 09:00 BST (08:00 UTC), every week a Monday.
+    // London leaves summer time on 25 October 2026: twelve weeks of 168 hours back from 14 December
+    // 09:00 GMT begin on 21 September at 10:00 BST, and every week on a Monday.
     const twelve = await weeklyOutcomes(db, { to: firing, weeks: 12, timezone: 'Europe/London', services: null });
     expect(twelve).toHaveLength(12);
     expect(twelve[0]!.week).toBe('2026-09-21');

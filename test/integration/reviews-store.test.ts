@@ -118,10 +118,16 @@ describe.each(['postgres', 'pglite'] as const)('post-release reviews in the stor
     expect(await chaseDue(day(10))).toEqual([ids.rolledBack, unreviewedCompleted]);
     expect(await chaseDue(day(10), 1)).toEqual([ids.rolledBack]);
     // The sweep moves each on to its next look, or clears it.
-    await setReviewChases(db, [{ releaseId: ids.rolledBack!, at: day(20) }, { releaseId: unreviewedCompleted, at: null }]);
+    const [rolledBack, completed] = await reviewChasesDue(db, day(10));
+    await setReviewChases(db, [{ releaseId: ids.rolledBack!, seen: rolledBack!.reviewChaseAt, at: day(20) }, { releaseId: unreviewedCompleted, seen: completed!.reviewChaseAt, at: null }]);
     expect(await chaseDue(day(19))).toEqual([]);
     expect(await chaseDue(day(20))).toEqual([ids.rolledBack]);
-    await setReviewChases(db, [{ releaseId: ids.rolledBack!, at: null }]);
+    // A rollout that ended again after the sweep read the release keeps the time it set.
+    const endedAgain = new Date(day(2).getTime() + 2 * 3_600_000);
+    await finish(ids.rolledBack!, endedAgain);
+    await setReviewChases(db, [{ releaseId: ids.rolledBack!, seen: day(20), at: null }]);
+    expect(await chaseDue(day(3))).toEqual([ids.rolledBack]);
+    await setReviewChases(db, [{ releaseId: ids.rolledBack!, seen: endedAgain, at: null }]);
     expect(await chaseDue(day(100))).toEqual([]);
     // Each service by its own rule, and the default for a service without one.
     await insertRelease(db, releaseRow('2.1.0', 'failed', day(8), { service: 'search' }));

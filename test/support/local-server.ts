@@ -15,18 +15,27 @@ export async function closeNow(server: Server | undefined): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+const faults: string[] = [];
+
+/** The faults of the fake servers since the last call (test/support/fake-server-faults.ts fails a test that had any). */
+export function takeFakeServerFaults(): string[] {
+  return faults.splice(0);
+}
+
 /**
  * An async request handler as a real server runs it: a client that goes away mid-request (a relm
  * process SIGKILLed while it sends) ends that request and nothing else, and a fault of the fake itself
- * answers 500 with its message, so the test that caused it sees it, instead of an unhandled rejection
- * landing on whichever test file happens to be running.
+ * answers 500 with its message and is recorded, so the test that caused it fails, instead of an
+ * unhandled rejection landing on whichever test file happens to be running, or a retry hiding it.
  */
 export function guarded(handler: (req: IncomingMessage, res: ServerResponse) => Promise<unknown>): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     handler(req, res).catch((error: unknown) => {
       if (res.writableEnded || res.destroyed || req.socket.destroyed) return;
+      const message = error instanceof Error ? error.message : String(error);
+      faults.push(`${req.method} ${req.url}: ${message}`);
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(`fake server fault: ${error instanceof Error ? error.message : String(error)}`);
+      res.end(`fake server fault: ${message}`);
     });
   };
 }

@@ -8,6 +8,8 @@ import type { StoredRelease } from '../release.ts';
 import { DEFAULT_REVIEW_AFTER_MS } from './review.ts';
 
 const PAGE = 500;
+const MAX_PAGES = 20;
+const DAY_MS = 86_400_000;
 
 /** The reminder due now for one release's required review, keyed by the release and the round so each is sent once. */
 export function reviewChaseDue(release: StoredRelease, required: boolean, reviewAfterMs: number, now: Date): OutboxMessage | undefined {
@@ -39,24 +41,28 @@ export function nextReviewChase(release: Pick<StoredRelease, 'finishedAt'>, requ
 export async function chaseReviews(ctx: CoreContext): Promise<number> {
   const now = ctx.clock();
   let queued = 0;
-  for (;;) {
+  // Bounded, so a sweep always ends: what is left is the next minute's.
+  for (let pages = 0; pages < MAX_PAGES; pages++) {
     const page = await reviewChasesDue(ctx.db, now, PAGE);
     if (page.length === 0) break;
     const messages: OutboxMessage[] = [];
-    const next: { releaseId: number; at: Date | null }[] = [];
+    const next: { releaseId: number; seen: Date; at: Date | null }[] = [];
     for (const release of page) {
       const model = Object.hasOwn(ctx.settings.deploymentModels, release.deploymentModel) ? ctx.settings.deploymentModels[release.deploymentModel]! : undefined;
       const reviewAfterMs = model?.reviewAfterMs ?? DEFAULT_REVIEW_AFTER_MS;
-      let required = false;
+      let policy;
       try {
-        required = !release.reviewed && reviewRequired(release, policyOf(ctx.settings, release.service));
+        policy = policyOf(ctx.settings, release.service);
       } catch {
-        // a service no longer in relm.yml: nobody to remind by its rules
+        // A service not in relm.yml (now): nobody to remind by its rules, but it may come back.
+        next.push({ releaseId: release.id, seen: release.reviewChaseAt, at: release.reviewed ? null : new Date(now.getTime() + DAY_MS) });
+        continue;
       }
+      const required = !release.reviewed && reviewRequired(release, policy);
       const due = reviewChaseDue(release, required, reviewAfterMs, now);
       // The first round comes as the review turns overdue: the card says so from then on.
       if (due) messages.push(due, { kind: 'card', releaseId: release.id, dedupeKey: `card:${release.id}:review:${due.payload.round}`, payload: { releaseId: release.id } });
-      next.push({ releaseId: release.id, at: nextReviewChase(release, required, reviewAfterMs, now) });
+      next.push({ releaseId: release.id, seen: release.reviewChaseAt, at: nextReviewChase(release, required, reviewAfterMs, now) });
     }
     const ids = await ctx.db.transaction().execute(async (trx) => {
       const written = await enqueueOutbox(trx, messages, now);

@@ -85,12 +85,13 @@ export async function kpiReport(ctx: Pick<CoreContext, 'db' | 'settings'>, query
 /** One ended release as the export shows it: the facts each KPI counted it by, and whether a review of it is required. */
 export type KpiExportRow = KpiReleaseRow & { reviewRequired: boolean };
 
-/** As Reviews due counts it: by the service's own `require_review`; a service gone from relm.yml requires none. */
+/** As Reviews due counts it: by the service's own `require_review`, or by the default for a service gone from relm.yml. */
 function requiresReview(settings: Settings, row: KpiReleaseRow): boolean {
+  const release = { state: row.state as ReleaseState, type: row.type as ReleaseType };
   try {
-    return reviewRequired({ state: row.state as ReleaseState, type: row.type as ReleaseType }, policyOf(settings, row.service));
+    return reviewRequired(release, policyOf(settings, row.service));
   } catch {
-    return false;
+    return reviewRequired(release, {});
   }
 }
 

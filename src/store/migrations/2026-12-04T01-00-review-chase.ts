@@ -18,10 +18,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     END
     $$`.execute(db);
   await sql`CREATE TRIGGER releases_review_chase BEFORE UPDATE OF finished_at ON releases FOR EACH ROW EXECUTE FUNCTION relm_review_chase()`.execute(db);
-  // The releases still being chased before (four rounds of review_after, 12 days by default) are looked
-  // at again, and the sweep keeps the required ones. Older ones were given up on then: taking them up now
+  // The unreviewed releases of the last 90 days are looked at again (the sweep keeps the required ones,
+  // at the round each has reached, then weekly): more than four rounds of any usual review_after, so none
+  // still being chased is dropped. Older ones stay as the four-round rule left them: taking them all up
   // would greet an upgrade with a DM for every unreviewed release of the history.
-  await sql`UPDATE releases SET review_chase_at = finished_at WHERE finished_at > now() - interval '30 days' AND state IN ('completed', 'failed', 'rolled_back') AND NOT reviewed`.execute(db);
+  await sql`UPDATE releases SET review_chase_at = finished_at WHERE finished_at > now() - interval '90 days' AND state IN ('completed', 'failed', 'rolled_back') AND NOT reviewed`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AuditRow, DB } from '../schema.ts';
 import { auditHash, chainKey, GENESIS_HASH, type AuditEntry } from '../../core/audit.ts';
+import { isEmbedded } from '../database.ts';
 
 function toEntry(row: AuditRow): AuditEntry {
   return {
@@ -94,19 +95,29 @@ export async function auditFor(db: Kysely<DB> | Transaction<DB>, releaseId: numb
  * look tampered with.
  */
 export async function* auditChain(db: Kysely<DB>, pageSize = 1000): AsyncGenerator<AuditEntry> {
+  // PGlite runs one transaction at a time, so its pages are consistent as they are, and a transaction
+  // held for the whole read would stop every other query of the process until the last hash is checked.
+  if (isEmbedded(db)) {
+    yield* auditPages(db, pageSize);
+    return;
+  }
   const trx = await db.startTransaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute();
   try {
-    let after = 0;
-    for (;;) {
-      const rows = await trx.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
-      for (const row of rows) yield toEntry(row);
-      if (rows.length < pageSize) return;
-      after = rows[rows.length - 1]!.seq;
-    }
+    yield* auditPages(trx, pageSize);
   } finally {
     // Read only, so ending it changes nothing; a reader that stops early gives the connection back too,
     // and a rollback on a connection already lost must not hide the error that lost it.
     await trx.rollback().execute().catch(() => {});
+  }
+}
+
+async function* auditPages(db: Kysely<DB>, pageSize: number): AsyncGenerator<AuditEntry> {
+  let after = 0;
+  for (;;) {
+    const rows = await db.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(pageSize).execute();
+    for (const row of rows) yield toEntry(row);
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1]!.seq;
   }
 }
 

@@ -1,5 +1,4 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { DateTime } from 'luxon';
 import type { DB } from '../schema.ts';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -20,6 +19,8 @@ export interface TrendWeek {
 }
 
 type Services = readonly string[] | null;
+
+const WEEK_MS = 7 * 86_400_000;
 
 const endedAt = sql`coalesce(r.finished_at, r.updated_at)`;
 
@@ -43,28 +44,25 @@ export async function outcomeCounts(db: Db, filter: { from: Date; to: Date; serv
 }
 
 /**
- * The `weeks` weeks before `to`, counted back from it: each week is seven days of the digest's
- * timezone's clock (a week across a change of summer time is still Monday 09:00 to Monday 09:00), the
- * last one ending at `to`, so a weekly digest's own period is the last bar however the cron falls.
- * Releases that ended in each, by outcome, every week present (zero where nothing ended), in one
- * grouped query.
+ * The `weeks` weeks before `to`, counted back from it: each week is seven days (168 hours), the last
+ * ending at `to`, so a weekly digest's own period is exactly the last bar however the cron falls (across
+ * a change of summer time the earlier bars begin an hour earlier or later on the clock). Each is named
+ * by the day it begins in the digest's timezone. Releases that ended in each, by outcome, every week
+ * present (zero where nothing ended), in one grouped query.
  */
 export async function weeklyOutcomes(db: Db, filter: { to: Date; weeks: number; timezone: string; services: Services }): Promise<TrendWeek[]> {
   const weeks = Math.max(1, Math.floor(filter.weeks));
-  const localEnd = DateTime.fromJSDate(filter.to, { zone: filter.timezone });
-  const from = localEnd.minus({ weeks }).toJSDate();
-  // Local wall-clock time minus local wall-clock time ignores summer time, as the weeks do.
-  const localFrom = sql`(${from}::timestamptz AT TIME ZONE ${filter.timezone})`;
+  const from = new Date(filter.to.getTime() - weeks * WEEK_MS);
   const result = await sql<{ week: string; outcome: string | null; n: number; deployed: number; failures: number }>`
     WITH weeks AS (SELECT k FROM generate_series(0, ${weeks - 1}::int) AS k),
     ended AS (
       SELECT r.state,
-             floor(extract(epoch FROM (${endedAt} AT TIME ZONE ${filter.timezone}) - ${localFrom}) / 604800)::int AS k,
+             floor(extract(epoch FROM ${endedAt} - ${from}::timestamptz) / 604800)::int AS k,
              EXISTS (SELECT 1 FROM incidents i WHERE i.release_id = r.id) AS incident
       FROM releases r
       WHERE r.state = ANY(${[...TREND_OUTCOMES]}::text[]) AND ${endedAt} >= ${from} AND ${endedAt} < ${filter.to} ${inServices(filter.services)}
     )
-    SELECT w.k, to_char(${localFrom} + w.k * interval '1 week', 'YYYY-MM-DD') AS week, e.state AS outcome, count(e.state)::int AS n,
+    SELECT w.k, to_char((${from}::timestamptz + w.k * interval '168 hours') AT TIME ZONE ${filter.timezone}, 'YYYY-MM-DD') AS week, e.state AS outcome, count(e.state)::int AS n,
            count(*) FILTER (WHERE e.state IN ('completed', 'failed', 'rolled_back'))::int AS deployed,
            count(*) FILTER (WHERE e.state IN ('failed', 'rolled_back') OR (e.state = 'completed' AND e.incident))::int AS failures
     FROM weeks w LEFT JOIN ended e ON e.k = w.k

@@ -150,7 +150,7 @@ function requires(requirements: readonly ReviewRequirement[]) {
  * partial index on `review_chase_at` (set when a rollout ends): a page at a time, as the sweep moves
  * each one it looks at past `now` or clears it.
  */
-export async function reviewChasesDue(db: Db, now: Date, limit = 500): Promise<(StoredRelease & { reviewed: boolean })[]> {
+export async function reviewChasesDue(db: Db, now: Date, limit = 500): Promise<(StoredRelease & { reviewed: boolean; reviewChaseAt: Date })[]> {
   const rows = await db
     .selectFrom('releases')
     .selectAll('releases')
@@ -160,14 +160,18 @@ export async function reviewChasesDue(db: Db, now: Date, limit = 500): Promise<(
     .orderBy('id')
     .limit(limit)
     .execute();
-  return rows.map((row) => ({ ...toRelease(row), reviewed: row.reviewed }));
+  return rows.map((row) => ({ ...toRelease(row), reviewed: row.reviewed, reviewChaseAt: row.review_chase_at! }));
 }
 
-/** When the sweep looks at each of these releases next (null: never again), in one statement. */
-export async function setReviewChases(db: Db, next: { releaseId: number; at: Date | null }[]): Promise<void> {
+/**
+ * When the sweep looks at each of these releases next (null: never again), in one statement; only where
+ * it is still the time the sweep read (`seen`): a rollout that ended again meanwhile (a rollback after a
+ * failure) set a new one, which stands.
+ */
+export async function setReviewChases(db: Db, next: { releaseId: number; seen: Date; at: Date | null }[]): Promise<void> {
   if (next.length === 0) return;
   await sql`
     UPDATE releases r SET review_chase_at = v.at
-    FROM unnest(${next.map((n) => n.releaseId)}::int[], ${next.map((n) => n.at?.toISOString() ?? null)}::timestamptz[]) AS v(id, at)
-    WHERE r.id = v.id`.execute(db);
+    FROM unnest(${next.map((n) => n.releaseId)}::int[], ${next.map((n) => n.seen.toISOString())}::timestamptz[], ${next.map((n) => n.at?.toISOString() ?? null)}::timestamptz[]) AS v(id, seen, at)
+    WHERE r.id = v.id AND date_trunc('milliseconds', r.review_chase_at) = v.seen`.execute(db);
 }
