@@ -7,8 +7,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type { Kysely } from 'kysely';
+import { createDatabase } from '../src/store/database.ts';
 import { SlackEmulator } from '../src/console/slack-emulator.ts';
 import { FakeDeployer } from '../test/support/fake-deployer.ts';
 import { createTestDatabase } from '../test/support/postgres.ts';
@@ -58,7 +58,7 @@ interface Figures {
 async function run(bots: number, workers: number, slack: SlackEmulator, deployer: FakeDeployer): Promise<Figures> {
   const database = await createTestDatabase();
   const prefix = `relmbenchrep${randomBytes(3).toString('hex')}`;
-  const db = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
+  const db = createDatabase({ url: database.url, dataDir: '', poolSize: 2 }) as unknown as Kysely<any>;
   const env = {
     SLACK_BOT_TOKEN: BOT_TOKEN,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,

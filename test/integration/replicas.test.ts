@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { type Kysely, sql } from 'kysely';
+import { createDatabase } from '../../src/store/database.ts';
 import { SlackEmulator } from '../../src/console/slack-emulator.ts';
 import { FakeJira } from '../support/fake-jira.ts';
 import { FakeDeployer } from '../support/fake-deployer.ts';
@@ -74,7 +74,8 @@ describe('two bots and two workers on one PostgreSQL and one Redis', () => {
     jira = await new FakeJira().start();
     deployer = await new FakeDeployer(SECRET).start();
     database = await createTestDatabase();
-    db = new Kysely({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: database.url, max: 2 }) }) });
+    // relm's own pool: a connection still closing when the database is dropped must not throw.
+    db = createDatabase({ url: database.url, dataDir: '', poolSize: 2 }) as unknown as Kysely<any>;
   });
 
   afterAll(async () => {
