@@ -64,22 +64,29 @@ function newestEvent(row: { jira_event_at: Date | null }, eventAt: Date | undefi
 }
 
 /**
+ * A release's incident of this ref, in any case, locked for the change: the `first` kind (open or
+ * resolved) before the other, should the same ref be recorded twice in different case.
+ */
+function lockIncident(trx: Transaction<DB>, releaseId: number, ref: string, first: 'open' | 'resolved') {
+  return trx
+    .selectFrom('incidents')
+    .select(['id', 'ref', 'recorded_at', 'resolved_at', 'jira_event_at'])
+    .where('release_id', '=', releaseId)
+    .where(sql<string>`upper(ref)`, '=', ref.toUpperCase())
+    .orderBy(first === 'open' ? sql`resolved_at IS NOT NULL` : sql`resolved_at IS NULL`)
+    .orderBy('id')
+    .forUpdate()
+    .executeTakeFirst();
+}
+
+/**
  * Marks a release's incident resolved at `at`, once: the ref in any case, never before the incident was
  * recorded (the time to restore is never negative). Undefined when the release has no such incident.
  * With `jiraEventAt` (the time of the Jira event that says so), an event older than the newest one
  * taken for the incident changes nothing, and a newer one is remembered even when it changes nothing.
  */
 export async function resolveIncident(trx: Transaction<DB>, releaseId: number, ref: string, at: Date, jiraEventAt?: Date): Promise<ResolvedIncident | StaleJiraEvent | undefined> {
-  const row = await trx
-    .selectFrom('incidents')
-    .select(['id', 'ref', 'recorded_at', 'resolved_at', 'jira_event_at'])
-    .where('release_id', '=', releaseId)
-    .where(sql<string>`upper(ref)`, '=', ref.toUpperCase())
-    // An open one first, should the same ref be recorded twice in different case.
-    .orderBy(sql`resolved_at IS NOT NULL`)
-    .orderBy('id')
-    .forUpdate()
-    .executeTakeFirst();
+  const row = await lockIncident(trx, releaseId, ref, 'open');
   if (!row) return undefined;
   const stale = staleness(row, jiraEventAt);
   if (stale) return stale;
@@ -111,16 +118,7 @@ export async function incidentsByRef(db: Db, ref: string): Promise<{ releaseId: 
  * event older than the newest one taken for the incident changes nothing (see `resolveIncident`).
  */
 export async function reopenIncident(trx: Transaction<DB>, releaseId: number, ref: string, jiraEventAt?: Date): Promise<{ ref: string; resolvedAt: Date } | StaleJiraEvent | undefined> {
-  const row = await trx
-    .selectFrom('incidents')
-    .select(['id', 'ref', 'resolved_at', 'jira_event_at'])
-    .where('release_id', '=', releaseId)
-    .where(sql<string>`upper(ref)`, '=', ref.toUpperCase())
-    // A resolved one first, should the same ref be recorded twice in different case.
-    .orderBy(sql`resolved_at IS NULL`)
-    .orderBy('id')
-    .forUpdate()
-    .executeTakeFirst();
+  const row = await lockIncident(trx, releaseId, ref, 'resolved');
   if (!row) return undefined;
   const stale = staleness(row, jiraEventAt);
   if (stale) return stale;
