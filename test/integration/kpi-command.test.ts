@@ -43,6 +43,6 @@ describe('/release kpi', () => {
     // Two periods are called two periods, wherever the second stands.
     expect((await h.command('U0DEV', 'kpi 30d 7d')).reply!.text).toContain('Give one period: "7d" is a second one.');
     expect((await h.command('U0DEV', 'kpi 30d payments quarter')).reply!.text).toContain('Give one period: "quarter" is a second one.');
-    expect((await h.command('U0DEV', 'kpi quarter --from 2026-11-01')).reply!.text).toContain('Give one period: `--from`/`--to` or a named one, not both.');
+    expect((await h.command('U0DEV', 'kpi quarter --from 2026-11-01 --to 2026-11-30')).reply!.text).toContain('Give one period: `--from`/`--to` or a named one, not both.');
   });
 });
